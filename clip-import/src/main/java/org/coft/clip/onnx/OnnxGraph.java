@@ -1,0 +1,129 @@
+package org.coft.clip.onnx;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.onnx.emit.SameDiffEmitter;
+import org.coft.clip.onnx.ir.Dim;
+import org.coft.clip.onnx.ir.TensorType;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An imported ONNX graph, runnable on ND4J. Inputs and outputs keep their ONNX names; the batch dimension
+ * is dynamic. The underlying {@link SameDiff} is exposed for training: floating-point initializers are
+ * trainable variables ({@link #weights()}).
+ */
+public final class OnnxGraph {
+    private final String source;
+    private final SameDiffEmitter.Emitted emitted;
+    private final Map<String, TensorType> inputTypes;
+    private final ImportReport report;
+
+    OnnxGraph(String source, SameDiffEmitter.Emitted emitted, Map<String, TensorType> inputTypes, ImportReport report) {
+        this.source = source;
+        this.emitted = emitted;
+        this.inputTypes = Map.copyOf(inputTypes);
+        this.report = report;
+    }
+
+    public SameDiff sameDiff() {
+        return emitted.sameDiff();
+    }
+
+    public List<String> inputNames() {
+        return List.copyOf(emitted.inputs().keySet());
+    }
+
+    public List<String> outputNames() {
+        return List.copyOf(emitted.outputs().keySet());
+    }
+
+    /** Type of a graph input after binding (leading symbolic dims are the batch). */
+    public TensorType inputType(String name) {
+        return inputTypes.get(name);
+    }
+
+    /** SameDiff variable name of a graph input or output. */
+    public String sdName(String onnxName) {
+        String n = emitted.inputs().get(onnxName);
+        return n != null ? n : emitted.outputs().get(onnxName);
+    }
+
+    /** ONNX initializer name → SameDiff variable name, for every trainable weight. */
+    public Map<String, String> weights() {
+        return emitted.weights();
+    }
+
+    public ImportReport report() {
+        return report;
+    }
+
+    /** Runs all outputs. */
+    public Map<String, INDArray> run(Map<String, INDArray> inputs) {
+        return run(inputs, outputNames());
+    }
+
+    /**
+     * Runs the named outputs.
+     *
+     * @throws IllegalArgumentException naming the input, the expected type/shape and what was given, when an
+     *                                  input is missing, unknown, or of the wrong rank, size or element type
+     */
+    public Map<String, INDArray> run(Map<String, INDArray> inputs, List<String> outputs) {
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        for (String name : inputs.keySet()) {
+            if (!inputTypes.containsKey(name)) {
+                throw new IllegalArgumentException("unknown input '" + name + "' for " + source + "; inputs are " + inputNames());
+            }
+        }
+        for (String name : inputNames()) {
+            INDArray a = inputs.get(name);
+            if (a == null) {
+                throw new IllegalArgumentException("missing input '" + name + "' (" + inputTypes.get(name) + ") for " + source);
+            }
+            ph.put(emitted.inputs().get(name), checkInput(name, a));
+        }
+        List<String> sdOut = new ArrayList<>();
+        for (String o : outputs) {
+            String n = emitted.outputs().get(o);
+            if (n == null) {
+                throw new IllegalArgumentException("unknown output '" + o + "'; outputs are " + outputNames());
+            }
+            sdOut.add(n);
+        }
+        Map<String, INDArray> res = emitted.sameDiff().output(ph, sdOut.toArray(new String[0]));
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String o : outputs) {
+            out.put(o, res.get(emitted.outputs().get(o)));
+        }
+        return out;
+    }
+
+    private INDArray checkInput(String name, INDArray a) {
+        TensorType t = inputTypes.get(name);
+        long[] shape = a.shape();
+        boolean ok = shape.length == t.rank();
+        for (int i = 0; ok && i < shape.length; i++) {
+            Dim d = t.dim(i);
+            ok = !d.isKnown() || d.value() == shape[i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("input '" + name + "' has shape " + Arrays.toString(shape) + ", expected "
+                    + t.shape() + " (symbolic dims are the batch)");
+        }
+        DataType want = t.dataType();
+        if (a.dataType() == want) {
+            return a;
+        }
+        boolean intToInt = a.dataType().isIntType() && want.isIntType();
+        boolean fpToFp = a.dataType().isFPType() && want.isFPType();
+        if (intToInt || fpToFp) {
+            return a.castTo(want);
+        }
+        throw new IllegalArgumentException("input '" + name + "' has element type " + a.dataType() + ", expected " + want);
+    }
+}

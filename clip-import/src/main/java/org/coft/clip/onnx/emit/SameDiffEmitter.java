@@ -1,0 +1,151 @@
+package org.coft.clip.onnx.emit;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.onnx.ir.Dim;
+import org.coft.clip.onnx.ir.IrGraph;
+import org.coft.clip.onnx.ir.IrNode;
+import org.coft.clip.onnx.ir.SymInts;
+import org.coft.clip.onnx.ir.TensorType;
+import org.coft.clip.onnx.ops.EmitContext;
+import org.coft.clip.onnx.ops.OpConverter;
+import org.coft.clip.onnx.ops.OpRegistry;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Emits a rewritten {@link IrGraph} as a SameDiff graph: graph inputs become placeholders (dynamic batch as
+ * -1), floating-point weights become trainable variables, other constants constants, and every node is
+ * emitted by its converter.
+ */
+public final class SameDiffEmitter implements EmitContext.Values {
+    /** The emitted graph and how IR value names map to SameDiff variable names. */
+    public record Emitted(SameDiff sameDiff, Map<String, String> inputs, Map<String, String> outputs,
+                          Map<String, String> weights) { }
+
+    private final IrGraph graph;
+    private final OpRegistry registry;
+    private final SameDiff sd;
+    private final Map<String, SDVariable> vars = new HashMap<>();
+    private final Map<String, String> sdNames = new HashMap<>();
+    private final Map<String, String> weights = new LinkedHashMap<>();
+    private final Map<SymInts, SDVariable> materialized = new HashMap<>();
+
+    private SameDiffEmitter(IrGraph graph, OpRegistry registry, SameDiff sd) {
+        this.graph = graph;
+        this.registry = registry;
+        this.sd = sd;
+    }
+
+    public static Emitted emit(IrGraph graph, OpRegistry registry) {
+        SameDiff sd = SameDiff.create();
+        SameDiffEmitter e = new SameDiffEmitter(graph, registry, sd);
+        Map<String, String> inputs = new LinkedHashMap<>();
+        for (Map.Entry<String, TensorType> in : graph.inputs().entrySet()) {
+            long[] shape = in.getValue().shape().stream().mapToLong(d -> d.isKnown() ? d.value() : -1).toArray();
+            SDVariable ph = sd.placeHolder(e.sdName(in.getKey()), in.getValue().dataType(), shape);
+            e.vars.put(in.getKey(), ph);
+            inputs.put(in.getKey(), ph.name());
+        }
+        for (IrNode n : graph.nodes()) {
+            OpConverter conv = registry.find(n.domain(), n.opType(), graph.opset(n.domain()));
+            EmitContext ctx = new EmitContext(graph, n, sd, e);
+            List<SDVariable> outs = conv.emit(ctx);
+            for (int i = 0; i < n.outputs().size() && i < outs.size(); i++) {
+                String name = n.output(i);
+                if (name.isEmpty()) {
+                    continue;
+                }
+                SDVariable v = outs.get(i);
+                String want = e.sdName(name);
+                if (!v.name().equals(want) && !sd.hasVariable(want)) {
+                    v = sd.updateVariableNameAndReference(v, want);
+                }
+                e.vars.put(name, v);
+            }
+        }
+        Map<String, String> outputs = new LinkedHashMap<>();
+        for (String o : graph.outputs()) {
+            SDVariable v = e.get(o);
+            if (v.isPlaceHolder() || v.isConstant() || v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE) {
+                v = sd.identity(e.sdName(o) + "_out", v);
+            }
+            outputs.put(o, v.name());
+        }
+        return new Emitted(sd, inputs, outputs, e.weights);
+    }
+
+    @Override
+    public SDVariable get(String valueName) {
+        SDVariable v = vars.get(valueName);
+        if (v != null) {
+            return v;
+        }
+        INDArray c = graph.constant(valueName);
+        if (c != null) {
+            boolean weight = graph.initializers().contains(valueName) && c.dataType().isFPType();
+            v = weight ? sd.var(sdName(valueName), c) : sd.constant(sdName(valueName), c);
+            if (weight) {
+                weights.put(valueName, v.name());
+            }
+            vars.put(valueName, v);
+            return v;
+        }
+        SymInts s = graph.symbolic().get(valueName);
+        if (s != null) {
+            v = materialize(s);
+            vars.put(valueName, v);
+            return v;
+        }
+        throw new IllegalStateException("value '" + valueName + "' is used before it is computed");
+    }
+
+    @Override
+    public SDVariable materialize(SymInts value) {
+        SDVariable cached = materialized.get(value);
+        if (cached != null) {
+            return cached;
+        }
+        List<SDVariable> parts = new ArrayList<>();
+        for (Dim d : value.elements()) {
+            if (d.isKnown()) {
+                parts.add(sd.constant(Nd4j.createFromArray(d.value())));
+            } else {
+                IrGraph.SymbolSource src = graph.symbolSources().get(d.symbol());
+                if (src == null) {
+                    throw new IllegalStateException("no graph input provides dimension " + d.symbol());
+                }
+                SDVariable size = sd.reshape(sd.sizeAt(vars.get(src.input()), src.axis()).castTo(DataType.LONG), 1);
+                parts.add(d.coefficient() == 1 ? size : size.mul(d.coefficient()));
+            }
+        }
+        SDVariable out = parts.size() == 1 ? parts.get(0) : sd.concat(0, parts.toArray(new SDVariable[0]));
+        if (value.isScalar()) {
+            out = sd.reshape(out, new long[0]);
+        }
+        materialized.put(value, out);
+        return out;
+    }
+
+    @Override
+    public String sdName(String valueName) {
+        return sdNames.computeIfAbsent(valueName, k -> {
+            String s = k.replaceAll("[^A-Za-z0-9_.\\-/]", "_");
+            if (s.isEmpty() || !Character.isLetter(s.charAt(0))) {
+                s = "v_" + s;
+            }
+            String base = s;
+            int i = 1;
+            while (sdNames.containsValue(s)) {
+                s = base + "_" + i++;
+            }
+            return s;
+        });
+    }
+}

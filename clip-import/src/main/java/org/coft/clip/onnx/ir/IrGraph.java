@@ -1,0 +1,129 @@
+package org.coft.clip.onnx.ir;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The intermediate graph between parsing an ONNX model and emitting SameDiff: nodes in topological order,
+ * what is known about every value (its type, a constant, or a symbolic integer value), and where each
+ * symbolic dimension comes from. Rewrite passes mutate it; it holds no SameDiff state.
+ */
+public final class IrGraph {
+    /** Where a symbolic dimension can be read at run time: a graph input and an axis. */
+    public record SymbolSource(String input, int axis) { }
+
+    private final String source;
+    private final Map<String, Long> opsets;
+    private final List<IrNode> nodes = new ArrayList<>();
+    private final LinkedHashMap<String, TensorType> inputs = new LinkedHashMap<>();
+    private final List<String> outputs = new ArrayList<>();
+    private final Map<String, TensorType> types = new HashMap<>();
+    private final Map<String, INDArray> constants = new LinkedHashMap<>();
+    private final Map<String, SymInts> symbolic = new HashMap<>();
+    private final Set<String> initializers = new HashSet<>();
+    private final Map<String, SymbolSource> symbolSources = new LinkedHashMap<>();
+
+    public IrGraph(String source, Map<String, Long> opsets) {
+        this.source = source;
+        this.opsets = Map.copyOf(opsets);
+    }
+
+    /** File or description the graph came from, for messages. */
+    public String source() {
+        return source;
+    }
+
+    /** Opset version per domain ("" = ai.onnx). */
+    public long opset(String domain) {
+        Long v = opsets.get(domain.isEmpty() || domain.equals("ai.onnx") ? "" : domain);
+        return v == null ? -1 : v;
+    }
+
+    public Map<String, Long> opsets() {
+        return opsets;
+    }
+
+    public List<IrNode> nodes() {
+        return nodes;
+    }
+
+    public LinkedHashMap<String, TensorType> inputs() {
+        return inputs;
+    }
+
+    public List<String> outputs() {
+        return outputs;
+    }
+
+    public Map<String, TensorType> types() {
+        return types;
+    }
+
+    public TensorType type(String value) {
+        return types.get(value);
+    }
+
+    public Map<String, INDArray> constants() {
+        return constants;
+    }
+
+    public INDArray constant(String value) {
+        return constants.get(value);
+    }
+
+    public boolean isConstant(String value) {
+        return constants.containsKey(value);
+    }
+
+    public Map<String, SymInts> symbolic() {
+        return symbolic;
+    }
+
+    /** Names of constants that came from the model's initializers (weights). */
+    public Set<String> initializers() {
+        return initializers;
+    }
+
+    public Map<String, SymbolSource> symbolSources() {
+        return symbolSources;
+    }
+
+    /** Nodes consuming each value. */
+    public Map<String, List<IrNode>> consumers() {
+        Map<String, List<IrNode>> out = new HashMap<>();
+        for (IrNode n : nodes) {
+            for (String in : n.inputs()) {
+                if (!in.isEmpty()) {
+                    out.computeIfAbsent(in, k -> new ArrayList<>()).add(n);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The node producing each value. */
+    public Map<String, IrNode> producers() {
+        Map<String, IrNode> out = new HashMap<>();
+        for (IrNode n : nodes) {
+            for (String o : n.outputs()) {
+                out.put(o, n);
+            }
+        }
+        return out;
+    }
+
+    /** Op type → count over the current nodes. */
+    public Map<String, Integer> opCounts() {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (IrNode n : nodes) {
+            counts.merge(n.opType(), 1, Integer::sum);
+        }
+        return counts;
+    }
+}

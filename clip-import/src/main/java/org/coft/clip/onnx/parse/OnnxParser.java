@@ -1,0 +1,190 @@
+package org.coft.clip.onnx.parse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import onnx.Onnx;
+import org.coft.clip.onnx.OnnxImportException;
+import org.coft.clip.onnx.ir.Attr;
+import org.coft.clip.onnx.ir.Dim;
+import org.coft.clip.onnx.ir.IrGraph;
+import org.coft.clip.onnx.ir.IrNode;
+import org.coft.clip.onnx.ir.TensorType;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.protobuf.CodedInputStream;
+import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
+
+/**
+ * Reads an ONNX file into an {@link IrGraph}: initializers and {@code Constant} nodes become constants, graph
+ * inputs keep their (possibly symbolic) shapes, every other node is copied with decoded attributes.
+ */
+public final class OnnxParser {
+    private OnnxParser() {
+    }
+
+    public static IrGraph parse(Path file) throws OnnxImportException {
+        Onnx.ModelProto model;
+        if (!Files.isRegularFile(file)) {
+            throw new OnnxImportException(file.toString(), "no such file", null);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            CodedInputStream cis = CodedInputStream.newInstance(in);
+            cis.setSizeLimit(Integer.MAX_VALUE);
+            model = Onnx.ModelProto.parseFrom(cis);
+        } catch (InvalidProtocolBufferException e) {
+            throw new OnnxImportException(file.toString(),
+                    "not a valid ONNX model (protobuf decoding failed: " + e.getMessage() + "); is the file truncated?", e);
+        } catch (IOException e) {
+            throw new OnnxImportException(file.toString(), "cannot read: " + e.getMessage(), e);
+        }
+        if (!model.hasGraph() || model.getGraph().getNodeCount() == 0) {
+            throw new OnnxImportException(file.toString(),
+                    "not a valid ONNX model: it has no graph nodes (is the file truncated or not an ONNX model?)", null);
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(model, file.toString(), base);
+    }
+
+    public static IrGraph parse(Onnx.ModelProto model, String source, Path baseDir) throws OnnxImportException {
+        Map<String, Long> opsets = new HashMap<>();
+        for (Onnx.OperatorSetIdProto o : model.getOpsetImportList()) {
+            String d = o.getDomain();
+            opsets.put(d.equals("ai.onnx") ? "" : d, o.getVersion());
+        }
+        opsets.putIfAbsent("", 1L);
+        Onnx.GraphProto g = model.getGraph();
+        IrGraph ir = new IrGraph(source, opsets);
+        try {
+            for (Onnx.TensorProto t : g.getInitializerList()) {
+                INDArray a = OnnxTensors.decode(t, baseDir);
+                ir.constants().put(t.getName(), a);
+                ir.initializers().add(t.getName());
+                ir.types().put(t.getName(), TensorType.of(a.dataType(), a.shape()));
+            }
+        } catch (IOException e) {
+            throw new OnnxImportException(source, "bad initializer: " + e.getMessage(), e);
+        }
+        Set<String> usedSymbols = new HashSet<>();
+        for (Onnx.ValueInfoProto vi : g.getInputList()) {
+            if (ir.constants().containsKey(vi.getName())) {
+                continue;
+            }
+            TensorType type = valueType(vi, source);
+            ir.inputs().put(vi.getName(), type);
+            ir.types().put(vi.getName(), type);
+            for (Dim d : type.shape()) {
+                if (!d.isKnown()) {
+                    usedSymbols.add(d.symbol());
+                }
+            }
+        }
+        List<OnnxImportException.Problem> problems = new ArrayList<>();
+        for (Onnx.NodeProto n : g.getNodeList()) {
+            String name = n.getName().isEmpty() ? n.getOpType() + "_" + String.join("_", n.getOutputList()) : n.getName();
+            Map<String, Attr> attrs = new LinkedHashMap<>();
+            for (Onnx.AttributeProto a : n.getAttributeList()) {
+                try {
+                    attrs.put(a.getName(), attribute(a, baseDir));
+                } catch (IOException e) {
+                    problems.add(new OnnxImportException.Problem(name, n.getOpType(), n.getDomain(),
+                            opsets.getOrDefault(n.getDomain(), -1L), "bad attribute '" + a.getName() + "': " + e.getMessage()));
+                }
+            }
+            if (n.getOpType().equals("Constant") && n.getDomain().isEmpty()) {
+                INDArray value = constantValue(attrs);
+                if (value == null) {
+                    problems.add(new OnnxImportException.Problem(name, "Constant", "", opsets.get(""),
+                            "Constant without a supported value attribute (have " + attrs.keySet() + ")"));
+                    continue;
+                }
+                ir.constants().put(n.getOutput(0), value);
+                ir.types().put(n.getOutput(0), TensorType.of(value.dataType(), value.shape()));
+                continue;
+            }
+            ir.nodes().add(new IrNode(name, n.getOpType(), n.getDomain(), n.getInputList(), n.getOutputList(), attrs));
+        }
+        if (!problems.isEmpty()) {
+            throw new OnnxImportException(source, problems);
+        }
+        for (Onnx.ValueInfoProto vi : g.getOutputList()) {
+            ir.outputs().add(vi.getName());
+        }
+        return ir;
+    }
+
+    private static INDArray constantValue(Map<String, Attr> attrs) {
+        if (attrs.containsKey("value")) {
+            return attrs.get("value").tensor();
+        }
+        if (attrs.containsKey("value_float")) {
+            return org.nd4j.linalg.factory.Nd4j.scalar((float) attrs.get("value_float").f());
+        }
+        if (attrs.containsKey("value_int")) {
+            return org.nd4j.linalg.factory.Nd4j.scalar(attrs.get("value_int").i());
+        }
+        if (attrs.containsKey("value_ints")) {
+            return org.nd4j.linalg.factory.Nd4j.createFromArray(attrs.get("value_ints").ints());
+        }
+        if (attrs.containsKey("value_floats")) {
+            return org.nd4j.linalg.factory.Nd4j.createFromArray(attrs.get("value_floats").floats());
+        }
+        return null;
+    }
+
+    private static TensorType valueType(Onnx.ValueInfoProto vi, String source) throws OnnxImportException {
+        if (!vi.getType().hasTensorType()) {
+            throw new OnnxImportException(source, "graph input '" + vi.getName() + "' is not a tensor", null);
+        }
+        Onnx.TypeProto.Tensor tt = vi.getType().getTensorType();
+        DataType dt = OnnxTensors.dataType(tt.getElemType());
+        if (dt == null) {
+            throw new OnnxImportException(source, "graph input '" + vi.getName() + "' has unsupported element type code "
+                    + tt.getElemType(), null);
+        }
+        if (!tt.hasShape()) {
+            throw new OnnxImportException(source, "graph input '" + vi.getName() + "' has no shape (unknown rank)", null);
+        }
+        List<Dim> dims = new ArrayList<>();
+        int axis = 0;
+        for (Onnx.TensorShapeProto.Dimension d : tt.getShape().getDimList()) {
+            if (d.hasDimValue() && d.getDimValue() > 0) {
+                dims.add(Dim.of(d.getDimValue()));
+            } else if (d.hasDimParam() && !d.getDimParam().isEmpty()) {
+                dims.add(Dim.symbol(d.getDimParam()));
+            } else {
+                dims.add(Dim.symbol(vi.getName() + "_dim" + axis));
+            }
+            axis++;
+        }
+        return new TensorType(dt, dims);
+    }
+
+    private static Attr attribute(Onnx.AttributeProto a, Path baseDir) throws IOException {
+        return switch (a.getType()) {
+            case INT -> Attr.ofInt(a.getI());
+            case FLOAT -> Attr.ofFloat(a.getF());
+            case STRING -> Attr.ofString(a.getS().toStringUtf8());
+            case INTS -> Attr.ofInts(a.getIntsList().stream().mapToLong(Long::longValue).toArray());
+            case FLOATS -> {
+                float[] f = new float[a.getFloatsCount()];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = a.getFloats(i);
+                }
+                yield Attr.ofFloats(f);
+            }
+            case TENSOR -> Attr.ofTensor(OnnxTensors.decode(a.getT(), baseDir));
+            case STRINGS -> Attr.ofStrings(a.getStringsList().stream().map(s -> s.toStringUtf8()).toList());
+            case GRAPH -> Attr.other(Attr.Kind.GRAPH);
+            default -> Attr.other(Attr.Kind.OTHER);
+        };
+    }
+}

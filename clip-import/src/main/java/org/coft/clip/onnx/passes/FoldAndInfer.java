@@ -1,0 +1,114 @@
+package org.coft.clip.onnx.passes;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import org.coft.clip.onnx.OnnxImportException;
+import org.coft.clip.onnx.emit.ConstantEvaluator;
+import org.coft.clip.onnx.ir.IrGraph;
+import org.coft.clip.onnx.ir.IrNode;
+import org.coft.clip.onnx.ir.SymInts;
+import org.coft.clip.onnx.ir.TensorType;
+import org.coft.clip.onnx.ops.OpContext;
+import org.coft.clip.onnx.ops.OpConverter;
+import org.coft.clip.onnx.ops.OpRegistry;
+import org.coft.clip.onnx.ops.UnsupportedOpException;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Walks the graph in order, infers every value's type (with symbolic batch dims), evaluates nodes whose
+ * inputs are all constants, and evaluates shape arithmetic over the dynamic batch symbolically. Folded nodes
+ * are removed. Collects every unsupported node instead of stopping at the first.
+ */
+public final class FoldAndInfer {
+    /** Ops that only re-lay data: a weight passed through them is still a trainable weight. */
+    private static final Set<String> LAYOUT_OPS = Set.of("Transpose", "Reshape", "Identity", "Unsqueeze", "Squeeze",
+            "Flatten");
+
+    private final OpRegistry registry;
+    private int folded;
+
+    public FoldAndInfer(OpRegistry registry) {
+        this.registry = registry;
+    }
+
+    public int folded() {
+        return folded;
+    }
+
+    public List<OnnxImportException.Problem> apply(IrGraph g) {
+        List<OnnxImportException.Problem> problems = new ArrayList<>();
+        Iterator<IrNode> it = g.nodes().iterator();
+        while (it.hasNext()) {
+            IrNode n = it.next();
+            long opset = g.opset(n.domain());
+            OpConverter conv = registry.find(n.domain(), n.opType(), opset);
+            if (conv == null) {
+                long min = registry.minOpset(n.domain(), n.opType());
+                problems.add(new OnnxImportException.Problem(n.name(), n.opType(), n.domain(), opset,
+                        min < 0 ? "unsupported operator" : "supported from opset " + min + " only"));
+                continue;
+            }
+            boolean inputsTyped = true;
+            boolean allConst = true;
+            for (String in : n.inputs()) {
+                if (in.isEmpty()) {
+                    continue;
+                }
+                inputsTyped &= g.type(in) != null;
+                allConst &= g.isConstant(in);
+            }
+            if (!inputsTyped) {
+                continue; // an earlier node failed; its problem is already recorded
+            }
+            OpContext ctx = new OpContext(g, n);
+            try {
+                if (allConst) {
+                    List<INDArray> values = ConstantEvaluator.evaluate(g, n, conv);
+                    boolean weight = LAYOUT_OPS.contains(n.opType()) && g.initializers().contains(n.input(0));
+                    for (int i = 0; i < values.size() && i < n.outputs().size(); i++) {
+                        INDArray v = values.get(i);
+                        g.constants().put(n.output(i), v);
+                        g.types().put(n.output(i), TensorType.of(v.dataType(), v.shape()));
+                        if (weight) {
+                            g.initializers().add(n.output(i));
+                        }
+                    }
+                    it.remove();
+                    folded++;
+                    continue;
+                }
+                List<TensorType> types = conv.infer(ctx);
+                for (int i = 0; i < types.size() && i < n.outputs().size(); i++) {
+                    g.types().put(n.output(i), types.get(i));
+                }
+                {
+                    List<SymInts> sym = conv.foldSymbolic(ctx);
+                    if (sym != null) {
+                        for (int i = 0; i < sym.size(); i++) {
+                            SymInts s = sym.get(i);
+                            if (s.isFullyKnown()) {
+                                long[] v = s.knownValues();
+                                INDArray a = org.nd4j.linalg.factory.Nd4j.createFromArray(v).reshape(s.shape());
+                                g.constants().put(n.output(i), a);
+                                g.types().put(n.output(i), TensorType.of(a.dataType(), a.shape()));
+                            } else {
+                                g.symbolic().put(n.output(i), s);
+                            }
+                        }
+                        it.remove();
+                        folded++;
+                    }
+                }
+            } catch (UnsupportedOpException | IllegalArgumentException | IllegalStateException
+                     | UnsupportedOperationException e) {
+                problems.add(new OnnxImportException.Problem(n.name(), n.opType(), n.domain(), opset, e.getMessage()));
+            } catch (RuntimeException e) {
+                problems.add(new OnnxImportException.Problem(n.name(), n.opType(), n.domain(), opset,
+                        e.getClass().getSimpleName() + ": " + e.getMessage()));
+            }
+        }
+        return problems;
+    }
+}
