@@ -27,6 +27,7 @@ final class IndexOps {
         r.add("ConstantOfShape", 9, new ConstantOfShape());
         r.add("Range", 11, new Range());
         r.add("Trilu", 14, new Trilu());
+        r.add("Pad", 11, new Pad());
     }
 
     /** A resolved slice along every axis: begin, end (exclusive), step, and output dims. */
@@ -310,6 +311,57 @@ final class IndexOps {
             }
             SDVariable strictUpper = new Triu(c.sd(), x, (int) k + 1).outputVariable();
             return List.of(x.sub(strictUpper));
+        }
+    }
+
+    /** Constant-mode padding with pads known at import. */
+    static final class Pad implements OpConverter {
+        long[] pads(OpContext c) {
+            String mode = c.node().stringAttr("mode", "constant");
+            if (!mode.equals("constant")) {
+                throw new UnsupportedOpException("Pad mode '" + mode + "' (only constant)");
+            }
+            if (c.has(3)) {
+                throw new UnsupportedOpException("Pad with an axes input");
+            }
+            return c.requireInts(1, "Pad pads");
+        }
+
+        @Override
+        public List<TensorType> infer(OpContext c) {
+            long[] p = pads(c);
+            List<Dim> in = c.type(0).shape();
+            int r = in.size();
+            List<Dim> out = new ArrayList<>();
+            for (int i = 0; i < r; i++) {
+                long add = p[i] + p[i + r];
+                Dim d = in.get(i);
+                if (add != 0 && !d.isKnown()) {
+                    throw new UnsupportedOpException("padding the dynamic axis " + i);
+                }
+                out.add(add == 0 ? d : Dim.of(d.value() + add));
+            }
+            return List.of(new TensorType(c.type(0).dataType(), out));
+        }
+
+        @Override
+        public List<SDVariable> emit(EmitContext c) {
+            long[] p = pads(c);
+            int r = c.rank(0);
+            boolean zero = java.util.Arrays.stream(p).allMatch(v -> v == 0);
+            if (zero) {
+                return List.of(c.sd().identity(c.in(0)));
+            }
+            if (java.util.Arrays.stream(p).anyMatch(v -> v < 0)) {
+                throw new UnsupportedOpException("negative pads");
+            }
+            long[][] pp = new long[r][2];
+            for (int i = 0; i < r; i++) {
+                pp[i][0] = p[i];
+                pp[i][1] = p[i + r];
+            }
+            double value = c.constant(2) != null ? c.constant(2).getDouble(0) : 0.0;
+            return List.of(c.sd().nn.pad(c.in(0), c.sd().constant(Nd4j.createFromArray(pp)), value));
         }
     }
 }
