@@ -171,6 +171,9 @@ final class IndexOps {
                 SDVariable sliced = emitSlice(c, c.in(0), p);
                 return List.of(ShapeOps.reshape(c, sliced, outType.shape()));
             }
+            if (idx == null && c.constant(0) == null && axis == 0) {
+                return List.of(oneHotGather(c, data, outType));
+            }
             SDVariable indices = c.in(1);
             if (idx != null && data.get(axis).isKnown() && idx.minNumber().longValue() < 0) {
                 INDArray fixed = idx.dup();
@@ -183,6 +186,30 @@ final class IndexOps {
             }
             return List.of(c.sd().gather(c.in(0), indices, axis));
         }
+    }
+
+    /**
+     * Gather of rows of an activation by runtime indices (e.g. CLIP's end-of-text pooling), written as a
+     * one-hot matrix product so that gradients flow into the activation: SameDiff's Gather backprop is broken
+     * in M2.1 (see FACTS). Costs K·N·W multiply-adds for K indices into N rows of width W.
+     */
+    static SDVariable oneHotGather(EmitContext c, List<Dim> data, TensorType outType) {
+        DataType dt = c.type(0).dataType();
+        Dim n = data.get(0);
+        SDVariable rows = n.isKnown() ? c.sd().constant(Nd4j.scalar(n.value())) : c.materialize(SymInts.scalar(n));
+        SDVariable range = c.sd().range(c.sd().constant(Nd4j.scalar(0L)), rows, c.sd().constant(Nd4j.scalar(1L)),
+                DataType.LONG);
+        SDVariable idx = c.sd().reshape(c.in(1).castTo(DataType.LONG), -1, 1);
+        SDVariable oneHot = c.sd().eq(idx, c.sd().reshape(range, 1, -1)).castTo(dt);
+        long rest = 1;
+        for (int i = 1; i < data.size(); i++) {
+            if (!data.get(i).isKnown()) {
+                throw new UnsupportedOpException("Gather of rows with a dynamic trailing dimension");
+            }
+            rest *= data.get(i).value();
+        }
+        SDVariable flat = data.size() == 2 ? c.in(0) : c.sd().reshape(c.in(0), -1, rest);
+        return ShapeOps.reshape(c, c.sd().mmul(oneHot, flat), outType.shape());
     }
 
     static final class Split implements OpConverter {
