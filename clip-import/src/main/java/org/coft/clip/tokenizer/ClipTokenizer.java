@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * is done here. Mojibake repair, straightening of curly quotes ({@code ’} stays {@code ’}), folding of
  * full-width characters and ligatures are not, so texts that need them may get different ids than OpenAI's
  * tokenizer gives (Hugging Face's fast tokenizer does none of them either). Named HTML references are the
- * 252 of HTML 4.01 plus {@code &apos;}; rarer HTML5-only names are left as written. Character classes follow
+ * 252 of HTML 4.01 plus {@code &apos;}; rarer HTML5-only names are left as written, or, where they begin with
+ * a legacy name, get that prefix replaced ({@code &timesb;} becomes {@code ×b;}). Character classes follow
  * Java's Unicode tables, which may lag the Python {@code regex} module's for very new characters.
  *
  * <p><b>Batches.</b> {@link #encodeBatch(List, int, Padding)} returns one row of {@code contextLength} ids per

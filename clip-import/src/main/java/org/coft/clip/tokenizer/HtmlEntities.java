@@ -13,7 +13,9 @@ import java.util.Map;
  * 252 entities of HTML 4.01 plus {@code &apos;} (with the HTML5 values, e.g. {@code &lang;} = U+27E8), and,
  * as in HTML5, the 106 legacy names that also work without a semicolon ({@code &amp}, {@code &eacute}, ...,
  * including the longest-prefix rule that turns {@code &notit;} into {@code ¬it;}). The rarer HTML5-only names
- * (e.g. {@code &bigstar;}) are left as they are.
+ * are not known: most are left as written ({@code &bigstar;}), but the 39 that start with a legacy name get
+ * that prefix replaced ({@code &timesb;} becomes {@code ×b;} where Python gives {@code ⊠}). All HTML 4.01
+ * names and every numeric reference give exactly what Python gives.
  */
 final class HtmlEntities {
 
