@@ -1,0 +1,180 @@
+package org.coft.clip.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.Fixtures;
+import org.coft.clip.Tensors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The CLIP model's seams against PyTorch: outputs from token embeddings, gradients into the token embeddings
+ * and into tower weights (autograd references from the fixture script), one SGD step on the image tower.
+ */
+class ClipModelTest {
+    static final double ATOL = 1e-4;
+    static final double RTOL = 1e-3;
+    static ClipModel model;
+    static JsonNode paramMap;
+
+    @BeforeAll
+    static void load() throws Exception {
+        model = ClipModel.load(Fixtures.path("clip-tiny-hf"));
+        paramMap = new ObjectMapper().readTree(Fixtures.path("ref", "hf_grad", "param_map.json").toFile());
+    }
+
+    private static INDArray ref(String dir, String batch, String name) {
+        return Fixtures.npy(Fixtures.path("ref", dir, batch, name + ".npy"));
+    }
+
+    private static INDArray grad(String name) {
+        return Fixtures.npy(Fixtures.path("ref", "hf_grad", name + ".npy"));
+    }
+
+    private static long[][] ids(INDArray a) {
+        long[][] out = new long[(int) a.size(0)][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.getRow(i).toLongVector();
+        }
+        return out;
+    }
+
+    @Test
+    void textTowerFromTokenEmbeddingsMatchesPyTorch() {
+        for (String b : new String[] {"b1", "b3"}) {
+            long[][] ids = ids(ref("clip-tiny-hf_text_model", b, "input_ids"));
+            INDArray out = model.encodeTokenEmbeddings(model.tokenEmbeddings(ids), ids);
+            Tensors.assertClose("text_embeds " + b, out, ref("clip-tiny-hf_text_model", b, "text_embeds"), ATOL, RTOL);
+        }
+    }
+
+    @Test
+    void imageTowerMatchesPyTorchAndExposesFeaturesBeforeProjection() {
+        INDArray px = ref("clip-tiny-hf_vision_model", "b3", "pixel_values");
+        Tensors.assertClose("image_embeds", model.encodeImages(px), ref("clip-tiny-hf_vision_model", "b3", "image_embeds"),
+                ATOL, RTOL);
+        INDArray pre = model.encodeImagesBeforeProjection(px);
+        assertEquals(32, pre.size(1), "pooled width before the 24-d projection");
+        assertNotNull(model.vision().beforeProjection());
+    }
+
+    @Test
+    void logitScaleIsReadFromTheWholeModel() {
+        assertEquals(1 / 0.07, model.logitScale(), 1e-3);
+    }
+
+    @Test
+    void towersStartFrozenAndCanBeUnfrozen() {
+        ClipTower v = model.vision();
+        assertTrue(!v.isTrainable() && v.sameDiff().variables().stream()
+                .noneMatch(x -> x.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE));
+        v.setTrainable(true);
+        assertEquals(v.weightNames().size(), v.sameDiff().variables().stream()
+                .filter(x -> x.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE).count());
+        v.setTrainable(false);
+    }
+
+    /** Weight gradient of a torch parameter, fetched via the param map and transposed back if needed. */
+    private static INDArray torchShaped(ClipTower tower, Map<String, INDArray> grads, String file, String param) {
+        JsonNode e = paramMap.path(file).path(param);
+        String init = e.path("initializer").asText();
+        String sdName = tower.graph().weights().get(init);
+        assertNotNull(sdName, "weight " + param + " (" + init + ") is a trainable variable");
+        INDArray g = grads.get(sdName);
+        assertNotNull(g, "gradient for " + param);
+        return e.path("transposed").asBoolean() ? g.transpose() : g;
+    }
+
+    @Test
+    void textGradientsMatchAutograd() {
+        ClipTower text = model.text();
+        text.setTrainable(true);
+        try {
+            long[][] ids = ids(grad("input_ids"));
+            SameDiff sd = text.sameDiff();
+            INDArray embeds = grad("inputs_embeds");
+            Tensors.assertClose("token embeddings", model.tokenEmbeddings(ids), embeds, 1e-6, 1e-6);
+            SDVariable r = sd.hasVariable("test_R") ? sd.getVariable("test_R")
+                    : sd.placeHolder("test_R", org.nd4j.linalg.api.buffer.DataType.FLOAT, -1, 24);
+            SDVariable loss = sd.hasVariable("test_text_loss") ? sd.getVariable("test_text_loss")
+                    : text.variable(text.output()).mul(r).sum("test_text_loss");
+            sd.setLossVariables(loss);
+            Map<String, INDArray> ph = new HashMap<>(model.textSideInputs(ids));
+            Map<String, INDArray> phSd = new HashMap<>();
+            for (Map.Entry<String, INDArray> e : ph.entrySet()) {
+                phSd.put(text.graph().sdName(e.getKey()), e.getValue());
+            }
+            String embedsName = text.graph().sdName(ClipSeams.TOKEN_EMBEDS);
+            phSd.put(embedsName, embeds);
+            phSd.put("test_R", grad("text_weight"));
+            List<String> want = new ArrayList<>(text.weightNames());
+            want.add(embedsName);
+            var og = sd.calculateGradientsAndOutputs(phSd, List.of(loss.name()), want);
+            assertEquals(grad("text_loss").getDouble(0), og.getOutputs().get(loss.name()).getDouble(0), 1e-3);
+            Map<String, INDArray> grads = og.getGradients();
+            Tensors.assertClose("d loss / d token embeddings", grads.get(embedsName), grad("text_grad_inputs_embeds"),
+                    ATOL, RTOL);
+            for (String p : List.of("text_model.final_layer_norm.weight", "text_model.encoder.layers.0.mlp.fc1.weight",
+                    "text_model.encoder.layers.1.self_attn.q_proj.bias", "text_projection.weight")) {
+                Tensors.assertClose("d loss / d " + p, torchShaped(text, grads, "text_model.onnx", p),
+                        grad("text_grad__" + p), ATOL, RTOL);
+            }
+        } finally {
+            text.setTrainable(false);
+        }
+    }
+
+    @Test
+    void visionGradientsAndOneSgdStepMatchPyTorch(@TempDir Path tmp) throws Exception {
+        ClipModel m = ClipModel.load(Fixtures.path("clip-tiny-hf"));
+        ClipTower v = m.vision();
+        v.setTrainable(true);
+        SameDiff sd = v.sameDiff();
+        SDVariable r = sd.placeHolder("test_R", org.nd4j.linalg.api.buffer.DataType.FLOAT, -1, 24);
+        SDVariable loss = v.variable(v.output()).mul(r).sum("test_vision_loss");
+        sd.setLossVariables(loss);
+        Map<String, INDArray> ph = Map.of(v.graph().sdName(m.pixelInput()), grad("pixel_values"), "test_R",
+                grad("vision_weight"));
+        var og = sd.calculateGradientsAndOutputs(ph, List.of(loss.name()), v.weightNames());
+        assertEquals(grad("vision_loss").getDouble(0), og.getOutputs().get(loss.name()).getDouble(0), 1e-4);
+        Map<String, INDArray> grads = og.getGradients();
+        for (String p : List.of("vision_model.encoder.layers.1.self_attn.k_proj.weight", "visual_projection.weight",
+                "vision_model.embeddings.patch_embedding.weight", "vision_model.pre_layrnorm.bias")) {
+            Tensors.assertClose("d loss / d " + p, torchShaped(v, grads, "vision_model.onnx", p),
+                    grad("vision_grad__" + p), ATOL, RTOL);
+        }
+        // one plain SGD step (lr 0.05) on every image-tower weight, then the same loss again
+        for (String w : v.weightNames()) {
+            INDArray g = grads.get(w);
+            assertNotNull(g, "gradient for weight " + w);
+            sd.getVariable(w).getArr().subi(g.mul(0.05));
+        }
+        double after = sd.output(ph, loss.name()).get(loss.name()).getDouble(0);
+        double expected = grad("vision_loss_after_sgd").getDouble(0);
+        assertEquals(expected, after, Math.abs(expected) * 1e-3, "loss after one SGD step");
+    }
+
+    @Test
+    void missingDirectoryAndTokenizerFilesAreNamed(@TempDir Path tmp) throws Exception {
+        ClipModelException e = assertThrows(ClipModelException.class, () -> ClipModel.load(tmp.resolve("nope")));
+        assertTrue(e.getMessage().contains("nope"));
+        Files.copy(Fixtures.path("clip-tiny-hf", "model.onnx"), tmp.resolve("model.onnx"));
+        e = assertThrows(ClipModelException.class, () -> ClipModel.load(tmp));
+        assertTrue(e.getMessage().contains("vocab.json") || e.getMessage().contains("tokenizer"), e.getMessage());
+    }
+}
