@@ -41,20 +41,16 @@ public final class OnnxGraph {
      * placeholders named {@code prefix + name}. Weights are shared with this graph's arrays; they are trainable
      * variables when {@code trainable}, else constants.
      */
-    public Map<String, org.nd4j.autodiff.samediff.SDVariable> defineInto(SameDiff sd, String prefix,
+    public SameDiffEmitter.Defined defineInto(SameDiff sd, String prefix,
             Map<String, org.nd4j.autodiff.samediff.SDVariable> inputs, boolean trainable) {
         for (String name : inputs.keySet()) {
             if (!inputTypes.containsKey(name)) {
                 throw new IllegalArgumentException("unknown input '" + name + "'; inputs are " + inputNames());
             }
         }
-        return SameDiffEmitter.emitInto(rewritten, registry, sd, prefix, inputs, trainable).outputs();
+        return SameDiffEmitter.emitInto(rewritten, registry, sd, prefix, inputs, trainable);
     }
 
-    /** Placeholder name {@link #defineInto} gives an unbound input. */
-    public String definedInputName(String prefix, String onnxName) {
-        return emitted.inputs().get(onnxName) == null ? null : prefix + emitted.inputs().get(onnxName);
-    }
 
     public SameDiff sameDiff() {
         return emitted.sameDiff();

@@ -115,8 +115,9 @@ public final class SameDiffEmitter implements EmitContext.Values {
         if (c != null) {
             boolean weight = graph.initializers().contains(valueName) && c.dataType().isFPType();
             v = weight && trainableWeights ? sd.var(sdName(valueName), c) : sd.constant(sdName(valueName), c);
-            if (weight) {
-                weights.put(valueName, v.name());
+            if (weight && trainableWeights) {
+                String origin = graph.weightOrigins().getOrDefault(valueName, valueName);
+                weights.put(weights.containsKey(origin) ? valueName : origin, v.name());
             }
             vars.put(valueName, v);
             return v;

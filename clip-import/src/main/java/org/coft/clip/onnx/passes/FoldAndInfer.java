@@ -23,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class FoldAndInfer {
     /** Ops that only re-lay data: a weight passed through them is still a trainable weight. */
     private static final Set<String> LAYOUT_OPS = Set.of("Transpose", "Reshape", "Identity", "Unsqueeze", "Squeeze",
-            "Flatten");
+            "Flatten", "Gather", "Slice");
 
     private final OpRegistry registry;
     private int folded;
@@ -77,6 +77,7 @@ public final class FoldAndInfer {
                         g.types().put(n.output(i), TensorType.of(v.dataType(), v.shape()));
                         if (weight) {
                             g.initializers().add(n.output(i));
+                            g.weightOrigins().put(n.output(i), g.weightOrigins().getOrDefault(n.input(0), n.input(0)));
                         }
                     }
                     it.remove();
