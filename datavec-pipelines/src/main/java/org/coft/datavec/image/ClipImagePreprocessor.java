@@ -1,6 +1,7 @@
 package org.coft.datavec.image;
 
 import org.coft.clip.preprocess.PreprocessConfig;
+import org.coft.datavec.BadInputKind;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -51,7 +52,7 @@ public final class ClipImagePreprocessor {
      */
     public RgbImage accept(DecodedImage decoded) throws ImageDecodeException {
         if (!config.convertRgb() && decoded.layout() != DecodedImage.ColourLayout.RGB) {
-            throw new ImageDecodeException("image is " + decoded.layout() + ", not RGB, and the preprocessing "
+            throw new ImageDecodeException(BadInputKind.UNSUPPORTED_FORMAT, "image is " + decoded.layout() + ", not RGB, and the preprocessing "
                     + "config has convertRgb=false");
         }
         return decoded.image();

@@ -1,8 +1,11 @@
 package org.coft.datavec.image;
 
+import org.coft.datavec.BadInputKind;
+
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -53,9 +56,9 @@ public final class ImageDecoder {
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new ImageDecodeException("file does not exist", e);
+            throw new ImageDecodeException(BadInputKind.MISSING_FILE, "file does not exist", e);
         } catch (IOException e) {
-            throw new ImageDecodeException("cannot read file: " + e, e);
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read file: " + e, e);
         }
         return decode(bytes);
     }
@@ -66,24 +69,89 @@ public final class ImageDecoder {
      * @throws ImageDecodeException if the bytes are empty, truncated, of an unknown or unsupported format
      */
     public static DecodedImage decode(byte[] encoded) throws ImageDecodeException {
-        if (encoded.length == 0) {
-            throw new ImageDecodeException("empty file (0 bytes)");
+        return withReader(encoded, ImageDecoder::read);
+    }
+
+    /**
+     * Reads only what is needed to learn the format and size (a cheap check that a file is an image a
+     * decoder accepts; it does not detect corrupt pixel data further in).
+     *
+     * @param file the image file
+     * @return format and size
+     * @throws ImageDecodeException if the file is missing, empty, or of an unknown format, or its header is bad
+     */
+    public static ImageInfo probe(Path file) throws ImageDecodeException {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw new ImageDecodeException(BadInputKind.MISSING_FILE, "file does not exist", e);
+        } catch (IOException e) {
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read file: " + e, e);
         }
-        try (InputStream in = new ByteArrayInputStream(encoded);
-             ImageInputStream iis = ImageIO.createImageInputStream(in)) {
+        if (size == 0) {
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "empty file (0 bytes)");
+        }
+        try (ImageInputStream iis = ImageIO.createImageInputStream(file.toFile())) {
+            if (iis == null) {
+                throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot open file");
+            }
             Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
             if (!readers.hasNext()) {
-                throw new ImageDecodeException("unsupported or unrecognised image format (" + encoded.length
-                        + " bytes, starts with " + hexPrefix(encoded) + "; readable: " + readableFormats() + ")");
+                throw new ImageDecodeException(BadInputKind.UNSUPPORTED_FORMAT, "unsupported or unrecognised image "
+                        + "format (readable: " + readableFormats() + ")");
             }
             ImageReader reader = readers.next();
             try {
-                return read(reader, iis);
+                reader.setInput(iis, true, true);
+                return new ImageInfo(reader.getFormatName().toLowerCase(Locale.ROOT), reader.getWidth(0),
+                        reader.getHeight(0));
+            } catch (IOException | RuntimeException e) {
+                throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read image header: "
+                        + describe(e), e);
             } finally {
                 reader.dispose();
             }
         } catch (IOException e) {
-            throw new ImageDecodeException("cannot decode: " + e.getMessage(), e);
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read file: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Format and size of an image file.
+     *
+     * @param format decoder format name, lower case
+     * @param width  width in pixels
+     * @param height height in pixels
+     */
+    public record ImageInfo(String format, int width, int height) {
+    }
+
+    @FunctionalInterface
+    private interface ReaderTask<T> {
+        T run(ImageReader reader, ImageInputStream iis) throws ImageDecodeException;
+    }
+
+    private static <T> T withReader(byte[] encoded, ReaderTask<T> task) throws ImageDecodeException {
+        if (encoded.length == 0) {
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "empty file (0 bytes)");
+        }
+        // A memory-cached stream: ImageIO.createImageInputStream would spill to a temporary file cache.
+        try (InputStream in = new ByteArrayInputStream(encoded);
+             ImageInputStream iis = new MemoryCacheImageInputStream(in)) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
+            if (!readers.hasNext()) {
+                throw new ImageDecodeException(BadInputKind.UNSUPPORTED_FORMAT, "unsupported or unrecognised image "
+                        + "format (starts with " + hexPrefix(encoded) + "; readable: " + readableFormats() + ")");
+            }
+            ImageReader reader = readers.next();
+            try {
+                return task.run(reader, iis);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot decode: " + e.getMessage(), e);
         }
     }
 
@@ -97,19 +165,22 @@ public final class ImageDecoder {
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
             if (pixels > MAX_PIXELS) {
-                throw new ImageDecodeException("image too large: " + reader.getWidth(0) + "x" + reader.getHeight(0)
-                        + " = " + pixels + " pixels exceeds " + MAX_PIXELS);
+                throw new ImageDecodeException(BadInputKind.UNSUPPORTED_FORMAT, "image too large: "
+                        + reader.getWidth(0) + "x" + reader.getHeight(0) + " = " + pixels + " pixels exceeds "
+                        + MAX_PIXELS);
             }
             img = reader.read(0);
         } catch (IOException | RuntimeException e) {
             // Java's decoders throw unchecked exceptions (IndexOutOfBounds, IllegalArgument, ...) on corrupt data.
-            throw new ImageDecodeException("cannot decode: " + describe(e), e);
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot decode: " + describe(e), e);
         }
         if (!warnings.isEmpty()) {
-            throw new ImageDecodeException("corrupt or truncated " + format + " data: " + String.join("; ", warnings));
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "corrupt or truncated " + format
+                    + " data: " + String.join("; ", warnings));
         }
         if (img.getWidth() < 1 || img.getHeight() < 1) {
-            throw new ImageDecodeException("image has no pixels (" + img.getWidth() + "x" + img.getHeight() + ")");
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "image has no pixels (" + img.getWidth()
+                    + "x" + img.getHeight() + ")");
         }
         return toRgb(img, format);
     }
@@ -139,7 +210,7 @@ public final class ImageDecoder {
         boolean gray = csType == ColorSpace.TYPE_GRAY && colours == 1;
         boolean rgb = csType == ColorSpace.TYPE_RGB && colours == 3;
         if (!gray && !rgb) {
-            throw new ImageDecodeException("unsupported colour space (type " + csType + ", " + colours
+            throw new ImageDecodeException(BadInputKind.UNSUPPORTED_FORMAT, "unsupported colour space (type " + csType + ", " + colours
                     + " colour components; only RGB, grey and palette images are supported, not CMYK/YCCK)");
         }
         if (!copyInterleavedBytes(raster, gray, out, w, h)) {
