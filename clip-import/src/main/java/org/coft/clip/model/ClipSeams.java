@@ -125,6 +125,11 @@ final class ClipSeams {
                         if (c != null && c.length() == 1) {
                             return c.getDouble(0);
                         }
+                        IrNode exp = producers.get(in);
+                        INDArray param = exp != null && exp.opType().equals("Exp") ? g.constant(exp.input(0)) : null;
+                        if (param != null && param.length() == 1) {
+                            return Math.exp(param.getDouble(0));
+                        }
                     }
                 }
                 next.addAll(p.inputs());

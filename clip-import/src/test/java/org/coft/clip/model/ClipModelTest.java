@@ -74,8 +74,19 @@ class ClipModelTest {
     }
 
     @Test
-    void logitScaleIsReadFromTheWholeModel() {
+    void logitScaleIsReadFromTheWholeModelNotFromConfig(@TempDir Path tmp) throws Exception {
         assertEquals(1 / 0.07, model.logitScale(), 1e-3);
+        // a config.json whose init value disagrees must not matter when model.onnx holds the scale
+        try (var files = Files.list(Fixtures.path("clip-tiny-hf"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, tmp.resolve(f.getFileName()));
+            }
+        }
+        Path cfg = tmp.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replaceAll("\"logit_scale_init_value\":\\s*[0-9.eE+-]+",
+                "\"logit_scale_init_value\": 0.0"));
+        assertTrue(Files.readString(cfg).contains("\"logit_scale_init_value\": 0.0"));
+        assertEquals(1 / 0.07, ClipModel.load(tmp).logitScale(), 1e-3);
     }
 
     @Test
