@@ -79,6 +79,15 @@ public final class ClipModel {
      * @throws ClipModelException naming the directory and the missing or unreadable file, or the graph problem
      */
     public static ClipModel load(Path dir) throws ClipModelException {
+        return load(dir, ClipLoadOptions.defaults());
+    }
+
+    /**
+     * Loads a model directory, inserting visual prompt tokens into the image tower when {@code options} asks;
+     * the image tower then has the extra inputs {@value VisualPromptSeams#SHALLOW} [P, width] and, for deep
+     * prompts, {@value VisualPromptSeams#DEEP} [layers − 1, P, width].
+     */
+    public static ClipModel load(Path dir, ClipLoadOptions options) throws ClipModelException {
         if (!Files.isDirectory(dir)) {
             throw new ClipModelException("model directory " + dir + " does not exist");
         }
@@ -107,8 +116,8 @@ public final class ClipModel {
         }
         try {
             OnnxImporter importer = new OnnxImporter();
-            TowerImport t = importTower(importer, textFile, TEXT_OUTPUTS, true, context, preprocess);
-            TowerImport v = importTower(importer, visionFile, IMAGE_OUTPUTS, false, context, preprocess);
+            TowerImport t = importTower(importer, textFile, TEXT_OUTPUTS, true, context, preprocess, options);
+            TowerImport v = importTower(importer, visionFile, IMAGE_OUTPUTS, false, context, preprocess, options);
             double scale = logitScale(whole, config);
             return new ClipModel(dir, tokenizer, preprocess, t.tower, v.tower, t.tokenTable, t.idsInput, t.maskInput,
                     v.pixelInput, context, scale);
@@ -121,7 +130,8 @@ public final class ClipModel {
                                String pixelInput) { }
 
     private static TowerImport importTower(OnnxImporter importer, Path file, List<String> outputNames, boolean textTower,
-                                           int context, PreprocessConfig pp) throws OnnxImportException, ClipModelException {
+                                           int context, PreprocessConfig pp, ClipLoadOptions options)
+            throws OnnxImportException, ClipModelException {
         IrGraph g = OnnxParser.parse(file);
         String output = outputNames.stream().filter(g.outputs()::contains).findFirst().orElseThrow(() ->
                 new ClipModelException(file + " has none of the outputs " + outputNames + " (it has " + g.outputs() + ")"));
@@ -151,19 +161,41 @@ public final class ClipModel {
         }
         final INDArray[] table = new INDArray[1];
         final String[] pre = new String[1];
+        final long[] promptWidth = new long[1];
+        final String pixelName = pixels;
+        boolean prompts = !textTower && options.visualPromptTokens() > 0;
         OnnxGraph graph = importer.importGraph(g, new ImportOptions(dims, true), new OnnxImporter.Hooks() {
             @Override
-            public void beforeRewrite(IrGraph ir) {
+            public void beforeRewrite(IrGraph ir) throws OnnxImportException {
                 ir.outputs().clear();
                 ir.outputs().add(output);
                 if (textTower) {
                     ClipSeams.TokenEmbedding te = ClipSeams.cutTokenEmbedding(ir);
                     table[0] = te == null ? null : te.table();
                 }
+                if (prompts) {
+                    try {
+                        promptWidth[0] = VisualPromptSeams.insertShallow(ir, pixelName, options.visualPromptTokens());
+                    } catch (IllegalArgumentException e) {
+                        throw new OnnxImportException(file.toString(), e.getMessage(), e);
+                    }
+                }
             }
 
             @Override
-            public void beforeEmit(IrGraph ir) {
+            public void beforeEmit(IrGraph ir) throws OnnxImportException {
+                if (prompts && options.deepPrompts()) {
+                    try {
+                        VisualPromptSeams.replaceDeep(ir, options.visualPromptTokens(), promptWidth[0]);
+                    } catch (IllegalArgumentException e) {
+                        throw new OnnxImportException(file.toString(), e.getMessage(), e);
+                    }
+                    var problems = new org.coft.clip.onnx.passes.FoldAndInfer(
+                            org.coft.clip.onnx.ops.OpRegistry.standard()).apply(ir);
+                    if (!problems.isEmpty()) {
+                        throw new OnnxImportException(file.toString(), problems);
+                    }
+                }
                 pre[0] = ClipSeams.beforeProjection(ir, output);
                 if (pre[0] != null && !ir.outputs().contains(pre[0])) {
                     ir.outputs().add(pre[0]);
