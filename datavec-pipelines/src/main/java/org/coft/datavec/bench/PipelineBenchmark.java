@@ -18,6 +18,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -92,11 +93,15 @@ public final class PipelineBenchmark {
                 Runtime.getRuntime().availableProcessors(), batch, epochs);
 
         stages(source, config);
-        double single = throughput(source, config, aug, batch, 1, epochs);
-        System.out.printf(Locale.ROOT, "single-thread path:             %8.1f images/s%n", single);
-        double parallel = throughput(source, config, aug, batch, threads, epochs);
-        System.out.printf(Locale.ROOT, "parallel, %2d threads, prefetch 2: %7.1f images/s (%.2fx)%n", threads, parallel,
-                parallel / single);
+        double[] single = throughput(source, config, aug, batch, 1, epochs);
+        System.out.printf(Locale.ROOT, "single-thread path:               %8.1f images/s, %.2f CPU-ms/image%n",
+                single[0], single[1]);
+        double[] parallel = throughput(source, config, aug, batch, threads, epochs);
+        System.out.printf(Locale.ROOT, "parallel, %2d threads, prefetch 2: %8.1f images/s, %.2f CPU-ms/image (%.2fx)%n",
+                threads, parallel[0], parallel[1], parallel[0] / single[0]);
+        System.out.printf(Locale.ROOT, "system load average at end: %.2f (wall-clock rates drop when other work "
+                + "shares the cores; CPU-ms/image does not)%n",
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         System.out.printf(Locale.ROOT, "(%d images per epoch)%n", n);
     }
 
@@ -132,15 +137,18 @@ public final class PipelineBenchmark {
                 + "normalise %.2f ms%n", decode / 1e6 / n, resize / 1e6 / n, normalize / 1e6 / n);
     }
 
-    private static double throughput(ImageSource source, PreprocessConfig config, AugmentationConfig aug, int batch,
+    /** @return {images per second (wall clock), process CPU milliseconds per image} */
+    private static double[] throughput(ImageSource source, PreprocessConfig config, AugmentationConfig aug, int batch,
                                      int threads, int epochs) {
         try (ImageBatchIterator it = ImageBatchIterator.builder(source.images(), config).batchSize(batch)
                 .threads(threads).prefetchBatches(2).augmentation(aug).seed(1).build()) {
             long count = 0;
             long start = 0;
+            long cpuStart = 0;
             for (int e = 0; e < epochs; e++) {
                 if (e == 1 || epochs == 1) {
                     start = System.nanoTime();
+                    cpuStart = processCpuNanos();
                     count = 0;
                 }
                 while (it.hasNext()) {
@@ -148,8 +156,16 @@ public final class PipelineBenchmark {
                 }
                 it.reset();
             }
-            return count / ((System.nanoTime() - start) / 1e9);
+            return new double[] {count / ((System.nanoTime() - start) / 1e9),
+                (processCpuNanos() - cpuStart) / 1e6 / count};
         }
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
     }
 
     private static void generate(Path dir, int count, int width, int height) throws IOException {
