@@ -67,11 +67,20 @@ public final class ClipImagePreprocessor {
      */
     public RgbImage resizeAndCrop(RgbImage image) {
         PreprocessConfig.Size size = config.resizedSize(image.width(), image.height());
-        RgbImage resized = PillowResampler.resize(image, size.width(), size.height(), config.interpolation());
         if (!config.doCenterCrop()) {
-            return resized;
+            return PillowResampler.resize(image, size.width(), size.height(), config.interpolation());
         }
-        return centerCrop(resized, config.cropHeight(), config.cropWidth());
+        int ch = config.cropHeight();
+        int cw = config.cropWidth();
+        if (cw <= size.width() && ch <= size.height()) {
+            // Only the cropped window is computed; identical to resizing everything and cropping.
+            int left = (int) Math.rint((size.width() - cw) / 2.0);
+            int top = (int) Math.rint((size.height() - ch) / 2.0);
+            return PillowResampler.resizeWindow(image, size.width(), size.height(), config.interpolation(), left, top,
+                    cw, ch);
+        }
+        RgbImage resized = PillowResampler.resize(image, size.width(), size.height(), config.interpolation());
+        return centerCrop(resized, ch, cw);
     }
 
     /**

@@ -38,17 +38,44 @@ public final class PillowResampler {
      * @return the resized image ({@code src} itself when the size is unchanged, as Pillow returns a copy)
      */
     public static RgbImage resize(RgbImage src, int width, int height, Interpolation filter) {
+        return resizeWindow(src, width, height, filter, 0, 0, width, height);
+    }
+
+    /**
+     * A window of the resized image, computed without resizing the rest: identical to {@code resize} followed
+     * by a crop of {@code cropWidth x cropHeight} at ({@code left}, {@code top}), since every output pixel
+     * depends only on its own weights.
+     *
+     * @param src        the image
+     * @param width      full target width, at least 1
+     * @param height     full target height, at least 1
+     * @param filter     the resampling filter
+     * @param left       window column in the resized image, 0..width-cropWidth
+     * @param top        window row in the resized image, 0..height-cropHeight
+     * @param cropWidth  window width, at least 1
+     * @param cropHeight window height, at least 1
+     * @return the window
+     */
+    public static RgbImage resizeWindow(RgbImage src, int width, int height, Interpolation filter, int left, int top,
+                                        int cropWidth, int cropHeight) {
         Objects.requireNonNull(filter, "filter");
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException("target size: " + width + "x" + height + " must be >= 1x1");
         }
+        if (cropWidth < 1 || cropHeight < 1 || left < 0 || top < 0 || left + cropWidth > width
+                || top + cropHeight > height) {
+            throw new IllegalArgumentException("window: " + cropWidth + "x" + cropHeight + " at (" + left + ", " + top
+                    + ") does not fit in " + width + "x" + height);
+        }
         if (width == src.width() && height == src.height()) {
-            return src;
+            return src.crop(left, top, cropWidth, cropHeight);
         }
         return switch (filter) {
-            case NEAREST -> nearest(src, width, height);
-            case BILINEAR -> convolve(src, width, height, 1.0, PillowResampler::triangle);
-            case BICUBIC -> convolve(src, width, height, 2.0, PillowResampler::bicubic);
+            case NEAREST -> nearest(src, width, height).crop(left, top, cropWidth, cropHeight);
+            case BILINEAR -> convolve(src, width, height, 1.0, PillowResampler::triangle, left, top, cropWidth,
+                    cropHeight);
+            case BICUBIC -> convolve(src, width, height, 2.0, PillowResampler::bicubic, left, top, cropWidth,
+                    cropHeight);
         };
     }
 
@@ -110,39 +137,33 @@ public final class PillowResampler {
         return new Weights(first, count, fixed, stride);
     }
 
-    private static RgbImage convolve(RgbImage src, int width, int height, double support, Kernel kernel) {
+    private static RgbImage convolve(RgbImage src, int width, int height, double support, Kernel kernel, int left,
+                                     int top, int cropWidth, int cropHeight) {
         boolean horizontal = width != src.width();
         boolean vertical = height != src.height();
-        // Pillow computes the vertical weights first to know which source rows the horizontal pass must produce.
-        Weights v = weights(src.height(), height, support, kernel);
-        RgbImage current = src;
-        int rowOffset = 0;
-        if (horizontal) {
-            int firstRow = v.first[0];
-            int lastRow = v.first[height - 1] + v.count[height - 1];
-            if (!vertical) {
-                firstRow = 0;
-                lastRow = src.height();
-            }
-            current = horizontalPass(src, weights(src.width(), width, support, kernel), width, firstRow,
-                    lastRow - firstRow);
-            rowOffset = firstRow;
-        }
-        if (vertical) {
-            current = verticalPass(current, v, height, rowOffset);
-        }
-        return current;
+        // As Pillow: the vertical weights decide which source rows the horizontal pass must produce.
+        Weights v = vertical ? weights(src.height(), height, support, kernel) : null;
+        int last = top + cropHeight - 1;
+        int firstRow = vertical ? v.first[top] : top;
+        int endRow = vertical ? v.first[last] + v.count[last] : top + cropHeight;
+        RgbImage rows = horizontal
+                ? horizontalPass(src, weights(src.width(), width, support, kernel), left, cropWidth, firstRow,
+                endRow - firstRow)
+                : src.crop(left, firstRow, cropWidth, endRow - firstRow);
+        return vertical ? verticalPass(rows, v, top, cropHeight, firstRow) : rows;
     }
 
-    private static RgbImage horizontalPass(RgbImage src, Weights h, int width, int firstRow, int rows) {
+    /** Output columns {@code left..left+count-1} for source rows {@code firstRow..firstRow+rows-1}. */
+    private static RgbImage horizontalPass(RgbImage src, Weights h, int left, int count, int firstRow, int rows) {
         byte[] in = src.pixels();
-        byte[] out = new byte[width * rows * 3];
+        byte[] out = new byte[count * rows * 3];
         int inWidth = src.width();
         int half = 1 << (PRECISION_BITS - 1);
         for (int y = 0; y < rows; y++) {
             int inRow = (y + firstRow) * inWidth * 3;
-            int outRow = y * width * 3;
-            for (int x = 0; x < width; x++) {
+            int outRow = y * count * 3;
+            for (int i = 0; i < count; i++) {
+                int x = left + i;
                 int r = half;
                 int g = half;
                 int b = half;
@@ -154,39 +175,41 @@ public final class PillowResampler {
                     g += (in[p + 1] & 0xFF) * w;
                     b += (in[p + 2] & 0xFF) * w;
                 }
-                int o = outRow + x * 3;
+                int o = outRow + i * 3;
                 out[o] = clip8(r);
                 out[o + 1] = clip8(g);
                 out[o + 2] = clip8(b);
             }
         }
-        return new RgbImage(width, rows, out);
+        return new RgbImage(count, rows, out);
     }
 
-    private static RgbImage verticalPass(RgbImage src, Weights v, int height, int rowOffset) {
+    /** Output rows {@code top..top+count-1}; {@code src} row 0 is source row {@code rowOffset}. */
+    private static RgbImage verticalPass(RgbImage src, Weights v, int top, int count, int rowOffset) {
         byte[] in = src.pixels();
         int width = src.width();
         int rowBytes = width * 3;
-        byte[] out = new byte[rowBytes * height];
+        byte[] out = new byte[rowBytes * count];
         int half = 1 << (PRECISION_BITS - 1);
         int[] acc = new int[rowBytes];
-        for (int y = 0; y < height; y++) {
+        for (int i = 0; i < count; i++) {
+            int y = top + i;
             java.util.Arrays.fill(acc, half);
             int base = y * v.stride;
             int firstRow = v.first[y] - rowOffset;
             for (int j = 0; j < v.count[y]; j++) {
                 int w = v.weights[base + j];
                 int p = (firstRow + j) * rowBytes;
-                for (int i = 0; i < rowBytes; i++) {
-                    acc[i] += (in[p + i] & 0xFF) * w;
+                for (int k = 0; k < rowBytes; k++) {
+                    acc[k] += (in[p + k] & 0xFF) * w;
                 }
             }
-            int o = y * rowBytes;
-            for (int i = 0; i < rowBytes; i++) {
-                out[o + i] = clip8(acc[i]);
+            int o = i * rowBytes;
+            for (int k = 0; k < rowBytes; k++) {
+                out[o + k] = clip8(acc[k]);
             }
         }
-        return new RgbImage(width, height, out);
+        return new RgbImage(width, count, out);
     }
 
     private static byte clip8(int acc) {

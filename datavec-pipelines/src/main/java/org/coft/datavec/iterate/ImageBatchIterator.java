@@ -101,6 +101,12 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         return batch;
     }
 
+    /**
+     * Prepares the next batch if needed (so it may block on decoding, and under FAIL may throw the
+     * {@link org.coft.datavec.BadInputException} for a file that cannot be decoded).
+     *
+     * @return whether another batch remains in this epoch
+     */
     @Override
     public boolean hasNext() {
         if (lookahead == null) {
