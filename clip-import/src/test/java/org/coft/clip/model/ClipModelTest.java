@@ -181,4 +181,53 @@ class ClipModelTest {
         e = assertThrows(ClipModelException.class, () -> ClipModel.load(tmp));
         assertTrue(e.getMessage().contains("vocab.json") || e.getMessage().contains("tokenizer"), e.getMessage());
     }
+
+    /** A model directory holding only {@code model}'s graph as model.onnx plus the tiny tokenizer and preprocessing. */
+    private static Path wholeModelDir(Path tmp, Path onnx, int imageSize) throws Exception {
+        Files.copy(onnx, tmp.resolve("model.onnx"));
+        for (String f : List.of("vocab.json", "merges.txt")) {
+            Files.copy(Fixtures.path("clip-tiny-hf", f), tmp.resolve(f));
+        }
+        Files.writeString(tmp.resolve("preprocessor_config.json"), Files.readString(
+                Fixtures.path("clip-tiny-hf", "preprocessor_config.json")).replace("32", Integer.toString(imageSize)));
+        return tmp;
+    }
+
+    @Test
+    void wholeHuggingFaceModelAloneServesBothTowers(@TempDir Path tmp) throws Exception {
+        ClipModel m = ClipModel.load(wholeModelDir(tmp, Fixtures.path("clip-tiny-hf", "model.onnx"), 32));
+        INDArray px = ref("clip-tiny-hf_model", "b3", "pixel_values");
+        // model.onnx's embeddings are normalised; the seam before projection is still found through the Div
+        Tensors.assertClose("image_embeds", m.encodeImages(px), ref("clip-tiny-hf_model", "b3", "image_embeds"),
+                ATOL, RTOL);
+        assertEquals(32, m.encodeImagesBeforeProjection(px).size(1));
+        long[][] ids = ids(ref("clip-tiny-hf_model", "b3", "input_ids"));
+        Tensors.assertClose("text_embeds", m.encodeTokenEmbeddings(m.tokenEmbeddings(ids), ids),
+                ref("clip-tiny-hf_model", "b3", "text_embeds"), ATOL, RTOL);
+        assertEquals(1 / 0.07, m.logitScale(), 1e-3);
+    }
+
+    @Test
+    void openAiArchitecturesLoadWithTheSameSeams(@TempDir Path tmp) throws Exception {
+        for (String arch : List.of("openai_vit_opset17", "openai_rn_opset14")) {
+            Path dir = Files.createDirectories(tmp.resolve(arch));
+            ClipModel m = ClipModel.load(wholeModelDir(dir, Fixtures.path("onnx", arch + ".onnx"), arch.contains("_rn_") ? 64 : 32));
+            long[][] ids = ids(ref(arch, "b3", "text"));
+            Tensors.assertClose(arch + " text_features", m.encodeTokenEmbeddings(m.tokenEmbeddings(ids), ids),
+                    ref(arch, "b3", "text_features"), ATOL, RTOL);
+            Tensors.assertClose(arch + " image_features", m.encodeImages(ref(arch, "b3", "image")),
+                    ref(arch, "b3", "image_features"), ATOL, RTOL);
+            assertEquals(1 / 0.07, m.logitScale(), 1e-3, arch + " logit scale");
+        }
+    }
+
+    @Test
+    void imagesOfTheWrongSizeAreRejectedByName() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> model.encodeImages(org.nd4j.linalg.factory.Nd4j.zeros(1, 3, 16, 16)));
+        assertTrue(e.getMessage().contains("pixel_values") && e.getMessage().contains("16"), e.getMessage());
+        var e2 = assertThrows(IllegalArgumentException.class,
+                () -> model.encodeImages(org.nd4j.linalg.factory.Nd4j.zeros(1, 32, 32)));
+        assertTrue(e2.getMessage().contains("pixel_values"), e2.getMessage());
+    }
 }
