@@ -25,15 +25,15 @@ final class Architecture {
     }
 
     /** Default bindings for dynamic non-batch dims of CLIP inputs: 77 tokens, 3 channels, square images. */
-    static Map<String, Long> defaultDims(IrGraph g) {
+    static Map<String, Long> defaultDims(IrGraph g, int imageSize) {
         Map<String, Long> dims = new LinkedHashMap<>();
         for (TensorType t : g.inputs().values()) {
             if (t.rank() == 2 && t.dataType().isIntType()) {
                 put(dims, t.dim(1), 77);
             } else if (t.rank() == 4) {
                 put(dims, t.dim(1), 3);
-                put(dims, t.dim(2), 224);
-                put(dims, t.dim(3), 224);
+                put(dims, t.dim(2), imageSize);
+                put(dims, t.dim(3), imageSize);
             }
         }
         return dims;

@@ -43,6 +43,19 @@ final class InspectCommand implements Callable<Integer> {
         return bad == 0 ? 0 : 2;
     }
 
+    /** Image size from a preprocessor_config.json beside the file, else 224 (override with --dim). */
+    private static int imageSize(Path file) {
+        Path pp = file.toAbsolutePath().resolveSibling("preprocessor_config.json");
+        if (Files.isRegularFile(pp)) {
+            try {
+                return org.coft.clip.preprocess.PreprocessConfig.fromHuggingFace(pp).outputHeight();
+            } catch (java.io.IOException | RuntimeException e) {
+                return 224;
+            }
+        }
+        return 224;
+    }
+
     private int inspect(Path file) throws OnnxImportException {
         IrGraph g = OnnxParser.parse(file);
         System.out.println("== " + file);
@@ -57,7 +70,8 @@ final class InspectCommand implements Callable<Integer> {
         System.out.println("outputs " + g.outputs());
         Map<String, Integer> ops = g.opCounts();
         System.out.println("ONNX ops (" + ops.values().stream().mapToInt(Integer::intValue).sum() + " nodes): " + ops);
-        ImportOptions options = ImportOptions.defaults().withDims(Architecture.defaultDims(g)).withDims(dims);
+        ImportOptions options = ImportOptions.defaults().withDims(Architecture.defaultDims(g, imageSize(file)))
+                .withDims(dims);
         try {
             OnnxGraph imported = new OnnxImporter().importGraph(g, options);
             var r = imported.report();

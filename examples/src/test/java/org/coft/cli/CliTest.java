@@ -100,6 +100,13 @@ class CliTest {
     }
 
     @Test
+    void inspectReadsTheImageSizeOfAModelDirectory() {
+        String[] r = run("inspect", FIXTURES.resolve("clip-tiny-hf").toString());
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertEquals(3, r[1].split("import: OK", -1).length - 1, r[1]);
+    }
+
+    @Test
     void zeroShotOnALabelledFolderEndsWithAccuracy(@TempDir Path tmp) throws Exception {
         DemoCommand.generate(tmp.resolve("data"), 2, 1);
         String[] r = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--data",

@@ -96,7 +96,8 @@ final class ClipSeams {
             if ((op.equals("Linear") || op.equals("MatMul") || op.equals("Gemm")) && constWeight) {
                 return p.input(0);
             }
-            if (op.equals("Div") || op.equals("Identity") || op.equals("Mul") && g.isConstant(p.input(1))) {
+            boolean reView = List.of("Identity", "Reshape", "Squeeze", "Flatten").contains(op);
+            if (op.equals("Div") || reView || op.equals("Mul") && g.isConstant(p.input(1))) {
                 v = p.input(0);
                 continue;
             }

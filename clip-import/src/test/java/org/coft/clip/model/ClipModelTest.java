@@ -218,6 +218,8 @@ class ClipModelTest {
             Tensors.assertClose(arch + " image_features", m.encodeImages(ref(arch, "b3", "image")),
                     ref(arch, "b3", "image_features"), ATOL, RTOL);
             assertEquals(1 / 0.07, m.logitScale(), 1e-3, arch + " logit scale");
+            assertNotNull(m.vision().beforeProjection(), arch + " features before projection");
+            assertEquals(3, m.encodeImagesBeforeProjection(ref(arch, "b3", "image")).size(0));
         }
     }
 
