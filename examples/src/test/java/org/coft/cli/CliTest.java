@@ -150,4 +150,68 @@ class CliTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("summary: zero-shot on 6 images"), r[1]);
     }
+
+    /** Writes an uncompressed IDX image file (n × h × w bytes) and its label file. */
+    static void writeIdx(Path images, Path labels, int n, int h, int w, long seed) throws java.io.IOException {
+        java.util.Random rnd = new java.util.Random(seed);
+        try (var out = new java.io.DataOutputStream(Files.newOutputStream(images))) {
+            out.writeInt(0x00000803);
+            out.writeInt(n);
+            out.writeInt(h);
+            out.writeInt(w);
+            byte[] px = new byte[n * h * w];
+            rnd.nextBytes(px);
+            out.write(px);
+        }
+        try (var out = new java.io.DataOutputStream(Files.newOutputStream(labels))) {
+            out.writeInt(0x00000801);
+            out.writeInt(n);
+            for (int i = 0; i < n; i++) {
+                out.writeByte(i % 3);
+            }
+        }
+    }
+
+    @Test
+    void zeroShotReadsIdxFilesAndCsvManifests(@TempDir Path tmp) throws Exception {
+        writeIdx(tmp.resolve("img.idx"), tmp.resolve("lab.idx"), 6, 28, 28, 5);
+        Files.write(tmp.resolve("classes.txt"), DemoCommand.CLASSES);
+        String[] r = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--classes",
+                tmp.resolve("classes.txt").toString(), "--data", "idx:" + tmp.resolve("img.idx") + "," + tmp.resolve("lab.idx"),
+                "--out", tmp.resolve("idx.csv").toString());
+        assertEquals("0", r[0], r[2]);
+        String[] lines = r[1].strip().split("\n");
+        assertTrue(lines[lines.length - 1].matches("accuracy=0\\.\\d{4}"), lines[lines.length - 1]);
+        assertEquals(7, Files.readAllLines(tmp.resolve("idx.csv")).size());
+
+        DemoCommand.generate(tmp.resolve("data"), 2, 9);
+        List<String> manifest = new java.util.ArrayList<>(List.of("path,label"));
+        try (var files = Files.walk(tmp.resolve("data"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".png")).sorted().toList()) {
+                manifest.add("data/" + f.getParent().getFileName() + "/" + f.getFileName() + "," + f.getParent().getFileName());
+            }
+        }
+        Files.write(tmp.resolve("manifest.csv"), manifest);
+        r = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--classes",
+                tmp.resolve("classes.txt").toString(), "--data", tmp.resolve("manifest.csv").toString(), "--out",
+                tmp.resolve("csv.csv").toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("accuracy="), r[1]);
+    }
+
+    @Test
+    void badImagesFailByNameOrAreSkippedAndReported(@TempDir Path tmp) throws Exception {
+        DemoCommand.generate(tmp.resolve("data"), 2, 4);
+        Path broken = tmp.resolve("data/red square/broken.png");
+        Files.write(broken, new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2});
+        String[] r = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--data",
+                tmp.resolve("data").toString(), "--out", tmp.resolve("p.csv").toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("broken.png"), r[2]);
+        r = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--data",
+                tmp.resolve("data").toString(), "--bad-images", "skip", "--out", tmp.resolve("p.csv").toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("broken.png"), "the skipped file is reported: " + r[1]);
+        assertEquals(7, Files.readAllLines(tmp.resolve("p.csv")).size());
+    }
 }
