@@ -11,7 +11,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.controlflow.WhereNumpy;
+import org.nd4j.linalg.api.ops.impl.controlflow.Select;
 
 /** Element-wise operators: arithmetic and comparisons with numpy broadcasting, unary maths, Cast, Where. */
 final class ElementwiseOps {
@@ -265,11 +265,12 @@ final class ElementwiseOps {
             SDVariable cond = c.in(0);
             SDVariable x = c.in(1);
             SDVariable y = c.in(2);
-            // where_np needs equal shapes: broadcast the operands first where they differ
+            // select needs equal shapes: broadcast the operands first where they differ. (WhereNumpy cannot be
+            // used: it does not implement calculateOutputDataTypes, so SameDiff rejects it when the graph is built.)
             x = broadcastTo(c, x, c.type(1).shape(), shape);
             y = broadcastTo(c, y, c.type(2).shape(), shape);
             cond = broadcastTo(c, cond, c.type(0).shape(), shape);
-            return List.of(new WhereNumpy(c.sd(), new SDVariable[] {cond, x, y}).outputVariable());
+            return List.of(new Select(c.sd(), new SDVariable[] {cond, x, y}).outputVariable());
         }
 
         private static SDVariable broadcastTo(EmitContext c, SDVariable v, List<Dim> from, List<Dim> to) {
