@@ -34,8 +34,8 @@ final class ElementwiseOps {
         r.add("Greater", 7, compare((sd, a, b) -> sd.gt(a, b), null));
         r.add("LessOrEqual", 12, compare((sd, a, b) -> sd.lte(a, b), null));
         r.add("GreaterOrEqual", 12, compare((sd, a, b) -> sd.gte(a, b), null));
-        r.add("And", 7, compare((sd, a, b) -> sd.math.and(a, b), null));
-        r.add("Or", 7, compare((sd, a, b) -> sd.math.or(a, b), null));
+        r.add("And", 7, logical((sd, a, b) -> sd.math.and(a, b)));
+        r.add("Or", 7, logical((sd, a, b) -> sd.math.or(a, b)));
         r.add("Not", 1, unary((sd, x) -> sd.math.xor(x, sd.constant(org.nd4j.linalg.factory.Nd4j.scalar(true)))));
         r.add("Sqrt", 6, unary((sd, x) -> sd.math.sqrt(x)));
         r.add("Exp", 6, unary((sd, x) -> sd.math.exp(x)));
@@ -97,6 +97,27 @@ final class ElementwiseOps {
             @Override
             public List<SDVariable> emit(EmitContext c) {
                 return List.of(op.apply(c.sd(), c.in(0), c.in(1)));
+            }
+        };
+    }
+
+    /**
+     * And/Or: SameDiff's boolean pairwise ops do not broadcast (they read past the smaller operand), so both
+     * operands are broadcast to the output shape first.
+     */
+    static OpConverter logical(Bin op) {
+        return new OpConverter() {
+            @Override
+            public List<TensorType> infer(OpContext c) {
+                return List.of(new TensorType(DataType.BOOL, ShapeMath.broadcast(c.type(0).shape(), c.type(1).shape())));
+            }
+
+            @Override
+            public List<SDVariable> emit(EmitContext c) {
+                List<Dim> out = infer(c).get(0).shape();
+                SDVariable a = c.type(0).shape().equals(out) ? c.in(0) : ShapeOps.broadcastTo(c, c.in(0), out);
+                SDVariable b = c.type(1).shape().equals(out) ? c.in(1) : ShapeOps.broadcastTo(c, c.in(1), out);
+                return List.of(op.apply(c.sd(), a, b));
             }
         };
     }
