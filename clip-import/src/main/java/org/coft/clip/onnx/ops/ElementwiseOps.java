@@ -27,8 +27,8 @@ final class ElementwiseOps {
         r.add("Mul", 7, binary((sd, a, b) -> a.mul(b), Dim::times));
         r.add("Div", 7, binary((sd, a, b) -> a.div(b), Dim::dividedBy));
         r.add("Pow", 7, new Pow());
-        r.add("Max", 8, binary((sd, a, b) -> sd.math.max(a, b), null));
-        r.add("Min", 8, binary((sd, a, b) -> sd.math.min(a, b), null));
+        r.add("Max", 8, variadic((sd, a, b) -> sd.math.max(a, b)));
+        r.add("Min", 8, variadic((sd, a, b) -> sd.math.min(a, b)));
         r.add("Equal", 7, compare((sd, a, b) -> sd.eq(a, b), ElementwiseOps::symEqual));
         r.add("Less", 7, compare((sd, a, b) -> sd.lt(a, b), null));
         r.add("Greater", 7, compare((sd, a, b) -> sd.gt(a, b), null));
@@ -97,6 +97,29 @@ final class ElementwiseOps {
             @Override
             public List<SDVariable> emit(EmitContext c) {
                 return List.of(op.apply(c.sd(), c.in(0), c.in(1)));
+            }
+        };
+    }
+
+    /** Max/Min over 1..n inputs with numpy broadcasting, folded pairwise. */
+    static OpConverter variadic(Bin op) {
+        return new OpConverter() {
+            @Override
+            public List<TensorType> infer(OpContext c) {
+                List<Dim> s = c.type(0).shape();
+                for (int i = 1; i < c.inputCount(); i++) {
+                    s = ShapeMath.broadcast(s, c.type(i).shape());
+                }
+                return List.of(new TensorType(c.type(0).dataType(), s));
+            }
+
+            @Override
+            public List<SDVariable> emit(EmitContext c) {
+                SDVariable y = c.in(0);
+                for (int i = 1; i < c.inputCount(); i++) {
+                    y = op.apply(c.sd(), y, c.in(i));
+                }
+                return List.of(c.inputCount() == 1 ? c.sd().identity(y) : y);
             }
         };
     }
