@@ -75,7 +75,7 @@ final class IndexOps {
                 en = Math.max(0, Math.min(n, en));
                 out.set(ax, Dim.of(Math.max(0, (en - st + step - 1) / step)));
             } else {
-                st = Math.max(-1, Math.min(n - 1, st));
+                st = Math.max(0, Math.min(n - 1, st));
                 en = Math.max(-1, Math.min(n - 1, en));
                 out.set(ax, Dim.of(Math.max(0, (st - en + (-step) - 1) / (-step))));
             }
