@@ -126,7 +126,31 @@ final class IndexOps {
 
         @Override
         public List<SDVariable> emit(EmitContext c) {
-            return List.of(emitSlice(c, c.in(0), plan(c)));
+            Plan p = plan(c);
+            SDVariable x = c.in(0);
+            // libnd4j's strided_slice returns wrong data for negative strides (M2.1): reverse those axes and
+            // slice them forward instead (index i of the reversed axis is n-1-i of the original)
+            List<Dim> in = c.type(0).shape();
+            long[] b = p.begin().clone();
+            long[] e = p.end().clone();
+            long[] s = p.step().clone();
+            int em = p.endMask();
+            List<Integer> reversed = new ArrayList<>();
+            for (int i = 0; i < s.length; i++) {
+                if (s[i] < 0) {
+                    long n = in.get(i).value();
+                    b[i] = n - 1 - b[i];
+                    e[i] = n - 1 - e[i];
+                    s[i] = -s[i];
+                    em &= ~(1 << i);
+                    reversed.add(i);
+                }
+            }
+            if (!reversed.isEmpty()) {
+                x = c.sd().reverse(x, reversed.stream().mapToInt(Integer::intValue).toArray());
+                p = new Plan(b, e, s, p.beginMask(), em, p.out());
+            }
+            return List.of(emitSlice(c, x, p));
         }
     }
 
