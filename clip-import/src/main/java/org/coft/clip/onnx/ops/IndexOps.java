@@ -203,6 +203,11 @@ final class IndexOps {
                     fixed.putScalar(k, v < 0 ? v + n : v);
                 }
                 indices = c.sd().constant(fixed);
+            } else if (idx == null && data.get(axis).isKnown()) {
+                // ONNX allows negative indices; libnd4j's gather reads out of bounds on them (a JVM crash), so
+                // wrap them at run time: i + n·(i < 0)
+                SDVariable negative = c.sd().lt(indices, c.sd().constant(Nd4j.scalar(0L).castTo(c.type(1).dataType())));
+                indices = indices.add(negative.castTo(c.type(1).dataType()).mul(data.get(axis).value()));
             }
             return List.of(c.sd().gather(c.in(0), indices, axis));
         }
