@@ -319,6 +319,18 @@ final class IndexOps {
         @Override
         public List<SDVariable> emit(EmitContext c) {
             DataType t = c.type(0).dataType();
+            if (c.constant(0) != null && c.constant(1) != null && c.constant(2) != null) {
+                // libnd4j's range miscounts when a negative delta does not divide (limit - start): range(10, 2, -3)
+                // gave [10, 7]. Constant ranges are built here with the ONNX count ceil((limit - start) / delta).
+                long n = infer(c).get(0).dim(0).value();
+                double start = c.constant(0).getDouble(0);
+                double delta = c.constant(2).getDouble(0);
+                double[] v = new double[(int) n];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = start + i * delta;
+                }
+                return List.of(c.sd().constant(Nd4j.createFromArray(v).castTo(t)));
+            }
             return List.of(c.sd().range(c.in(0), c.in(1), c.in(2), t));
         }
     }
