@@ -349,8 +349,17 @@ final class IndexOps {
             if (upper) {
                 return List.of(new Triu(c.sd(), x, (int) k).outputVariable());
             }
-            SDVariable strictUpper = new Triu(c.sd(), x, (int) k + 1).outputVariable();
-            return List.of(x.sub(strictUpper));
+            // lower(x, k) = upper(xᵀ, -k)ᵀ; subtracting the strict upper part from x would turn infinities (causal
+            // masks are -inf) into NaN
+            int r = c.rank(0);
+            int[] perm = new int[r];
+            for (int i = 0; i < r; i++) {
+                perm[i] = i;
+            }
+            perm[r - 2] = r - 1;
+            perm[r - 1] = r - 2;
+            SDVariable upperOfT = new Triu(c.sd(), c.sd().permute(x, perm), (int) -k).outputVariable();
+            return List.of(c.sd().permute(upperOfT, perm));
         }
     }
 }
