@@ -231,6 +231,9 @@ final class NnOps {
                     .pH(p[0]).pW(p[1]).dH(1).dW(1)
                     .type(type).paddingMode(PaddingMode.VALID).isNHWC(false)
                     .divisor(includePad ? Pooling2D.Divisor.INCLUDE_PADDING : Pooling2D.Divisor.EXCLUDE_PADDING)
+                    // AvgPooling2D passes 'extra' to libnd4j as the divisor mode (0 exclude, 1 include padding) and
+                    // ignores 'divisor'
+                    .extra(includePad ? 1.0 : 0.0)
                     .build();
             return List.of(type == Pooling2D.Pooling2DType.AVG ? c.sd().cnn.avgPooling2d(c.in(0), cfg)
                     : c.sd().cnn.maxPooling2d(c.in(0), cfg));
