@@ -216,8 +216,8 @@ final class NnOps {
             long[] p = pads2d(c);
             long kh = attr2(c, "kernel_shape", 0, 1);
             long kw = attr2(c, "kernel_shape", 1, 1);
-            Dim h = convOut(x.get(2), kh, attr2(c, "strides", 0, 1), p[0], 1);
-            Dim w = convOut(x.get(3), kw, attr2(c, "strides", 1, 1), p[1], 1);
+            Dim h = convOut(x.get(2), kh, attr2(c, "strides", 0, 1), p[0], attr2(c, "dilations", 0, 1));
+            Dim w = convOut(x.get(3), kw, attr2(c, "strides", 1, 1), p[1], attr2(c, "dilations", 1, 1));
             return List.of(new TensorType(c.type(0).dataType(), List.of(x.get(0), x.get(1), h, w)));
         }
 
@@ -228,7 +228,7 @@ final class NnOps {
             Pooling2DConfig cfg = Pooling2DConfig.builder()
                     .kH(attr2(c, "kernel_shape", 0, 1)).kW(attr2(c, "kernel_shape", 1, 1))
                     .sH(attr2(c, "strides", 0, 1)).sW(attr2(c, "strides", 1, 1))
-                    .pH(p[0]).pW(p[1]).dH(1).dW(1)
+                    .pH(p[0]).pW(p[1]).dH(attr2(c, "dilations", 0, 1)).dW(attr2(c, "dilations", 1, 1))
                     .type(type).paddingMode(PaddingMode.VALID).isNHWC(false)
                     .divisor(includePad ? Pooling2D.Divisor.INCLUDE_PADDING : Pooling2D.Divisor.EXCLUDE_PADDING)
                     // AvgPooling2D passes 'extra' to libnd4j as the divisor mode (0 exclude, 1 include padding) and
