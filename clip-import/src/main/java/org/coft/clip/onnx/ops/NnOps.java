@@ -298,16 +298,27 @@ final class NnOps {
         public List<TensorType> infer(OpContext c) {
             int r = c.rank(0);
             int axis = OpContext.normAxis(c.node().intAttr("axis", c.opset() >= 13 ? -1 : 1), r);
-            if (c.opset() < 13 && axis != r - 1) {
-                throw new UnsupportedOpException("Softmax (opset < 13) over axis " + axis + " of rank " + r
-                        + " flattens trailing axes; only the last axis is supported");
+            List<Dim> x = c.type(0).shape();
+            if (c.opset() < 13 && axis != r - 1
+                    && (ShapeMath.product(x.subList(0, axis)) == null || ShapeMath.product(x.subList(axis, r)) == null)) {
+                throw new UnsupportedOpException("Softmax (opset < 13) over axis " + axis + " of " + x
+                        + " flattens two symbolic dimensions together");
             }
             return List.of(c.type(0));
         }
 
         @Override
         public List<SDVariable> emit(EmitContext c) {
-            int axis = OpContext.normAxis(c.node().intAttr("axis", c.opset() >= 13 ? -1 : 1), c.rank(0));
+            int r = c.rank(0);
+            int axis = OpContext.normAxis(c.node().intAttr("axis", c.opset() >= 13 ? -1 : 1), r);
+            if (c.opset() < 13 && axis != r - 1) {
+                // before opset 13 the input is coerced to 2-D [prod(dims[:axis]), prod(dims[axis:])] and the softmax
+                // runs over the second dimension
+                List<Dim> x = c.type(0).shape();
+                List<Dim> flat = List.of(ShapeMath.product(x.subList(0, axis)), ShapeMath.product(x.subList(axis, r)));
+                SDVariable y = c.sd().nn.softmax(ShapeOps.reshape(c, c.in(0), flat), 1);
+                return List.of(ShapeOps.reshape(c, y, x));
+            }
             return List.of(c.sd().nn.softmax(c.in(0), axis));
         }
     }
