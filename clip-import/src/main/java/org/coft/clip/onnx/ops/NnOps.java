@@ -421,14 +421,24 @@ final class NnOps {
             }
             boolean keep = c.node().intAttr("keepdims", 1) != 0;
             SDVariable x = c.in(0);
-            return List.of(switch (kind) {
+            boolean rank2 = c.rank(0) == 2;
+            if (rank2) {
+                // libnd4j's legacy reductions fail (NPE in ReduceOp.noOp) on a vector-shaped [1,n] / [n,1] input
+                // reduced over its unit dim, e.g. batch 1 reduced over the batch: add a trailing unit axis
+                List<Dim> s3 = new ArrayList<>(c.type(0).shape());
+                s3.add(Dim.of(1));
+                x = ShapeOps.reshape(c, x, s3);
+                keep = true;
+            }
+            SDVariable y = switch (kind) {
                 case "mean" -> c.sd().mean(x, keep, ax);
                 case "sum" -> c.sd().sum(x, keep, ax);
                 case "max" -> c.sd().max(x, keep, ax);
                 case "min" -> c.sd().min(x, keep, ax);
                 case "l2" -> c.sd().norm2(x, keep, ax);
                 default -> throw new IllegalStateException(kind);
-            });
+            };
+            return List.of(rank2 ? ShapeOps.reshape(c, y, infer(c).get(0).shape()) : y);
         }
     }
 
