@@ -346,20 +346,32 @@ final class IndexOps {
             long k = c.has(1) ? c.requireInts(1, "Trilu k")[0] : 0;
             boolean upper = c.node().intAttr("upper", 1) != 0;
             SDVariable x = c.in(0);
+            List<Dim> shape = c.type(0).shape();
+            int r = shape.size();
+            if (r == 2) {
+                // libnd4j's triu treats a [1,n] or [n,1] matrix as a vector (wrong result, e.g. at batch 1): run it
+                // on [1, rows, cols]
+                List<Dim> s3 = new ArrayList<>(shape);
+                s3.add(0, Dim.of(1));
+                x = ShapeOps.reshape(c, x, s3);
+                r = 3;
+            }
+            SDVariable y;
             if (upper) {
-                return List.of(new Triu(c.sd(), x, (int) k).outputVariable());
+                y = new Triu(c.sd(), x, (int) k).outputVariable();
+            } else {
+                // lower(x, k) = upper(xᵀ, -k)ᵀ; subtracting the strict upper part from x would turn infinities
+                // (causal masks are -inf) into NaN
+                int[] perm = new int[r];
+                for (int i = 0; i < r; i++) {
+                    perm[i] = i;
+                }
+                perm[r - 2] = r - 1;
+                perm[r - 1] = r - 2;
+                SDVariable upperOfT = new Triu(c.sd(), c.sd().permute(x, perm), (int) -k).outputVariable();
+                y = c.sd().permute(upperOfT, perm);
             }
-            // lower(x, k) = upper(xᵀ, -k)ᵀ; subtracting the strict upper part from x would turn infinities (causal
-            // masks are -inf) into NaN
-            int r = c.rank(0);
-            int[] perm = new int[r];
-            for (int i = 0; i < r; i++) {
-                perm[i] = i;
-            }
-            perm[r - 2] = r - 1;
-            perm[r - 1] = r - 2;
-            SDVariable upperOfT = new Triu(c.sd(), c.sd().permute(x, perm), (int) -k).outputVariable();
-            return List.of(c.sd().permute(upperOfT, perm));
+            return List.of(r == shape.size() ? y : ShapeOps.reshape(c, y, shape));
         }
     }
 }
