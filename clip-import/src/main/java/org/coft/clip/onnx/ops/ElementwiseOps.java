@@ -25,7 +25,9 @@ final class ElementwiseOps {
             return negB == null ? null : a.plus(negB);
         }));
         r.add("Mul", 7, binary((sd, a, b) -> a.mul(b), Dim::times));
-        r.add("Div", 7, binary((sd, a, b) -> a.div(b), Dim::dividedBy));
+        // ONNX integer division truncates toward zero (Dim.dividedBy floors)
+        r.add("Div", 7, binary((sd, a, b) -> a.div(b),
+                (a, b) -> a.isKnown() && b.isKnown() && b.value() != 0 ? Dim.of(a.value() / b.value()) : a.dividedBy(b)));
         r.add("Pow", 7, new Pow());
         r.add("Max", 8, variadic((sd, a, b) -> sd.math.max(a, b)));
         r.add("Min", 8, variadic((sd, a, b) -> sd.math.min(a, b)));
