@@ -232,10 +232,13 @@ class OpIndexTest {
     @ParameterizedTest(name = "upper={0} k={1}")
     @CsvSource({"1,0", "1,1", "1,-1", "1,3", "0,0", "0,2", "0,-1", "0,-4"})
     void trilu(int upper, long k) throws Exception {
-        check(m(14).input("x", FLOAT, "N", 4, 5).input("v", FLOAT, "N", 5).initializer("k", Nd4j.scalar(k))
+        // [N,5] at batch 1 and the static [5,1] are vector-shaped matrices
+        check(m(14).input("x", FLOAT, "N", 4, 5).input("v", FLOAT, "N", 5).input("u", FLOAT, 5, 1)
+                .initializer("k", Nd4j.scalar(k))
                 .node("Trilu", "x,k", "a", intAttr("upper", upper))
                 .node("Trilu", "v,k", "b", intAttr("upper", upper))
-                .output("a", FLOAT).output("b", FLOAT));
+                .node("Trilu", "u,k", "c", intAttr("upper", upper))
+                .output("a", FLOAT).output("b", FLOAT).output("c", FLOAT));
     }
 
     @Test

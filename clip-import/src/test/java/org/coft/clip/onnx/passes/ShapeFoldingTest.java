@@ -77,4 +77,44 @@ class ShapeFoldingTest {
         OnnxGraph g = ParityCase.of(b).batches(1, 5).check(dir);
         assertEquals(Map.of("Expand", 1, "Concat", 1), g.report().runtimeOps(), g.report().toString());
     }
+
+    @Test
+    void arithmeticOnTheBatchFolds() throws Exception {
+        // [N,3,4] -> [N*3, 4] -> [N, 12]: Mul and Div on the symbolic batch, Squeeze of a 1-element shape slice
+        OnnxModelBuilder b = new OnnxModelBuilder(13).input("x", FLOAT, "N", 3, 4)
+                .initializer("z", Nd4j.createFromArray(0L)).initializer("o", Nd4j.createFromArray(1L))
+                .initializer("ax0", Nd4j.createFromArray(0L)).initializer("three", Nd4j.scalar(3L))
+                .initializer("four", Nd4j.createFromArray(4L)).initializer("twelve", Nd4j.createFromArray(12L))
+                .node("Shape", "x", "s").node("Slice", "s,z,o", "n1").node("Squeeze", "n1,ax0", "n")
+                .node("Mul", "n,three", "n3").node("Unsqueeze", "n3,ax0", "n3v")
+                .node("Concat", "n3v,four", "t1", intAttr("axis", 0)).node("Reshape", "x,t1", "r")
+                .node("Shape", "r", "rs").node("Slice", "rs,z,o", "m1").node("Div", "m1,three", "m")
+                .node("Concat", "m,twelve", "t2", intAttr("axis", 0)).node("Reshape", "r,t2", "y")
+                .output("r", FLOAT).output("y", FLOAT).output("t2", INT64);
+        OnnxGraph g = ParityCase.of(b).batches(1, 5).check(dir);
+        assertEquals(Map.of("Reshape", 2), g.report().runtimeOps(), g.report().toString());
+    }
+
+    @Test
+    void integerDivisionOfAShapeVectorTruncates() throws Exception {
+        // Div on a vector holding the batch and a negative constant: folded element-wise with ONNX's truncation
+        OnnxModelBuilder b = new OnnxModelBuilder(13).input("x", FLOAT, "N", 3)
+                .initializer("i0", Nd4j.createFromArray(0L)).initializer("neg", Nd4j.createFromArray(-7L))
+                .initializer("d", Nd4j.createFromArray(1L, 2L))
+                .node("Shape", "x", "s").node("Gather", "s,i0", "n")
+                .node("Concat", "n,neg", "v", intAttr("axis", 0)).node("Div", "v,d", "q").output("q", INT64);
+        ParityCase.of(b).batches(1, 5).check(dir);
+    }
+
+    @Test
+    void batchSizeAsFloatIsComputedAtRunTime() throws Exception {
+        // mean over the batch written out as ReduceSum / Cast(Shape(x)[0])
+        OnnxModelBuilder b = new OnnxModelBuilder(13).input("x", FLOAT, "N", 3)
+                .initializer("i0", Nd4j.scalar(0L)).initializer("ax", Nd4j.createFromArray(0L))
+                .node("Shape", "x", "s").node("Gather", "s,i0", "n")
+                .node("Cast", "n", "nf", intAttr("to", FLOAT))
+                .node("ReduceSum", "x,ax", "sum", intAttr("keepdims", 0)).node("Div", "sum,nf", "y")
+                .output("y", FLOAT);
+        ParityCase.of(b).batches(1, 5).check(dir);
+    }
 }
