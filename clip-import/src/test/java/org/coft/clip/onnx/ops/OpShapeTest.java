@@ -4,8 +4,13 @@ import static org.coft.clip.onnx.parity.OnnxModelBuilder.FLOAT;
 import static org.coft.clip.onnx.parity.OnnxModelBuilder.INT64;
 import static org.coft.clip.onnx.parity.OnnxModelBuilder.intAttr;
 import static org.coft.clip.onnx.parity.OnnxModelBuilder.intsAttr;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import org.coft.clip.onnx.OnnxImportException;
+import org.coft.clip.onnx.OnnxImporter;
 import org.coft.clip.onnx.parity.OnnxModelBuilder;
 import org.coft.clip.onnx.parity.ParityCase;
 import org.junit.jupiter.api.Test;
@@ -128,20 +133,30 @@ class OpShapeTest {
 
     @Test
     void squeezeOpset11Attr() throws Exception {
-        check(m(11).input("x", FLOAT, "N", 1, 4, 1)
+        check(m(11).input("x", FLOAT, "N", 1, 4, 1).input("s", FLOAT, 1, 4, 1)
                 .node("Squeeze", "x", "a", intsAttr("axes", 1))
                 .node("Squeeze", "x", "b", intsAttr("axes", -1, 1))
-                .node("Squeeze", "x", "c")
+                .node("Squeeze", "s", "c")
                 .output("a", FLOAT).output("b", FLOAT).output("c", FLOAT));
     }
 
     @Test
     void squeezeOpset13Input() throws Exception {
-        check(m(13).input("x", FLOAT, "N", 1, 4, 1)
+        check(m(13).input("x", FLOAT, "N", 1, 4, 1).input("s", FLOAT, 1, 4, 1)
                 .initializer("ax1", Nd4j.createFromArray(-1L))
                 .initializer("ax2", Nd4j.createFromArray(1L, 3L))
-                .node("Squeeze", "x,ax1", "a").node("Squeeze", "x,ax2", "b").node("Squeeze", "x", "c")
+                .node("Squeeze", "x,ax1", "a").node("Squeeze", "x,ax2", "b").node("Squeeze", "s", "c")
                 .output("a", FLOAT).output("b", FLOAT).output("c", FLOAT));
+    }
+
+    @Test
+    void squeezeWithoutAxesOfADynamicInputIsRejected() throws Exception {
+        // ONNX would drop the batch when it is 1: the output rank would depend on the batch size
+        Path f = m(13).input("x", FLOAT, "N", 1, 4).namedNode("sq", "Squeeze", "x", "y").output("y", FLOAT)
+                .write(dir, "squeeze.onnx");
+        OnnxImportException e = assertThrows(OnnxImportException.class, () -> new OnnxImporter().importModel(f));
+        assertEquals("sq", e.problems().get(0).node(), e.getMessage());
+        assertTrue(e.getMessage().contains("axes"), e.getMessage());
     }
 
     // ---- Concat -------------------------------------------------------------------------------------------
