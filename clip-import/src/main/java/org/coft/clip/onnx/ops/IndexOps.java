@@ -203,11 +203,14 @@ final class IndexOps {
                     fixed.putScalar(k, v < 0 ? v + n : v);
                 }
                 indices = c.sd().constant(fixed);
-            } else if (idx == null && data.get(axis).isKnown()) {
+            } else if (idx == null || idx.minNumber().longValue() < 0) {
                 // ONNX allows negative indices; libnd4j's gather reads out of bounds on them (a JVM crash), so
-                // wrap them at run time: i + n·(i < 0)
-                SDVariable negative = c.sd().lt(indices, c.sd().constant(Nd4j.scalar(0L).castTo(c.type(1).dataType())));
-                indices = indices.add(negative.castTo(c.type(1).dataType()).mul(data.get(axis).value()));
+                // wrap them at run time: i + n·(i < 0), n read from the input when the axis is dynamic
+                DataType it = c.type(1).dataType();
+                SDVariable negative = c.sd().lt(indices, c.sd().constant(Nd4j.scalar(0L).castTo(it))).castTo(it);
+                Dim n = data.get(axis);
+                indices = indices.add(n.isKnown() ? negative.mul(n.value())
+                        : negative.mul(c.materialize(SymInts.scalar(n)).castTo(it)));
             }
             return List.of(c.sd().gather(c.in(0), indices, axis));
         }
