@@ -101,6 +101,12 @@ class OpElementwiseTest {
     }
 
     @Test
+    void powBroadcastsTheBase() throws Exception {
+        ParityCase.of(m(13).input("v", FLOAT, 4).input("q", FLOAT, "N", 3, 4)
+                .node("Pow", "v,q", "y").output("y", FLOAT)).gen("v", ParityCase.uniform(0.1, 3)).check(dir);
+    }
+
+    @Test
     void powOpset7() throws Exception {
         ParityCase.of(m(7).input("x", FLOAT, "N", 3, 4).initializer("p", Nd4j.scalar(2f))
                 .node("Pow", "x,p", "y").output("y", FLOAT)).check(dir);

@@ -153,6 +153,18 @@ class OpIndexTest {
     }
 
     @Test
+    void gatherNegativeIndexOnTheBatchAxis() throws Exception {
+        // the size of the gathered axis is only known at run time
+        ParityCase.of(m(13).input("x", FLOAT, "N", 5, 4).input("k", INT64, 2)
+                .initializer("last", Nd4j.scalar(-1L)).initializer("v", longs(-1, 0))
+                .node("Gather", "x,last", "a", intAttr("axis", 0))
+                .node("Gather", "x,v", "b", intAttr("axis", 0))
+                .node("Gather", "x,k", "c", intAttr("axis", 0))
+                .output("a", FLOAT).output("b", FLOAT).output("c", FLOAT))
+                .gen("k", ParityCase.ints(-1, 0)).check(dir);
+    }
+
+    @Test
     void gatherOfShapeIsFolded() throws Exception {
         check(m(13).input("x", FLOAT, "N", 3, 4)
                 .initializer("i0", Nd4j.scalar(0L)).initializer("v", longs(-1, 0))

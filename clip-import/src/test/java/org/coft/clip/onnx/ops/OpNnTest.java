@@ -257,6 +257,12 @@ class OpNnTest {
     }
 
     @Test
+    void layerNormalizationRank2() throws Exception {
+        check(m(17).input("x", FLOAT, "N", 8).initializer("g", rand(8)).initializer("b", rand(8))
+                .node("LayerNormalization", "x,g,b", "y").output("y", FLOAT));
+    }
+
+    @Test
     void layerNormalizationOffsetInput() throws Exception {
         // a large common offset: variance must not be computed as E[x²] − E[x]². Values 100 + k/64 keep the
         // two-pass computation exact in fp32 (x − mean needs few bits) while x² = 10⁴ + … needs 26 bits and

@@ -204,4 +204,28 @@ class OpShapeTest {
         check(m(13).input("x", FLOAT, "N", 3, 4).input("v", FLOAT, 4)
                 .node("Shape", "x", "s").node("Expand", "v,s", "y").output("y", FLOAT));
     }
+
+    // ---- Constant (turned into constants by the parser) ------------------------------------------------------
+
+    @Test
+    void constantNodeForms() throws Exception {
+        check(m(13).input("x", FLOAT, "N", 3)
+                .constant("t", Nd4j.createFromArray(1f, -2f, 3f))
+                .node("Constant", "", "f", org.coft.clip.onnx.parity.OnnxModelBuilder.floatAttr("value_float", 0.5))
+                .node("Constant", "", "fs", floatsAttr("value_floats", 1.5f, 2.5f, -1f))
+                .node("Constant", "", "i", intAttr("value_int", 4))
+                .node("Constant", "", "is", intsAttr("value_ints", -1, 1))
+                .node("Mul", "x,t", "a").node("Add", "a,f", "b").node("Sub", "b,fs", "y")
+                .node("Reshape", "y,is", "z")
+                .output("z", FLOAT).output("i", INT64));
+    }
+
+    private static onnx.Onnx.AttributeProto floatsAttr(String name, float... v) {
+        onnx.Onnx.AttributeProto.Builder b = onnx.Onnx.AttributeProto.newBuilder().setName(name)
+                .setType(onnx.Onnx.AttributeProto.AttributeType.FLOATS);
+        for (float f : v) {
+            b.addFloats(f);
+        }
+        return b.build();
+    }
 }
