@@ -207,6 +207,25 @@ class OpElementwiseTest {
         ParityCase.of(m(13).input("x", FLOAT).node("Exp", "x", "y").node("Neg", "y", "z").output("z", FLOAT)).check(dir);
     }
 
+    // ---- integer and boolean variants --------------------------------------------------------------------
+
+    @Test
+    void equalOnBoolAndInt32() throws Exception {
+        ParityCase.of(m(13).input("a", BOOL, "N", 4).input("b", BOOL, 4).input("i", INT32, "N", 4).input("j", INT32, 4)
+                .node("Equal", "a,b", "e").node("Equal", "i,j", "f").node("Less", "i,j", "g")
+                .output("e", BOOL).output("f", BOOL).output("g", BOOL))
+                .gen("i", ParityCase.ints(-1, 1)).gen("j", ParityCase.ints(-1, 1)).check(dir);
+    }
+
+    @Test
+    void integerUnaryAndMaxMin() throws Exception {
+        ParityCase.of(m(13).input("x", INT64, "N", 5).input("y", INT64, 5).input("i", INT32, "N", 5)
+                .node("Neg", "x", "a").node("Abs", "x", "b").node("Max", "x,y", "c").node("Min", "x,y", "d")
+                .node("Mul", "i,i", "e").node("Sub", "i,i", "f").node("Identity", "i", "g")
+                .output("a", INT64).output("b", INT64).output("c", INT64).output("d", INT64)
+                .output("e", INT32).output("f", INT32).output("g", INT32)).check(dir);
+    }
+
     // ---- Cast ---------------------------------------------------------------------------------------------
 
     @Test
