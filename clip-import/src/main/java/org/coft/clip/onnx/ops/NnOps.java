@@ -104,7 +104,14 @@ final class NnOps {
             if (xs.size() != 2) {
                 x = c.sd().reshape(x, -1, xs.get(xs.size() - 1).value());
             }
-            SDVariable y = c.has(2) ? c.sd().nn.linear(x, c.in(1), c.in(2)) : c.sd().mmul(x, c.in(1));
+            SDVariable bias = null;
+            if (c.has(2)) {
+                bias = c.in(2);
+                if (c.rank(2) != 1) {
+                    bias = c.sd().reshape(bias, c.type(2).shape().stream().mapToLong(Dim::value).reduce(1, (p, q) -> p * q));
+                }
+            }
+            SDVariable y = bias != null ? c.sd().nn.linear(x, c.in(1), bias) : c.sd().mmul(x, c.in(1));
             return List.of(xs.size() == 2 ? y : ShapeOps.reshape(c, y, infer(c).get(0).shape()));
         }
     }
