@@ -148,6 +148,17 @@ class FusionPassTest {
     }
 
     @Test
+    void sharedRank2BiasKeepsItsShapeForOtherConsumers() throws Exception {
+        // the [1,5] bias is also added to a run-time [5] tensor, whose result must stay [1,5]
+        OnnxModelBuilder b = new OnnxModelBuilder(13).input("x", FLOAT, "N", 4).input("r", FLOAT, 5)
+                .initializer("w", rand(4, 5)).initializer("b2", rand(1, 5))
+                .node("MatMul", "x,w", "t").node("Add", "t,b2", "y").node("Add", "b2,r", "z")
+                .output("y", FLOAT).output("z", FLOAT);
+        Map<String, Integer>[] ops = beforeAfter(b, "linear fusion", 1);
+        assertEquals(Map.of("Linear", 1, "Add", 1), ops[1]);
+    }
+
+    @Test
     void matMulOutputThatIsAGraphOutputKeepsItsValue() throws Exception {
         OnnxModelBuilder b = new OnnxModelBuilder(13).input("x", FLOAT, "N", 4)
                 .initializer("w", rand(4, 5)).initializer("b", rand(5))
