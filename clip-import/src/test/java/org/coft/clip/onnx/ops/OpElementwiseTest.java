@@ -226,6 +226,15 @@ class OpElementwiseTest {
                 .output("e", INT32).output("f", INT32).output("g", INT32)).check(dir);
     }
 
+    @Test
+    void exporterStyleTensorNames() throws Exception {
+        // torch names values "onnx::Mul_3" and "/encoder/Add_output_0"; some collide with SameDiff's own op names
+        ParityCase.of(m(13).input("input:0", FLOAT, "N", 4).initializer("onnx::Mul_3", Nd4j.scalar(2f))
+                .node("Mul", "input:0,onnx::Mul_3", "add").node("Add", "add,input:0", "/encoder/Add_output_0")
+                .node("Relu", "/encoder/Add_output_0", "1").node("Sub", "1,add", "logits:0")
+                .output("logits:0", FLOAT).output("add", FLOAT)).check(dir);
+    }
+
     // ---- Cast ---------------------------------------------------------------------------------------------
 
     @Test
