@@ -22,13 +22,35 @@ public final class OnnxGraph {
     private final SameDiffEmitter.Emitted emitted;
     private final Map<String, TensorType> inputTypes;
     private final ImportReport report;
+    private final org.coft.clip.onnx.ir.IrGraph rewritten;
+    private final org.coft.clip.onnx.ops.OpRegistry registry;
 
-    OnnxGraph(String source, SameDiffEmitter.Emitted emitted, Map<String, TensorType> inputTypes, ImportReport report) {
+    OnnxGraph(String source, SameDiffEmitter.Emitted emitted, Map<String, TensorType> inputTypes, ImportReport report,
+              org.coft.clip.onnx.ir.IrGraph rewritten, org.coft.clip.onnx.ops.OpRegistry registry) {
         this.source = source;
         this.emitted = emitted;
         this.inputTypes = Map.copyOf(inputTypes);
         this.report = report;
+        this.rewritten = rewritten;
+        this.registry = registry;
     }
+
+    /**
+     * Adds this graph to another SameDiff graph as a layer and returns its outputs by ONNX name. Inputs named
+     * in {@code inputs} read the caller's variables (so gradients flow into them); the others become
+     * placeholders named {@code prefix + name}. Weights are shared with this graph's arrays; they are trainable
+     * variables when {@code trainable}, else constants.
+     */
+    public SameDiffEmitter.Defined defineInto(SameDiff sd, String prefix,
+            Map<String, org.nd4j.autodiff.samediff.SDVariable> inputs, boolean trainable) {
+        for (String name : inputs.keySet()) {
+            if (!inputTypes.containsKey(name)) {
+                throw new IllegalArgumentException("unknown input '" + name + "'; inputs are " + inputNames());
+            }
+        }
+        return SameDiffEmitter.emitInto(rewritten, registry, sd, prefix, inputs, trainable);
+    }
+
 
     public SameDiff sameDiff() {
         return emitted.sameDiff();

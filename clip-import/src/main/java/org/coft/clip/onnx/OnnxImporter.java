@@ -73,10 +73,31 @@ public final class OnnxImporter {
 
     /** Rewrites and emits an already parsed graph. */
     public OnnxGraph importGraph(IrGraph g, ImportOptions options) throws OnnxImportException {
+        return importGraph(g, options, Hooks.NONE);
+    }
+
+    /** Graph edits a caller makes around the rewrite (seams, extra outputs). */
+    public interface Hooks {
+        Hooks NONE = new Hooks() { };
+
+        /** On the parsed graph, before dims are bound and anything is folded (shape-changing edits go here). */
+        default void beforeRewrite(IrGraph g) throws OnnxImportException {
+        }
+
+        /** On the rewritten graph, just before emission (e.g. exposing an intermediate value as an output). */
+        default void beforeEmit(IrGraph g) throws OnnxImportException {
+        }
+    }
+
+    /** Rewrites and emits a parsed graph, letting {@code hooks} edit it before the rewrite and before emission. */
+    public OnnxGraph importGraph(IrGraph g, ImportOptions options, Hooks hooks) throws OnnxImportException {
         Map<String, Integer> onnxOps = g.opCounts();
+        hooks.beforeRewrite(g);
         Map<String, Integer> fusions = new LinkedHashMap<>();
         int[] folded = new int[1];
         rewrite(g, options, fusions, folded);
+        hooks.beforeEmit(g);
+        new DeadCodeElimination().apply(g);
         SameDiffEmitter.Emitted e;
         try {
             e = SameDiffEmitter.emit(g, registry);
@@ -85,7 +106,7 @@ public final class OnnxImporter {
         }
         ImportReport report = new ImportReport(onnxOps, g.opCounts(), folded[0], fusions, e.sameDiff().ops().length,
                 g.opsets());
-        return new OnnxGraph(g.source(), e, new LinkedHashMap<>(g.inputs()), report);
+        return new OnnxGraph(g.source(), e, new LinkedHashMap<>(g.inputs()), report, g, registry);
     }
 
     /** Fixes named symbolic dims; every remaining non-leading symbolic dim is an error naming input and axis. */

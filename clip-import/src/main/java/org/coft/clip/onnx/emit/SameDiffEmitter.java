@@ -36,18 +36,40 @@ public final class SameDiffEmitter implements EmitContext.Values {
     private final Map<String, String> sdNames = new HashMap<>();
     private final Map<String, String> weights = new LinkedHashMap<>();
     private final Map<SymInts, SDVariable> materialized = new HashMap<>();
+    private final String prefix;
+    private final boolean trainableWeights;
 
-    private SameDiffEmitter(IrGraph graph, OpRegistry registry, SameDiff sd) {
+    private SameDiffEmitter(IrGraph graph, OpRegistry registry, SameDiff sd, String prefix, boolean trainableWeights) {
         this.graph = graph;
         this.registry = registry;
         this.sd = sd;
+        this.prefix = prefix;
+        this.trainableWeights = trainableWeights;
     }
 
+    /** Emits into a new SameDiff graph; weights are trainable variables. */
     public static Emitted emit(IrGraph graph, OpRegistry registry) {
-        SameDiff sd = SameDiff.create();
-        SameDiffEmitter e = new SameDiffEmitter(graph, registry, sd);
+        return emitInto(graph, registry, SameDiff.create(), "", Map.of(), true).emitted();
+    }
+
+    /** Result of {@link #emitInto}: names, plus every IR output as a SameDiff variable. */
+    public record Defined(Emitted emitted, Map<String, SDVariable> outputs) { }
+
+    /**
+     * Emits the graph into an existing SameDiff graph, as a layer: graph inputs named in {@code bound} read the
+     * caller's variables (e.g. learned prompt embeddings), the others become placeholders; every variable name
+     * gets {@code prefix}; weights are variables when {@code trainableWeights}, else constants.
+     */
+    public static Defined emitInto(IrGraph graph, OpRegistry registry, SameDiff sd, String prefix,
+                                   Map<String, SDVariable> bound, boolean trainableWeights) {
+        SameDiffEmitter e = new SameDiffEmitter(graph, registry, sd, prefix, trainableWeights);
         Map<String, String> inputs = new LinkedHashMap<>();
         for (Map.Entry<String, TensorType> in : graph.inputs().entrySet()) {
+            SDVariable given = bound.get(in.getKey());
+            if (given != null) {
+                e.vars.put(in.getKey(), given);
+                continue;
+            }
             long[] shape = in.getValue().shape().stream().mapToLong(d -> d.isKnown() ? d.value() : -1).toArray();
             SDVariable ph = sd.placeHolder(e.sdName(in.getKey()), in.getValue().dataType(), shape);
             e.vars.put(in.getKey(), ph);
@@ -71,14 +93,16 @@ public final class SameDiffEmitter implements EmitContext.Values {
             }
         }
         Map<String, String> outputs = new LinkedHashMap<>();
+        Map<String, SDVariable> outVars = new LinkedHashMap<>();
         for (String o : graph.outputs()) {
             SDVariable v = e.get(o);
             if (v.isPlaceHolder() || v.isConstant() || v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE) {
                 v = sd.identity(e.sdName(o) + "_out", v);
             }
             outputs.put(o, v.name());
+            outVars.put(o, v);
         }
-        return new Emitted(sd, inputs, outputs, e.weights);
+        return new Defined(new Emitted(sd, inputs, outputs, e.weights), outVars);
     }
 
     @Override
@@ -90,9 +114,10 @@ public final class SameDiffEmitter implements EmitContext.Values {
         INDArray c = graph.constant(valueName);
         if (c != null) {
             boolean weight = graph.initializers().contains(valueName) && c.dataType().isFPType();
-            v = weight ? sd.var(sdName(valueName), c) : sd.constant(sdName(valueName), c);
-            if (weight) {
-                weights.put(valueName, v.name());
+            v = weight && trainableWeights ? sd.var(sdName(valueName), c) : sd.constant(sdName(valueName), c);
+            if (weight && trainableWeights) {
+                String origin = graph.weightOrigins().getOrDefault(valueName, valueName);
+                weights.put(weights.containsKey(origin) ? valueName : origin, v.name());
             }
             vars.put(valueName, v);
             return v;
@@ -140,9 +165,10 @@ public final class SameDiffEmitter implements EmitContext.Values {
             if (s.isEmpty() || !Character.isLetter(s.charAt(0))) {
                 s = "v_" + s;
             }
+            s = prefix + s;
             String base = s;
             int i = 1;
-            while (sdNames.containsValue(s)) {
+            while (sdNames.containsValue(s) || sd.hasVariable(s)) {
                 s = base + "_" + i++;
             }
             return s;

@@ -28,6 +28,7 @@ public final class IrGraph {
     private final Map<String, SymInts> symbolic = new HashMap<>();
     private final Set<String> initializers = new HashSet<>();
     private final Map<String, SymbolSource> symbolSources = new LinkedHashMap<>();
+    private final Map<String, String> weightOrigins = new HashMap<>();
 
     public IrGraph(String source, Map<String, Long> opsets) {
         this.source = source;
@@ -88,6 +89,11 @@ public final class IrGraph {
     /** Names of constants that came from the model's initializers (weights). */
     public Set<String> initializers() {
         return initializers;
+    }
+
+    /** Weights derived at import from an initializer by a layout op (transpose, row pick) → that initializer. */
+    public Map<String, String> weightOrigins() {
+        return weightOrigins;
     }
 
     public Map<String, SymbolSource> symbolSources() {

@@ -27,6 +27,7 @@ final class IndexOps {
         r.add("ConstantOfShape", 9, new ConstantOfShape());
         r.add("Range", 11, new Range());
         r.add("Trilu", 14, new Trilu());
+        r.add("Pad", 11, new Pad());
     }
 
     /** A resolved slice along every axis: begin, end (exclusive), step, and output dims. */
@@ -194,6 +195,9 @@ final class IndexOps {
                 SDVariable sliced = emitSlice(c, c.in(0), p);
                 return List.of(ShapeOps.reshape(c, sliced, outType.shape()));
             }
+            if (idx == null && c.constant(0) == null && axis == 0) {
+                return List.of(oneHotGather(c, data, outType));
+            }
             SDVariable indices = c.in(1);
             if (idx != null && data.get(axis).isKnown() && idx.minNumber().longValue() < 0) {
                 INDArray fixed = idx.dup();
@@ -214,6 +218,30 @@ final class IndexOps {
             }
             return List.of(c.sd().gather(c.in(0), indices, axis));
         }
+    }
+
+    /**
+     * Gather of rows of an activation by runtime indices (e.g. CLIP's end-of-text pooling), written as a
+     * one-hot matrix product so that gradients flow into the activation: SameDiff's Gather backprop is broken
+     * in M2.1 (see FACTS). Costs K·N·W multiply-adds for K indices into N rows of width W.
+     */
+    static SDVariable oneHotGather(EmitContext c, List<Dim> data, TensorType outType) {
+        DataType dt = c.type(0).dataType();
+        Dim n = data.get(0);
+        SDVariable rows = n.isKnown() ? c.sd().constant(Nd4j.scalar(n.value())) : c.materialize(SymInts.scalar(n));
+        SDVariable range = c.sd().range(c.sd().constant(Nd4j.scalar(0L)), rows, c.sd().constant(Nd4j.scalar(1L)),
+                DataType.LONG);
+        SDVariable idx = c.sd().reshape(c.in(1).castTo(DataType.LONG), -1, 1);
+        SDVariable oneHot = c.sd().eq(idx, c.sd().reshape(range, 1, -1)).castTo(dt);
+        long rest = 1;
+        for (int i = 1; i < data.size(); i++) {
+            if (!data.get(i).isKnown()) {
+                throw new UnsupportedOpException("Gather of rows with a dynamic trailing dimension");
+            }
+            rest *= data.get(i).value();
+        }
+        SDVariable flat = data.size() == 2 ? c.in(0) : c.sd().reshape(c.in(0), -1, rest);
+        return ShapeOps.reshape(c, c.sd().mmul(oneHot, flat), outType.shape());
     }
 
     static final class Split implements OpConverter {
@@ -375,6 +403,57 @@ final class IndexOps {
                 y = c.sd().permute(upperOfT, perm);
             }
             return List.of(r == shape.size() ? y : ShapeOps.reshape(c, y, shape));
+        }
+    }
+
+    /** Constant-mode padding with pads known at import. */
+    static final class Pad implements OpConverter {
+        long[] pads(OpContext c) {
+            String mode = c.node().stringAttr("mode", "constant");
+            if (!mode.equals("constant")) {
+                throw new UnsupportedOpException("Pad mode '" + mode + "' (only constant)");
+            }
+            if (c.has(3)) {
+                throw new UnsupportedOpException("Pad with an axes input");
+            }
+            return c.requireInts(1, "Pad pads");
+        }
+
+        @Override
+        public List<TensorType> infer(OpContext c) {
+            long[] p = pads(c);
+            List<Dim> in = c.type(0).shape();
+            int r = in.size();
+            List<Dim> out = new ArrayList<>();
+            for (int i = 0; i < r; i++) {
+                long add = p[i] + p[i + r];
+                Dim d = in.get(i);
+                if (add != 0 && !d.isKnown()) {
+                    throw new UnsupportedOpException("padding the dynamic axis " + i);
+                }
+                out.add(add == 0 ? d : Dim.of(d.value() + add));
+            }
+            return List.of(new TensorType(c.type(0).dataType(), out));
+        }
+
+        @Override
+        public List<SDVariable> emit(EmitContext c) {
+            long[] p = pads(c);
+            int r = c.rank(0);
+            boolean zero = java.util.Arrays.stream(p).allMatch(v -> v == 0);
+            if (zero) {
+                return List.of(c.sd().identity(c.in(0)));
+            }
+            if (java.util.Arrays.stream(p).anyMatch(v -> v < 0)) {
+                throw new UnsupportedOpException("negative pads");
+            }
+            long[][] pp = new long[r][2];
+            for (int i = 0; i < r; i++) {
+                pp[i][0] = p[i];
+                pp[i][1] = p[i + r];
+            }
+            double value = c.constant(2) != null ? c.constant(2).getDouble(0) : 0.0;
+            return List.of(c.sd().nn.pad(c.in(0), c.sd().constant(Nd4j.createFromArray(pp)), value));
         }
     }
 }

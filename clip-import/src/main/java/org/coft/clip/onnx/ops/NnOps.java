@@ -197,10 +197,13 @@ final class NnOps {
                     .sH(attr2(c, "strides", 0, 1)).sW(attr2(c, "strides", 1, 1))
                     .pH(p[0]).pW(p[1])
                     .dH(attr2(c, "dilations", 0, 1)).dW(attr2(c, "dilations", 1, 1))
-                    .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX)
+                    .paddingMode(PaddingMode.VALID).dataFormat("NCHW").weightsFormat(WeightsFormat.YXIO)
                     .build();
+            // ONNX weights are [out, in, kh, kw]; conv2d's backprop in M2.1 fails validation for that (OIYX)
+            // layout, so the weight keeps its ONNX layout as a variable and is permuted in the graph
+            SDVariable weight = c.sd().permute(c.in(1), 2, 3, 1, 0);
             SDVariable bias = c.has(2) ? c.in(2) : null;
-            return List.of(bias == null ? c.sd().cnn.conv2d(c.in(0), c.in(1), cfg) : c.sd().cnn.conv2d(c.in(0), c.in(1), bias, cfg));
+            return List.of(bias == null ? c.sd().cnn.conv2d(c.in(0), weight, cfg) : c.sd().cnn.conv2d(c.in(0), weight, bias, cfg));
         }
     }
 

@@ -39,9 +39,16 @@ final class ShapeOps {
         return c.sd().reshape(x, c.materialize(SymInts.vector(shape)));
     }
 
-    /** Broadcasts to a shape that may contain symbolic dims. */
+    /**
+     * Broadcasts to a shape that may contain symbolic dims. Floating-point values broadcast by adding zeros of
+     * the target shape, which SameDiff can differentiate (its BroadcastTo op has no gradient in M2.1).
+     */
     static SDVariable broadcastTo(EmitContext c, SDVariable x, List<Dim> shape) {
         SDVariable target = c.materialize(SymInts.vector(shape));
+        DataType t = x.dataType();
+        if (t != null && t.isFPType()) {
+            return x.add(c.sd().fill(target, t, 0.0));
+        }
         return new BroadcastTo(c.sd(), x, target).outputVariable();
     }
 

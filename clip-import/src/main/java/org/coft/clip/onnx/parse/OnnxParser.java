@@ -88,12 +88,41 @@ public final class OnnxParser {
             }
         }
         List<OnnxImportException.Problem> problems = new ArrayList<>();
-        for (Onnx.NodeProto n : g.getNodeList()) {
+        Map<String, INDArray> constants = new LinkedHashMap<>();
+        parseNodes(g.getNodeList(), opsets, baseDir, ir.nodes(), constants, problems);
+        for (Map.Entry<String, INDArray> c : constants.entrySet()) {
+            ir.constants().put(c.getKey(), c.getValue());
+            ir.types().put(c.getKey(), TensorType.of(c.getValue().dataType(), c.getValue().shape()));
+        }
+        if (!problems.isEmpty()) {
+            throw new OnnxImportException(source, problems);
+        }
+        for (Onnx.ValueInfoProto vi : g.getOutputList()) {
+            ir.outputs().add(vi.getName());
+        }
+        return ir;
+    }
+
+    private static void parseNodes(List<Onnx.NodeProto> protos, Map<String, Long> opsets, Path baseDir,
+                                   List<IrNode> nodes, Map<String, INDArray> constants,
+                                   List<OnnxImportException.Problem> problems) {
+        for (Onnx.NodeProto n : protos) {
             String name = n.getName().isEmpty() ? n.getOpType() + "_" + String.join("_", n.getOutputList()) : n.getName();
             Map<String, Attr> attrs = new LinkedHashMap<>();
             for (Onnx.AttributeProto a : n.getAttributeList()) {
                 try {
-                    attrs.put(a.getName(), attribute(a, baseDir));
+                    if (a.getType() == Onnx.AttributeProto.AttributeType.GRAPH) {
+                        List<IrNode> sub = new ArrayList<>();
+                        Map<String, INDArray> subConst = new LinkedHashMap<>();
+                        parseNodes(a.getG().getNodeList(), opsets, baseDir, sub, subConst, problems);
+                        for (Onnx.TensorProto t : a.getG().getInitializerList()) {
+                            subConst.put(t.getName(), OnnxTensors.decode(t, baseDir));
+                        }
+                        List<String> outs = a.getG().getOutputList().stream().map(Onnx.ValueInfoProto::getName).toList();
+                        attrs.put(a.getName(), Attr.ofGraph(new Attr.Subgraph(sub, subConst, outs)));
+                    } else {
+                        attrs.put(a.getName(), attribute(a, baseDir));
+                    }
                 } catch (IOException e) {
                     problems.add(new OnnxImportException.Problem(name, n.getOpType(), n.getDomain(),
                             opsets.getOrDefault(n.getDomain(), -1L), "bad attribute '" + a.getName() + "': " + e.getMessage()));
@@ -106,19 +135,11 @@ public final class OnnxParser {
                             "Constant without a supported value attribute (have " + attrs.keySet() + ")"));
                     continue;
                 }
-                ir.constants().put(n.getOutput(0), value);
-                ir.types().put(n.getOutput(0), TensorType.of(value.dataType(), value.shape()));
+                constants.put(n.getOutput(0), value);
                 continue;
             }
-            ir.nodes().add(new IrNode(name, n.getOpType(), n.getDomain(), n.getInputList(), n.getOutputList(), attrs));
+            nodes.add(new IrNode(name, n.getOpType(), n.getDomain(), n.getInputList(), n.getOutputList(), attrs));
         }
-        if (!problems.isEmpty()) {
-            throw new OnnxImportException(source, problems);
-        }
-        for (Onnx.ValueInfoProto vi : g.getOutputList()) {
-            ir.outputs().add(vi.getName());
-        }
-        return ir;
     }
 
     private static INDArray constantValue(Map<String, Attr> attrs) {
@@ -183,7 +204,6 @@ public final class OnnxParser {
             }
             case TENSOR -> Attr.ofTensor(OnnxTensors.decode(a.getT(), baseDir));
             case STRINGS -> Attr.ofStrings(a.getStringsList().stream().map(s -> s.toStringUtf8()).toList());
-            case GRAPH -> Attr.other(Attr.Kind.GRAPH);
             default -> Attr.other(Attr.Kind.OTHER);
         };
     }

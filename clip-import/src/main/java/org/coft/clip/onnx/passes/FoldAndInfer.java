@@ -1,7 +1,6 @@
 package org.coft.clip.onnx.passes;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import org.coft.clip.onnx.OnnxImportException;
@@ -24,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class FoldAndInfer {
     /** Ops that only re-lay data: a weight passed through them is still a trainable weight. */
     private static final Set<String> LAYOUT_OPS = Set.of("Transpose", "Reshape", "Identity", "Unsqueeze", "Squeeze",
-            "Flatten");
+            "Flatten", "Gather", "Slice");
 
     private final OpRegistry registry;
     private int folded;
@@ -39,10 +38,15 @@ public final class FoldAndInfer {
 
     public List<OnnxImportException.Problem> apply(IrGraph g) {
         List<OnnxImportException.Problem> problems = new ArrayList<>();
-        Iterator<IrNode> it = g.nodes().iterator();
+        java.util.ListIterator<IrNode> it = g.nodes().listIterator();
         while (it.hasNext()) {
             IrNode n = it.next();
             long opset = g.opset(n.domain());
+            if (n.opType().equals("If") && n.domain().isEmpty() && g.isConstant(n.input(0))) {
+                inlineBranch(g, n, it);
+                folded++;
+                continue;
+            }
             OpConverter conv = registry.find(n.domain(), n.opType(), opset);
             if (conv == null) {
                 long min = registry.minOpset(n.domain(), n.opType());
@@ -73,6 +77,7 @@ public final class FoldAndInfer {
                         g.types().put(n.output(i), TensorType.of(v.dataType(), v.shape()));
                         if (weight) {
                             g.initializers().add(n.output(i));
+                            g.weightOrigins().put(n.output(i), g.weightOrigins().getOrDefault(n.input(0), n.input(0)));
                         }
                     }
                     it.remove();
@@ -110,5 +115,28 @@ public final class FoldAndInfer {
             }
         }
         return problems;
+    }
+
+    /** Replaces an {@code If} whose condition is known at import by the nodes of the branch it takes. */
+    private static void inlineBranch(IrGraph g, IrNode n, java.util.ListIterator<IrNode> it) {
+        boolean cond = g.constant(n.input(0)).getDouble(0) != 0;
+        org.coft.clip.onnx.ir.Attr branch = n.attrs().get(cond ? "then_branch" : "else_branch");
+        it.remove();
+        var sub = branch.graph();
+        for (var c : sub.constants().entrySet()) {
+            g.constants().put(c.getKey(), c.getValue());
+            g.types().put(c.getKey(), TensorType.of(c.getValue().dataType(), c.getValue().shape()));
+        }
+        List<IrNode> added = new ArrayList<>(sub.nodes());
+        for (int i = 0; i < sub.outputs().size(); i++) {
+            added.add(new IrNode(n.name() + "/out" + i, "Identity", "", List.of(sub.outputs().get(i)),
+                    List.of(n.output(i)), java.util.Map.of()));
+        }
+        for (IrNode a : added) {
+            it.add(a);
+        }
+        for (int i = 0; i < added.size(); i++) {
+            it.previous();
+        }
     }
 }

@@ -1,0 +1,146 @@
+package org.coft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine;
+
+/** The CLI end to end on the committed fixtures. */
+class CliTest {
+    static final Path FIXTURES = Paths.get("..", "fixtures");
+
+    /** Runs a command, returning exit code and captured standard output. */
+    static String[] run(String... args) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            System.setOut(ps);
+            CommandLine cl = new CommandLine(new CoftCli());
+            StringBufferErr err = new StringBufferErr();
+            cl.setErr(err.writer);
+            code = cl.execute(args);
+            ps.flush();
+            return new String[] {Integer.toString(code), buf.toString(StandardCharsets.UTF_8), err.text()};
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    static final class StringBufferErr {
+        final java.io.StringWriter sw = new java.io.StringWriter();
+        final java.io.PrintWriter writer = new java.io.PrintWriter(sw, true);
+
+        String text() {
+            return sw.toString();
+        }
+    }
+
+    @Test
+    void graphRunWritesOutputsEqualToThePyTorchReference(@TempDir Path out) {
+        Path ref = FIXTURES.resolve("ref/openai_vit_opset14/b3");
+        String[] r = run("graph-run", "--model", FIXTURES.resolve("onnx/openai_vit_opset14.onnx").toString(),
+                "--input", "image=" + ref.resolve("image.npy"), "--input", "text=" + ref.resolve("text.npy"),
+                "--out", out.toString());
+        assertEquals("0", r[0], r[2]);
+        for (String o : List.of("logits_per_image", "logits_per_text", "image_features", "text_features")) {
+            INDArray got = Nd4j.createFromNpyFile(new File(out.resolve(o + ".npy").toString()));
+            INDArray want = Nd4j.createFromNpyFile(new File(ref.resolve(o + ".npy").toString()));
+            assertTrue(got.equalsWithEps(want, 1e-3), o + " differs");
+        }
+    }
+
+    @Test
+    void graphRunBindsADynamicSequenceLengthFromTheInputs(@TempDir Path out) {
+        Path ref = FIXTURES.resolve("ref/clip-tiny-hf_text_model/b1");
+        String[] r = run("graph-run", "--model", FIXTURES.resolve("clip-tiny-hf/text_model.onnx").toString(),
+                "--input", "input_ids=" + ref.resolve("input_ids.npy"),
+                "--input", "attention_mask=" + ref.resolve("attention_mask.npy"), "--out", out.toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(Files.exists(out.resolve("text_embeds.npy")));
+    }
+
+    @Test
+    void graphRunNamesAWrongInput(@TempDir Path out) {
+        Path ref = FIXTURES.resolve("ref/openai_vit_opset14/b1");
+        String[] r = run("graph-run", "--model", FIXTURES.resolve("onnx/openai_vit_opset14.onnx").toString(),
+                "--input", "pixels=" + ref.resolve("image.npy"), "--out", out.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("pixels") && r[2].contains("image"), r[2]);
+    }
+
+    @Test
+    void tokenizePrintsIdsWithStartAndEnd() {
+        String[] r = run("tokenize", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "a photo of a cat", "");
+        assertEquals("0", r[0], r[2]);
+        String[] lines = r[1].strip().split("\n");
+        assertEquals(2, lines.length);
+        assertTrue(lines[0].startsWith("1512,") && lines[0].endsWith(",1513"), lines[0]);
+        assertEquals("1512,1513", lines[1].strip());
+    }
+
+    @Test
+    void inspectReportsArchitectureAndOpCounts() {
+        String[] r = run("inspect", FIXTURES.resolve("onnx/openai_rn_opset17.onnx").toString());
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("ResNet image tower"), r[1]);
+        assertTrue(r[1].contains("import: OK"), r[1]);
+    }
+
+    @Test
+    void zeroShotOnALabelledFolderEndsWithAccuracy(@TempDir Path tmp) throws Exception {
+        DemoCommand.generate(tmp.resolve("data"), 2, 1);
+        String[] r = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--data",
+                tmp.resolve("data").toString(), "--out", tmp.resolve("p.csv").toString());
+        assertEquals("0", r[0], r[2]);
+        String[] lines = r[1].strip().split("\n");
+        assertTrue(lines[lines.length - 1].matches("accuracy=0\\.\\d{4}"), lines[lines.length - 1]);
+        List<String> csv = Files.readAllLines(tmp.resolve("p.csv"));
+        assertEquals(1 + 6, csv.size());
+    }
+
+    @Test
+    void zeroShotLabelsDoNotChangePredictions(@TempDir Path tmp) throws Exception {
+        // the same images with and without class sub-folders: identical predictions (labels are measurement only)
+        DemoCommand.generate(tmp.resolve("labelled"), 2, 3);
+        Path flat = Files.createDirectories(tmp.resolve("flat"));
+        try (var s = Files.walk(tmp.resolve("labelled"))) {
+            for (Path f : s.filter(p -> p.toString().endsWith(".png")).toList()) {
+                Files.copy(f, flat.resolve(f.getParent().getFileName() + "_" + f.getFileName()));
+            }
+        }
+        Files.copy(tmp.resolve("labelled/classes.txt"), flat.resolve("classes.txt"));
+        String[] a = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--data",
+                tmp.resolve("labelled").toString(), "--out", tmp.resolve("a.csv").toString());
+        String[] b = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--data", flat.toString(),
+                "--out", tmp.resolve("b.csv").toString());
+        assertEquals("0", a[0], a[2]);
+        assertEquals("0", b[0], b[2]);
+        assertTrue(a[1].contains("accuracy="));
+        assertTrue(!b[1].contains("accuracy="), "no labels, no accuracy");
+        List<String> pa = Files.readAllLines(tmp.resolve("a.csv")).stream().skip(1).map(l -> l.substring(l.indexOf(',')))
+                .sorted().toList();
+        List<String> pb = Files.readAllLines(tmp.resolve("b.csv")).stream().skip(1).map(l -> l.substring(l.indexOf(',')))
+                .sorted().toList();
+        assertEquals(pa, pb);
+    }
+
+    @Test
+    void demoRunsTheEmbeddedPipeline(@TempDir Path tmp) {
+        String[] r = run("demo", "--work", tmp.toString(), "--per-class", "2");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("summary: zero-shot on 6 images"), r[1]);
+    }
+}
