@@ -232,6 +232,8 @@ final class IndexOps {
         SDVariable range = c.sd().range(c.sd().constant(Nd4j.scalar(0L)), rows, c.sd().constant(Nd4j.scalar(1L)),
                 DataType.LONG);
         SDVariable idx = c.sd().reshape(c.in(1).castTo(DataType.LONG), -1, 1);
+        // ONNX allows negative indices (a one-hot row of -1 would be all zeros): wrap them, i + n·(i < 0)
+        idx = idx.add(c.sd().lt(idx, c.sd().constant(Nd4j.scalar(0L))).castTo(DataType.LONG).mul(rows));
         SDVariable oneHot = c.sd().eq(idx, c.sd().reshape(range, 1, -1)).castTo(dt);
         long rest = 1;
         for (int i = 1; i < data.size(); i++) {
