@@ -418,7 +418,12 @@ final class IndexOps {
             if (c.has(3)) {
                 throw new UnsupportedOpException("Pad with an axes input");
             }
-            return c.requireInts(1, "Pad pads");
+            long[] p = c.requireInts(1, "Pad pads");
+            if (java.util.Arrays.stream(p).anyMatch(v -> v < 0)) {
+                // checked here (import time, per node) rather than when emitting
+                throw new UnsupportedOpException("negative pads " + java.util.Arrays.toString(p));
+            }
+            return p;
         }
 
         @Override
