@@ -25,17 +25,19 @@ final class ElementwiseOps {
             return negB == null ? null : a.plus(negB);
         }));
         r.add("Mul", 7, binary((sd, a, b) -> a.mul(b), Dim::times));
-        r.add("Div", 7, binary((sd, a, b) -> a.div(b), Dim::dividedBy));
+        // ONNX integer division truncates toward zero (Dim.dividedBy floors)
+        r.add("Div", 7, binary((sd, a, b) -> a.div(b),
+                (a, b) -> a.isKnown() && b.isKnown() && b.value() != 0 ? Dim.of(a.value() / b.value()) : a.dividedBy(b)));
         r.add("Pow", 7, new Pow());
-        r.add("Max", 8, binary((sd, a, b) -> sd.math.max(a, b), null));
-        r.add("Min", 8, binary((sd, a, b) -> sd.math.min(a, b), null));
+        r.add("Max", 8, variadic((sd, a, b) -> sd.math.max(a, b)));
+        r.add("Min", 8, variadic((sd, a, b) -> sd.math.min(a, b)));
         r.add("Equal", 7, compare((sd, a, b) -> sd.eq(a, b), ElementwiseOps::symEqual));
         r.add("Less", 7, compare((sd, a, b) -> sd.lt(a, b), null));
         r.add("Greater", 7, compare((sd, a, b) -> sd.gt(a, b), null));
         r.add("LessOrEqual", 12, compare((sd, a, b) -> sd.lte(a, b), null));
         r.add("GreaterOrEqual", 12, compare((sd, a, b) -> sd.gte(a, b), null));
-        r.add("And", 7, compare((sd, a, b) -> sd.math.and(a, b), null));
-        r.add("Or", 7, compare((sd, a, b) -> sd.math.or(a, b), null));
+        r.add("And", 7, logical((sd, a, b) -> sd.math.and(a, b)));
+        r.add("Or", 7, logical((sd, a, b) -> sd.math.or(a, b)));
         r.add("Not", 1, unary((sd, x) -> sd.math.xor(x, sd.constant(org.nd4j.linalg.factory.Nd4j.scalar(true)))));
         r.add("Sqrt", 6, unary((sd, x) -> sd.math.sqrt(x)));
         r.add("Exp", 6, unary((sd, x) -> sd.math.exp(x)));
@@ -97,6 +99,50 @@ final class ElementwiseOps {
             @Override
             public List<SDVariable> emit(EmitContext c) {
                 return List.of(op.apply(c.sd(), c.in(0), c.in(1)));
+            }
+        };
+    }
+
+    /** Max/Min over 1..n inputs with numpy broadcasting, folded pairwise. */
+    static OpConverter variadic(Bin op) {
+        return new OpConverter() {
+            @Override
+            public List<TensorType> infer(OpContext c) {
+                List<Dim> s = c.type(0).shape();
+                for (int i = 1; i < c.inputCount(); i++) {
+                    s = ShapeMath.broadcast(s, c.type(i).shape());
+                }
+                return List.of(new TensorType(c.type(0).dataType(), s));
+            }
+
+            @Override
+            public List<SDVariable> emit(EmitContext c) {
+                SDVariable y = c.in(0);
+                for (int i = 1; i < c.inputCount(); i++) {
+                    y = op.apply(c.sd(), y, c.in(i));
+                }
+                return List.of(c.inputCount() == 1 ? c.sd().identity(y) : y);
+            }
+        };
+    }
+
+    /**
+     * And/Or: SameDiff's boolean pairwise ops do not broadcast (they read past the smaller operand), so both
+     * operands are broadcast to the output shape first.
+     */
+    static OpConverter logical(Bin op) {
+        return new OpConverter() {
+            @Override
+            public List<TensorType> infer(OpContext c) {
+                return List.of(new TensorType(DataType.BOOL, ShapeMath.broadcast(c.type(0).shape(), c.type(1).shape())));
+            }
+
+            @Override
+            public List<SDVariable> emit(EmitContext c) {
+                List<Dim> out = infer(c).get(0).shape();
+                SDVariable a = c.type(0).shape().equals(out) ? c.in(0) : ShapeOps.broadcastTo(c, c.in(0), out);
+                SDVariable b = c.type(1).shape().equals(out) ? c.in(1) : ShapeOps.broadcastTo(c, c.in(1), out);
+                return List.of(op.apply(c.sd(), a, b));
             }
         };
     }
@@ -265,7 +311,8 @@ final class ElementwiseOps {
             SDVariable cond = c.in(0);
             SDVariable x = c.in(1);
             SDVariable y = c.in(2);
-            // select needs equal shapes: broadcast the operands first where they differ
+            // select needs equal shapes: broadcast the operands first where they differ. (WhereNumpy cannot be
+            // used: it does not implement calculateOutputDataTypes, so SameDiff rejects it when the graph is built.)
             x = broadcastTo(c, x, c.type(1).shape(), shape);
             y = broadcastTo(c, y, c.type(2).shape(), shape);
             cond = broadcastTo(c, cond, c.type(0).shape(), shape);

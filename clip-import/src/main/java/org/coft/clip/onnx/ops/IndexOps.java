@@ -76,7 +76,7 @@ final class IndexOps {
                 en = Math.max(0, Math.min(n, en));
                 out.set(ax, Dim.of(Math.max(0, (en - st + step - 1) / step)));
             } else {
-                st = Math.max(-1, Math.min(n - 1, st));
+                st = Math.max(0, Math.min(n - 1, st));
                 en = Math.max(-1, Math.min(n - 1, en));
                 out.set(ax, Dim.of(Math.max(0, (st - en + (-step) - 1) / (-step))));
             }
@@ -127,7 +127,31 @@ final class IndexOps {
 
         @Override
         public List<SDVariable> emit(EmitContext c) {
-            return List.of(emitSlice(c, c.in(0), plan(c)));
+            Plan p = plan(c);
+            SDVariable x = c.in(0);
+            // libnd4j's strided_slice returns wrong data for negative strides (M2.1): reverse those axes and
+            // slice them forward instead (index i of the reversed axis is n-1-i of the original)
+            List<Dim> in = c.type(0).shape();
+            long[] b = p.begin().clone();
+            long[] e = p.end().clone();
+            long[] s = p.step().clone();
+            int em = p.endMask();
+            List<Integer> reversed = new ArrayList<>();
+            for (int i = 0; i < s.length; i++) {
+                if (s[i] < 0) {
+                    long n = in.get(i).value();
+                    b[i] = n - 1 - b[i];
+                    e[i] = n - 1 - e[i];
+                    s[i] = -s[i];
+                    em &= ~(1 << i);
+                    reversed.add(i);
+                }
+            }
+            if (!reversed.isEmpty()) {
+                x = c.sd().reverse(x, reversed.stream().mapToInt(Integer::intValue).toArray());
+                p = new Plan(b, e, s, p.beginMask(), em, p.out());
+            }
+            return List.of(emitSlice(c, x, p));
         }
     }
 
@@ -183,6 +207,14 @@ final class IndexOps {
                     fixed.putScalar(k, v < 0 ? v + n : v);
                 }
                 indices = c.sd().constant(fixed);
+            } else if (idx == null || idx.minNumber().longValue() < 0) {
+                // ONNX allows negative indices; libnd4j's gather reads out of bounds on them (a JVM crash), so
+                // wrap them at run time: i + n·(i < 0), n read from the input when the axis is dynamic
+                DataType it = c.type(1).dataType();
+                SDVariable negative = c.sd().lt(indices, c.sd().constant(Nd4j.scalar(0L).castTo(it))).castTo(it);
+                Dim n = data.get(axis);
+                indices = indices.add(n.isKnown() ? negative.mul(n.value())
+                        : negative.mul(c.materialize(SymInts.scalar(n)).castTo(it)));
             }
             return List.of(c.sd().gather(c.in(0), indices, axis));
         }
@@ -200,6 +232,8 @@ final class IndexOps {
         SDVariable range = c.sd().range(c.sd().constant(Nd4j.scalar(0L)), rows, c.sd().constant(Nd4j.scalar(1L)),
                 DataType.LONG);
         SDVariable idx = c.sd().reshape(c.in(1).castTo(DataType.LONG), -1, 1);
+        // ONNX allows negative indices (a one-hot row of -1 would be all zeros): wrap them, i + n·(i < 0)
+        idx = idx.add(c.sd().lt(idx, c.sd().constant(Nd4j.scalar(0L))).castTo(DataType.LONG).mul(rows));
         SDVariable oneHot = c.sd().eq(idx, c.sd().reshape(range, 1, -1)).castTo(dt);
         long rest = 1;
         for (int i = 1; i < data.size(); i++) {
@@ -318,6 +352,18 @@ final class IndexOps {
         @Override
         public List<SDVariable> emit(EmitContext c) {
             DataType t = c.type(0).dataType();
+            if (c.constant(0) != null && c.constant(1) != null && c.constant(2) != null) {
+                // libnd4j's range miscounts when a negative delta does not divide (limit - start): range(10, 2, -3)
+                // gave [10, 7]. Constant ranges are built here with the ONNX count ceil((limit - start) / delta).
+                long n = infer(c).get(0).dim(0).value();
+                double start = c.constant(0).getDouble(0);
+                double delta = c.constant(2).getDouble(0);
+                double[] v = new double[(int) n];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = start + i * delta;
+                }
+                return List.of(c.sd().constant(Nd4j.createFromArray(v).castTo(t)));
+            }
             return List.of(c.sd().range(c.in(0), c.in(1), c.in(2), t));
         }
     }
@@ -333,11 +379,32 @@ final class IndexOps {
             long k = c.has(1) ? c.requireInts(1, "Trilu k")[0] : 0;
             boolean upper = c.node().intAttr("upper", 1) != 0;
             SDVariable x = c.in(0);
-            if (upper) {
-                return List.of(new Triu(c.sd(), x, (int) k).outputVariable());
+            List<Dim> shape = c.type(0).shape();
+            int r = shape.size();
+            if (r == 2) {
+                // libnd4j's triu treats a [1,n] or [n,1] matrix as a vector (wrong result, e.g. at batch 1): run it
+                // on [1, rows, cols]
+                List<Dim> s3 = new ArrayList<>(shape);
+                s3.add(0, Dim.of(1));
+                x = ShapeOps.reshape(c, x, s3);
+                r = 3;
             }
-            SDVariable strictUpper = new Triu(c.sd(), x, (int) k + 1).outputVariable();
-            return List.of(x.sub(strictUpper));
+            SDVariable y;
+            if (upper) {
+                y = new Triu(c.sd(), x, (int) k).outputVariable();
+            } else {
+                // lower(x, k) = upper(xᵀ, -k)ᵀ; subtracting the strict upper part from x would turn infinities
+                // (causal masks are -inf) into NaN
+                int[] perm = new int[r];
+                for (int i = 0; i < r; i++) {
+                    perm[i] = i;
+                }
+                perm[r - 2] = r - 1;
+                perm[r - 1] = r - 2;
+                SDVariable upperOfT = new Triu(c.sd(), c.sd().permute(x, perm), (int) -k).outputVariable();
+                y = c.sd().permute(upperOfT, perm);
+            }
+            return List.of(r == shape.size() ? y : ShapeOps.reshape(c, y, shape));
         }
     }
 
@@ -351,7 +418,12 @@ final class IndexOps {
             if (c.has(3)) {
                 throw new UnsupportedOpException("Pad with an axes input");
             }
-            return c.requireInts(1, "Pad pads");
+            long[] p = c.requireInts(1, "Pad pads");
+            if (java.util.Arrays.stream(p).anyMatch(v -> v < 0)) {
+                // checked here (import time, per node) rather than when emitting
+                throw new UnsupportedOpException("negative pads " + java.util.Arrays.toString(p));
+            }
+            return p;
         }
 
         @Override

@@ -104,7 +104,14 @@ final class NnOps {
             if (xs.size() != 2) {
                 x = c.sd().reshape(x, -1, xs.get(xs.size() - 1).value());
             }
-            SDVariable y = c.has(2) ? c.sd().nn.linear(x, c.in(1), c.in(2)) : c.sd().mmul(x, c.in(1));
+            SDVariable bias = null;
+            if (c.has(2)) {
+                bias = c.in(2);
+                if (c.rank(2) != 1) {
+                    bias = c.sd().reshape(bias, c.type(2).shape().stream().mapToLong(Dim::value).reduce(1, (p, q) -> p * q));
+                }
+            }
+            SDVariable y = bias != null ? c.sd().nn.linear(x, c.in(1), bias) : c.sd().mmul(x, c.in(1));
             return List.of(xs.size() == 2 ? y : ShapeOps.reshape(c, y, infer(c).get(0).shape()));
         }
     }
@@ -219,8 +226,8 @@ final class NnOps {
             long[] p = pads2d(c);
             long kh = attr2(c, "kernel_shape", 0, 1);
             long kw = attr2(c, "kernel_shape", 1, 1);
-            Dim h = convOut(x.get(2), kh, attr2(c, "strides", 0, 1), p[0], 1);
-            Dim w = convOut(x.get(3), kw, attr2(c, "strides", 1, 1), p[1], 1);
+            Dim h = convOut(x.get(2), kh, attr2(c, "strides", 0, 1), p[0], attr2(c, "dilations", 0, 1));
+            Dim w = convOut(x.get(3), kw, attr2(c, "strides", 1, 1), p[1], attr2(c, "dilations", 1, 1));
             return List.of(new TensorType(c.type(0).dataType(), List.of(x.get(0), x.get(1), h, w)));
         }
 
@@ -231,9 +238,12 @@ final class NnOps {
             Pooling2DConfig cfg = Pooling2DConfig.builder()
                     .kH(attr2(c, "kernel_shape", 0, 1)).kW(attr2(c, "kernel_shape", 1, 1))
                     .sH(attr2(c, "strides", 0, 1)).sW(attr2(c, "strides", 1, 1))
-                    .pH(p[0]).pW(p[1]).dH(1).dW(1)
+                    .pH(p[0]).pW(p[1]).dH(attr2(c, "dilations", 0, 1)).dW(attr2(c, "dilations", 1, 1))
                     .type(type).paddingMode(PaddingMode.VALID).isNHWC(false)
                     .divisor(includePad ? Pooling2D.Divisor.INCLUDE_PADDING : Pooling2D.Divisor.EXCLUDE_PADDING)
+                    // AvgPooling2D passes 'extra' to libnd4j as the divisor mode (0 exclude, 1 include padding) and
+                    // ignores 'divisor'
+                    .extra(includePad ? 1.0 : 0.0)
                     .build();
             return List.of(type == Pooling2D.Pooling2DType.AVG ? c.sd().cnn.avgPooling2d(c.in(0), cfg)
                     : c.sd().cnn.maxPooling2d(c.in(0), cfg));
@@ -298,16 +308,27 @@ final class NnOps {
         public List<TensorType> infer(OpContext c) {
             int r = c.rank(0);
             int axis = OpContext.normAxis(c.node().intAttr("axis", c.opset() >= 13 ? -1 : 1), r);
-            if (c.opset() < 13 && axis != r - 1) {
-                throw new UnsupportedOpException("Softmax (opset < 13) over axis " + axis + " of rank " + r
-                        + " flattens trailing axes; only the last axis is supported");
+            List<Dim> x = c.type(0).shape();
+            if (c.opset() < 13 && axis != r - 1
+                    && (ShapeMath.product(x.subList(0, axis)) == null || ShapeMath.product(x.subList(axis, r)) == null)) {
+                throw new UnsupportedOpException("Softmax (opset < 13) over axis " + axis + " of " + x
+                        + " flattens two symbolic dimensions together");
             }
             return List.of(c.type(0));
         }
 
         @Override
         public List<SDVariable> emit(EmitContext c) {
-            int axis = OpContext.normAxis(c.node().intAttr("axis", c.opset() >= 13 ? -1 : 1), c.rank(0));
+            int r = c.rank(0);
+            int axis = OpContext.normAxis(c.node().intAttr("axis", c.opset() >= 13 ? -1 : 1), r);
+            if (c.opset() < 13 && axis != r - 1) {
+                // before opset 13 the input is coerced to 2-D [prod(dims[:axis]), prod(dims[axis:])] and the softmax
+                // runs over the second dimension
+                List<Dim> x = c.type(0).shape();
+                List<Dim> flat = List.of(ShapeMath.product(x.subList(0, axis)), ShapeMath.product(x.subList(axis, r)));
+                SDVariable y = c.sd().nn.softmax(ShapeOps.reshape(c, c.in(0), flat), 1);
+                return List.of(ShapeOps.reshape(c, y, x));
+            }
             return List.of(c.sd().nn.softmax(c.in(0), axis));
         }
     }
@@ -410,14 +431,24 @@ final class NnOps {
             }
             boolean keep = c.node().intAttr("keepdims", 1) != 0;
             SDVariable x = c.in(0);
-            return List.of(switch (kind) {
+            boolean rank2 = c.rank(0) == 2;
+            if (rank2) {
+                // libnd4j's legacy reductions fail (NPE in ReduceOp.noOp) on a vector-shaped [1,n] / [n,1] input
+                // reduced over its unit dim, e.g. batch 1 reduced over the batch: add a trailing unit axis
+                List<Dim> s3 = new ArrayList<>(c.type(0).shape());
+                s3.add(Dim.of(1));
+                x = ShapeOps.reshape(c, x, s3);
+                keep = true;
+            }
+            SDVariable y = switch (kind) {
                 case "mean" -> c.sd().mean(x, keep, ax);
                 case "sum" -> c.sd().sum(x, keep, ax);
                 case "max" -> c.sd().max(x, keep, ax);
                 case "min" -> c.sd().min(x, keep, ax);
                 case "l2" -> c.sd().norm2(x, keep, ax);
                 default -> throw new IllegalStateException(kind);
-            });
+            };
+            return List.of(rank2 ? ShapeOps.reshape(c, y, infer(c).get(0).shape()) : y);
         }
     }
 

@@ -232,6 +232,11 @@ final class ShapeOps {
             long[] axes = c.axes(1);
             List<Dim> in = c.type(0).shape();
             List<Dim> out = new ArrayList<>();
+            if (axes == null && in.stream().anyMatch(d -> !d.isKnown())) {
+                // ONNX drops every dim that is 1 at run time, so the output rank would depend on the batch size
+                throw new UnsupportedOpException("Squeeze without axes on " + in + " would drop the dynamic dimension "
+                        + "when it is 1 (output rank depending on the batch); the model must give axes");
+            }
             int[] ax = axes == null ? null : OpContext.normAxes(axes, in.size());
             for (int i = 0; i < in.size(); i++) {
                 boolean drop = ax == null ? in.get(i).isKnown() && in.get(i).value() == 1

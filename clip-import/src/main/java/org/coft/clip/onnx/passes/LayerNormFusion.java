@@ -52,7 +52,8 @@ public final class LayerNormFusion implements GraphPass {
                         || (pow != null ? m.scalar(pow.input(1)) != 2.0 : !sq.input(1).equals(sub.output(0)))) {
                     continue;
                 }
-                if (!m.usedOnlyBy(sub.output(0), 2) || !m.usedOnlyBy(mean.output(0), 1) || !m.usedOnlyBy(var.output(0), 1)
+                // consumers are counted per input slot: Mul(d, d) reads d twice
+                if (!m.usedOnlyBy(sub.output(0), pow != null ? 2 : 3) || !m.usedOnlyBy(mean.output(0), 1) || !m.usedOnlyBy(var.output(0), 1)
                         || !m.usedOnlyBy(addEps.output(0), 1) || !m.usedOnlyBy(sqrt.output(0), 1)
                         || !m.usedOnlyBy(sq.output(0), 1)) {
                     continue;

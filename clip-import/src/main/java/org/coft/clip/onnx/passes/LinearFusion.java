@@ -40,11 +40,7 @@ public final class LinearFusion implements GraphPass {
                 String b = add.opType().equals("Add") && add.domain().isEmpty() ? PatternMatch.other(add, out) : null;
                 INDArray bv = b == null ? null : g.constant(b);
                 if (bv != null && bv.length() == w.size(1) && (bv.rank() == 1 || bv.rank() == 2 && bv.size(0) == 1)) {
-                    bias = b;
-                    if (bv.rank() == 2) {
-                        g.constants().put(b, bv.reshape(bv.length()));
-                        g.types().put(b, org.coft.clip.onnx.ir.TensorType.of(bv.dataType(), bv.length()));
-                    }
+                    bias = b; // a [1, n] bias is flattened when emitted; the constant may have other consumers
                     remove.add(add);
                     out = add.output(0);
                 }
