@@ -66,29 +66,20 @@ final class ElementwiseOps {
 
     /** Broadcasting binary op; {@code symbolic} evaluates it on dims (null: no import-time evaluation). */
     static OpConverter binary(Bin op, BinaryOperator<Dim> symbolic) {
-        return new OpConverter() {
-            @Override
-            public List<TensorType> infer(OpContext c) {
-                return List.of(new TensorType(c.type(0).dataType(), ShapeMath.broadcast(c.type(0).shape(), c.type(1).shape())));
-            }
-
-            @Override
-            public List<SymInts> foldSymbolic(OpContext c) {
-                return symbolic == null ? null : zip(c.ints(0), c.ints(1), symbolic);
-            }
-
-            @Override
-            public List<SDVariable> emit(EmitContext c) {
-                return List.of(op.apply(c.sd(), c.in(0), c.in(1)));
-            }
-        };
+        return broadcasting(op, symbolic, null);
     }
 
+    /** Broadcasting comparison or logic op: as {@link #binary}, with a boolean result. */
     static OpConverter compare(Bin op, BinaryOperator<Dim> symbolic) {
+        return broadcasting(op, symbolic, DataType.BOOL);
+    }
+
+    private static OpConverter broadcasting(Bin op, BinaryOperator<Dim> symbolic, DataType resultType) {
         return new OpConverter() {
             @Override
             public List<TensorType> infer(OpContext c) {
-                return List.of(new TensorType(DataType.BOOL, ShapeMath.broadcast(c.type(0).shape(), c.type(1).shape())));
+                DataType t = resultType != null ? resultType : c.type(0).dataType();
+                return List.of(new TensorType(t, ShapeMath.broadcast(c.type(0).shape(), c.type(1).shape())));
             }
 
             @Override

@@ -193,18 +193,9 @@ final class ShapeOps {
         }
     }
 
-    static final class Unsqueeze implements OpConverter {
-        List<Dim> out(OpContext c) {
-            long[] axes = c.axes(1);
-            List<Dim> in = c.type(0).shape();
-            int r = in.size() + axes.length;
-            int[] ax = OpContext.normAxes(axes, r);
-            List<Dim> out = new ArrayList<>(in);
-            for (int a : ax) {
-                out.add(a, Dim.of(1));
-            }
-            return out;
-        }
+    /** An op that only re-views its input under a new shape (Unsqueeze, Squeeze): emitted as one reshape. */
+    abstract static class ReView implements OpConverter {
+        abstract List<Dim> out(OpContext c);
 
         @Override
         public List<TensorType> infer(OpContext c) {
@@ -227,7 +218,23 @@ final class ShapeOps {
         }
     }
 
-    static final class Squeeze implements OpConverter {
+    static final class Unsqueeze extends ReView {
+        @Override
+        List<Dim> out(OpContext c) {
+            long[] axes = c.axes(1);
+            List<Dim> in = c.type(0).shape();
+            int r = in.size() + axes.length;
+            int[] ax = OpContext.normAxes(axes, r);
+            List<Dim> out = new ArrayList<>(in);
+            for (int a : ax) {
+                out.add(a, Dim.of(1));
+            }
+            return out;
+        }
+    }
+
+    static final class Squeeze extends ReView {
+        @Override
         List<Dim> out(OpContext c) {
             long[] axes = c.axes(1);
             List<Dim> in = c.type(0).shape();
@@ -246,26 +253,6 @@ final class ShapeOps {
                 }
             }
             return out;
-        }
-
-        @Override
-        public List<TensorType> infer(OpContext c) {
-            return List.of(new TensorType(c.type(0).dataType(), out(c)));
-        }
-
-        @Override
-        public List<SymInts> foldSymbolic(OpContext c) {
-            SymInts x = c.ints(0);
-            if (x == null) {
-                return null;
-            }
-            long[] shape = out(c).stream().mapToLong(Dim::value).toArray();
-            return List.of(new SymInts(shape, x.elements()));
-        }
-
-        @Override
-        public List<SDVariable> emit(EmitContext c) {
-            return List.of(reshape(c, c.in(0), out(c)));
         }
     }
 
