@@ -116,9 +116,15 @@ public final class ClipModel {
         }
         try {
             OnnxImporter importer = new OnnxImporter();
-            TowerImport t = importTower(importer, textFile, TEXT_OUTPUTS, true, context, preprocess, options);
-            TowerImport v = importTower(importer, visionFile, IMAGE_OUTPUTS, false, context, preprocess, options);
-            double scale = logitScale(whole, config);
+            // each file is parsed once (a whole model.onnx serves both towers and the logit scale)
+            Map<Path, IrGraph> parsed = new java.util.HashMap<>();
+            IrGraph textGraph = parsedCopy(parsed, textFile);
+            IrGraph visionGraph = parsedCopy(parsed, visionFile);
+            TowerImport t = importTower(importer, textGraph, textFile, TEXT_OUTPUTS, true, context, preprocess, options);
+            TowerImport v = importTower(importer, visionGraph, visionFile, IMAGE_OUTPUTS, false, context, preprocess,
+                    options);
+            double scale = logitScale(Files.isRegularFile(whole) ? parsedCopy(parsed, whole) : null, config);
+            parsed.clear();
             return new ClipModel(dir, tokenizer, preprocess, t.tower, v.tower, t.tokenTable, t.idsInput, t.maskInput,
                     v.pixelInput, context, scale);
         } catch (OnnxImportException e) {
@@ -129,10 +135,18 @@ public final class ClipModel {
     private record TowerImport(ClipTower tower, INDArray tokenTable, String idsInput, String maskInput,
                                String pixelInput) { }
 
-    private static TowerImport importTower(OnnxImporter importer, Path file, List<String> outputNames, boolean textTower,
-                                           int context, PreprocessConfig pp, ClipLoadOptions options)
+    private static IrGraph parsedCopy(Map<Path, IrGraph> parsed, Path file) throws OnnxImportException {
+        IrGraph g = parsed.get(file);
+        if (g == null) {
+            g = OnnxParser.parse(file);
+            parsed.put(file, g);
+        }
+        return g.copy();
+    }
+
+    private static TowerImport importTower(OnnxImporter importer, IrGraph g, Path file, List<String> outputNames,
+                                           boolean textTower, int context, PreprocessConfig pp, ClipLoadOptions options)
             throws OnnxImportException, ClipModelException {
-        IrGraph g = OnnxParser.parse(file);
         String output = outputNames.stream().filter(g.outputs()::contains).findFirst().orElseThrow(() ->
                 new ClipModelException(file + " has none of the outputs " + outputNames + " (it has " + g.outputs() + ")"));
         String ids = null;
@@ -236,9 +250,8 @@ public final class ClipModel {
         }
     }
 
-    private static double logitScale(Path whole, JsonNode config) throws OnnxImportException {
-        if (Files.isRegularFile(whole)) {
-            IrGraph g = OnnxParser.parse(whole);
+    private static double logitScale(IrGraph g, JsonNode config) {
+        if (g != null) {
             for (String logits : List.of("logits_per_text", "logits_per_image")) {
                 if (g.outputs().contains(logits)) {
                     double s = ClipSeams.logitScale(g, logits);

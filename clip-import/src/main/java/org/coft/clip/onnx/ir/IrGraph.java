@@ -100,6 +100,26 @@ public final class IrGraph {
         return symbolSources;
     }
 
+    /**
+     * An independent copy for another rewrite: nodes, maps and lists are new; constant arrays are shared (passes
+     * never modify a constant array in place).
+     */
+    public IrGraph copy() {
+        IrGraph c = new IrGraph(source, opsets);
+        for (IrNode n : nodes) {
+            c.nodes.add(n.copy());
+        }
+        c.inputs.putAll(inputs);
+        c.outputs.addAll(outputs);
+        c.types.putAll(types);
+        c.constants.putAll(constants);
+        c.symbolic.putAll(symbolic);
+        c.initializers.addAll(initializers);
+        c.symbolSources.putAll(symbolSources);
+        c.weightOrigins.putAll(weightOrigins);
+        return c;
+    }
+
     /** Nodes consuming each value. */
     public Map<String, List<IrNode>> consumers() {
         Map<String, List<IrNode>> out = new HashMap<>();

@@ -30,6 +30,11 @@ public final class IrNode {
         this.attrs = new LinkedHashMap<>(attrs);
     }
 
+    /** A copy with its own input, output and attribute collections (attribute values are shared). */
+    public IrNode copy() {
+        return new IrNode(name, opType, domain, inputs, outputs, attrs);
+    }
+
     public String name() {
         return name;
     }

@@ -127,7 +127,7 @@ public final class FoldAndInfer {
             g.constants().put(c.getKey(), c.getValue());
             g.types().put(c.getKey(), TensorType.of(c.getValue().dataType(), c.getValue().shape()));
         }
-        List<IrNode> added = new ArrayList<>(sub.nodes());
+        List<IrNode> added = new ArrayList<>(sub.nodes().stream().map(IrNode::copy).toList());
         for (int i = 0; i < sub.outputs().size(); i++) {
             added.add(new IrNode(n.name() + "/out" + i, "Identity", "", List.of(sub.outputs().get(i)),
                     List.of(n.output(i)), java.util.Map.of()));
