@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -66,8 +65,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "15", description = "ops listed by --profile (default: ${DEFAULT-VALUE})")
     int top;
 
-    /** One tower's timings: seconds per forward, for both runtimes. */
-    record Timing(String tower, String unit, double[] ours, double[] ort, double maxAbsDiff, double maxAbsRef) { }
+    /** One tower's samples for both runtimes (interleaved, so both see the same machine load). */
+    record Timing(String tower, String unit, List<Sample> ours, List<Sample> ort, double maxAbsDiff, double maxAbsRef) { }
+
+    /**
+     * One timed forward: wall seconds, CPU seconds of this process, and CPU seconds the rest of the machine used
+     * meanwhile (from /proc; {@code NaN} where unavailable) — the last says how contended the number is.
+     */
+    record Sample(double wall, double cpu, double others) { }
 
     @Override
     public Integer call() throws Exception {
@@ -81,73 +86,84 @@ final class BenchCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ClipModel clip = ClipModel.load(model);
         double loadOurs = secondsSince(t0);
+        long hwmLoad = BenchNative.peakRssBytes();
 
         Nd4j.getRandom().setSeed(seed);
-        int size = (int) clip.preprocess().outputHeight();
-        int width = (int) clip.preprocess().outputWidth();
-        INDArray pixels = Nd4j.randn(DataType.FLOAT, batch, 3, size, width);
+        INDArray pixels = Nd4j.randn(DataType.FLOAT, batch, 3, clip.preprocess().outputHeight(),
+                clip.preprocess().outputWidth());
         long[][] ids = clip.tokenize(prompts(batch));
         long[][] mask = clip.tokenizer().attentionMask(ids);
+        Forward oursImage = () -> clip.encodeImages(pixels);
+        Forward oursText = () -> clip.encodeTokenEmbeddings(clip.tokenEmbeddings(ids), ids);
 
-        // ours first, alone in the process, so that its peak RSS is ours only
-        INDArray oursImage = null;
-        INDArray oursText = null;
-        double[] oursImageTimes = null;
-        double[] oursTextTimes = null;
-        if (doImage) {
-            oursImage = clip.encodeImages(pixels);
-            oursImageTimes = time(() -> clip.encodeImages(pixels));
-        }
-        if (doText) {
-            oursText = clip.encodeTokenEmbeddings(clip.tokenEmbeddings(ids), ids);
-            oursTextTimes = time(() -> clip.encodeTokenEmbeddings(clip.tokenEmbeddings(ids), ids));
-        }
+        // our forwards first, alone in the process, so that the first peak RSS is ours only
+        INDArray imageOut = doImage ? clip.encodeImages(pixels) : null;
+        INDArray textOut = doText ? (INDArray) oursText.run() : null;
+        warm(doImage ? oursImage : null, doText ? oursText : null);
         long hwmOurs = BenchNative.peakRssBytes();
 
         List<Timing> timings = new ArrayList<>();
-        double loadOrt;
-        String ortVersion;
         List<Path> ortFiles = new ArrayList<>();
+        String ortVersion;
+        double loadOrt;
         t0 = System.nanoTime();
         try (BenchOrt ort = new BenchOrt(n)) {
             ortVersion = ort.version();
+            BenchOrt.Tower ti = null;
+            BenchOrt.Tower tt = null;
             if (doImage) {
-                Path f = towerFile("vision_model.onnx");
-                ortFiles.add(f);
-                BenchOrt.Tower ti = ort.tower(f, clip.vision().output());
-                loadOrt = secondsSince(t0);
-                float[] flat = pixels.dup('c').data().asFloat();
-                long[] shape = pixels.shape();
-                float[] ref = ti.runImages(flat, shape);
-                double[] times = time(() -> ti.runImages(flat, shape));
-                timings.add(new Timing("image", "images/s", oursImageTimes, times, maxAbsDiff(oursImage, ref), maxAbs(ref)));
-            } else {
-                loadOrt = 0;
+                ortFiles.add(towerFile("vision_model.onnx"));
+                ti = ort.tower(ortFiles.get(ortFiles.size() - 1), clip.vision().output());
             }
             if (doText) {
-                long t1 = System.nanoTime();
                 Path f = towerFile("text_model.onnx");
                 if (!ortFiles.contains(f)) {
                     ortFiles.add(f);
                 }
-                BenchOrt.Tower tt = ort.tower(f, clip.text().output());
-                loadOrt += secondsSince(t1);
-                float[] ref = tt.runTexts(ids, mask);
-                double[] times = time(() -> tt.runTexts(ids, mask));
-                timings.add(new Timing("text", "texts/s", oursTextTimes, times, maxAbsDiff(oursText, ref), maxAbs(ref)));
+                tt = ort.tower(f, clip.text().output());
+            }
+            loadOrt = secondsSince(t0);
+            float[] flat = pixels.dup('c').data().asFloat();
+            long[] shape = pixels.shape();
+            BenchOrt.Tower image = ti;
+            BenchOrt.Tower text = tt;
+            Forward ortImage = () -> image.runImages(flat, shape);
+            Forward ortText = () -> text.runTexts(ids, mask);
+            float[] imageRef = doImage ? image.runImages(flat, shape) : null;
+            float[] textRef = doText ? text.runTexts(ids, mask) : null;
+            warm(doImage ? ortImage : null, doText ? ortText : null);
+
+            List<Sample> oi = new ArrayList<>();
+            List<Sample> ri = new ArrayList<>();
+            List<Sample> ot = new ArrayList<>();
+            List<Sample> rt = new ArrayList<>();
+            for (int i = 0; i < iters; i++) {
+                if (doImage) {
+                    oi.add(sample(oursImage));
+                    ri.add(sample(ortImage));
+                }
+                if (doText) {
+                    ot.add(sample(oursText));
+                    rt.add(sample(ortText));
+                }
+            }
+            if (doImage) {
+                timings.add(new Timing("image", "images/s", oi, ri, maxAbsDiff(imageOut, imageRef), maxAbs(imageRef)));
+            }
+            if (doText) {
+                timings.add(new Timing("text", "texts/s", ot, rt, maxAbsDiff(textOut, textRef), maxAbs(textRef)));
             }
         }
         long hwmAll = BenchNative.peakRssBytes();
 
-        printReport(out, clip, nativeSettings, ortVersion, ortFiles, loadOurs, loadOrt, timings, hwmOurs, hwmAll);
+        printReport(out, clip, nativeSettings, ortVersion, ortFiles, loadOurs, loadOrt, timings, hwmLoad, hwmOurs, hwmAll);
         if (profile) {
             BenchProfile p = new BenchProfile();
             if (doImage) {
-                printProfile(out, "image", p.profile(clip.vision(), () -> clip.encodeImages(pixels)));
+                printProfile(out, "image", p.profile(clip.vision(), oursImage));
             }
             if (doText) {
-                printProfile(out, "text", p.profile(clip.text(),
-                        () -> clip.encodeTokenEmbeddings(clip.tokenEmbeddings(ids), ids)));
+                printProfile(out, "text", p.profile(clip.text(), oursText));
             }
         }
         out.flush();
@@ -195,26 +211,33 @@ final class BenchCommand implements Callable<Integer> {
         Object run() throws Exception;
     }
 
-    private double[] time(Forward f) throws Exception {
+    private void warm(Forward image, Forward text) throws Exception {
         for (int i = 0; i < warmup; i++) {
-            f.run();
+            if (image != null) {
+                image.run();
+            }
+            if (text != null) {
+                text.run();
+            }
         }
-        double[] s = new double[iters];
-        for (int i = 0; i < iters; i++) {
-            long t = System.nanoTime();
-            f.run();
-            s[i] = secondsSince(t);
-        }
-        return s;
+    }
+
+    private static Sample sample(Forward f) throws Exception {
+        BenchNative.Cpu before = BenchNative.cpu();
+        long t = System.nanoTime();
+        f.run();
+        double wall = secondsSince(t);
+        BenchNative.Cpu after = BenchNative.cpu();
+        double self = after.process() - before.process();
+        return new Sample(wall, self, after.machine() - before.machine() - self);
     }
 
     private static double secondsSince(long t0) {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
+    static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {
+        double[] s = samples.stream().mapToDouble(f).sorted().toArray();
         int m = s.length / 2;
         return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
     }
@@ -241,7 +264,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private void printReport(PrintWriter out, ClipModel clip, BenchNative.Settings ns, String ortVersion,
                              List<Path> ortFiles, double loadOurs, double loadOrt, List<Timing> timings,
-                             long hwmOurs, long hwmAll) {
+                             long hwmLoad, long hwmOurs, long hwmAll) {
         out.println("coft bench: " + model.toAbsolutePath());
         out.printf(Locale.ROOT, "settings: --batch %d --iters %d --warmup %d --threads %d --tower %s --seed %d; "
                         + "image %dx%d, text context %d%n", batch, iters, warmup, ns.requested(), tower, seed,
@@ -252,39 +275,46 @@ final class BenchCommand implements Callable<Integer> {
                 + ortFiles.stream().map(p -> p.getFileName().toString()).toList());
         out.printf(Locale.ROOT, "load: ours %.1f s (both towers), ONNX Runtime %.1f s%n", loadOurs, loadOrt);
         out.println();
-        out.printf(Locale.ROOT, "%-6s %-5s %12s %12s %14s%n", "tower", "run", "median s", "min s", "throughput");
+        out.printf(Locale.ROOT, "%-6s %-5s %9s %9s %18s %9s %11s%n", "tower", "run", "median s", "min s",
+                "throughput", "CPU s", "others' CPU");
         for (Timing t : timings) {
             row(out, t.tower(), "ours", t.ours(), t.unit());
             row(out, t.tower(), "ORT", t.ort(), t.unit());
         }
+        out.println("(median of " + iters + " forwards, ours and ORT interleaved; CPU s = this process's CPU time per "
+                + "forward; others' CPU = CPU seconds the rest of the machine used meanwhile)");
         out.println();
         for (Timing t : timings) {
-            double ratio = median(t.ort()) / median(t.ours());
+            double ratio = median(t.ort(), Sample::wall) / median(t.ours(), Sample::wall);
             out.printf(Locale.ROOT, "%s: ours/ORT throughput ratio %.2f; max abs diff %.3g (max |ORT output| %.3g)%n",
                     t.tower(), ratio, t.maxAbsDiff(), t.maxAbsRef());
         }
-        out.printf(Locale.ROOT, "peak RSS (VmHWM): %d MiB after ours (model load + our forwards), %d MiB at the end "
-                + "(ours + ONNX Runtime in one process)%n", hwmOurs >> 20, hwmAll >> 20);
+        out.printf(Locale.ROOT, "peak RSS (VmHWM): %d MiB after our model load, %d MiB after our forwards, %d MiB at the "
+                + "end (ours + ONNX Runtime in one process)%n", hwmLoad >> 20, hwmOurs >> 20, hwmAll >> 20);
     }
 
-    private void row(PrintWriter out, String towerName, String run, double[] s, String unit) {
-        out.printf(Locale.ROOT, "%-6s %-5s %12.3f %12.3f %9.2f %s%n", towerName, run, median(s),
-                Arrays.stream(s).min().orElse(Double.NaN), batch / median(s), unit);
+    private void row(PrintWriter out, String towerName, String run, List<Sample> s, String unit) {
+        double med = median(s, Sample::wall);
+        out.printf(Locale.ROOT, "%-6s %-5s %9.3f %9.3f %9.2f %-8s %9.2f %11.2f%n", towerName, run, med,
+                s.stream().mapToDouble(Sample::wall).min().orElse(Double.NaN), batch / med, unit,
+                median(s, Sample::cpu), median(s, Sample::others));
     }
 
     private void printProfile(PrintWriter out, String name, BenchProfile.Result r) {
+        BenchProfile.Entry all = r.total();
         out.println();
-        out.printf(Locale.ROOT, "profile, our %s tower (one forward at batch %d, %d ops, %.3f s in ops, %.3f s wall):%n",
-                name, batch, r.opCount(), r.opSeconds(), r.wallSeconds());
-        out.printf(Locale.ROOT, "  %-24s %6s %10s %7s%n", "op", "calls", "seconds", "share");
+        out.printf(Locale.ROOT, "profile, our %s tower: one forward at batch %d, %d ops; %.3f s wall in ops, %.3f s "
+                + "forward wall; %.3f s CPU of the calling thread in ops%n", name, batch, all.calls(), all.wall(),
+                r.forwardWall(), all.cpu());
+        out.printf(Locale.ROOT, "  %-22s %6s %9s %9s %7s%n", "op", "calls", "wall s", "CPU s", "CPU %");
         for (BenchProfile.Entry e : r.byOp().subList(0, Math.min(top, r.byOp().size()))) {
-            out.printf(Locale.ROOT, "  %-24s %6d %10.4f %6.1f%%%n", e.op(), e.calls(), e.seconds(),
-                    100 * e.seconds() / r.opSeconds());
+            out.printf(Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%%n", e.op(), e.calls(), e.wall(), e.cpu(),
+                    100 * e.cpu() / all.cpu());
         }
-        out.printf(Locale.ROOT, "  by op and output shape:%n");
+        out.println("  by op and output shape:");
         for (BenchProfile.Entry e : r.byOpAndShape().subList(0, Math.min(top, r.byOpAndShape().size()))) {
-            out.printf(Locale.ROOT, "  %-24s %6d %10.4f %6.1f%%  %s%n", e.op(), e.calls(), e.seconds(),
-                    100 * e.seconds() / r.opSeconds(), e.shape());
+            out.printf(Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%  %s%n", e.op(), e.calls(), e.wall(), e.cpu(),
+                    100 * e.cpu() / all.cpu(), e.shape());
         }
     }
 }

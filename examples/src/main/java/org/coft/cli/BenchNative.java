@@ -99,7 +99,18 @@ final class BenchNative {
                 compiler = "; build info unavailable";
             }
         }
-        return "nd4j-native " + platform + " (" + String.join(", ", flags) + compiler + "; libraries " + libs + ")";
+        String core = openBlasCore();
+        return "nd4j-native " + platform + " (" + String.join(", ", flags) + compiler + "; libraries " + libs
+                + "; OPENBLAS_CORETYPE " + (core == null ? "unset" : core) + ")";
+    }
+
+    /**
+     * OPENBLAS_CORETYPE, which makes OpenBLAS use one kernel set instead of the one its CPU detection picks (an
+     * older OpenBLAS may not know a newer CPU and fall back to an older kernel set); null when unset.
+     */
+    static String openBlasCore() {
+        String v = System.getenv("OPENBLAS_CORETYPE");
+        return v == null || v.isBlank() ? null : v;
     }
 
     /** VmHWM of /proc/self/status in bytes, or -1 where there is none. */
@@ -115,5 +126,31 @@ final class BenchNative {
             return -1;
         }
         return -1;
+    }
+
+    /** CPU seconds used so far: by this process (all threads) and by the whole machine (all CPUs, busy time). */
+    record Cpu(double process, double machine) { }
+
+    /** Reads /proc/self/stat and /proc/stat (clock ticks of 1/100 s, as Linux reports them); NaN if unreadable. */
+    static Cpu cpu() {
+        double self = Double.NaN;
+        double machine = Double.NaN;
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            self = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;   // utime, stime (fields 14, 15)
+            String cpuLine = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] c = cpuLine.trim().split("\\s+");
+            long busy = 0;
+            for (int i = 1; i < c.length && i <= 8; i++) {
+                if (i != 4 && i != 5) {   // all but idle and iowait; guest time is already in user
+                    busy += Long.parseLong(c[i]);
+                }
+            }
+            machine = busy / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return new Cpu(self, machine);
+        }
+        return new Cpu(self, machine);
     }
 }

@@ -28,8 +28,8 @@ class BenchCommandTest {
         assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
         for (String tower : new String[] {"image", "text"}) {
             String unit = tower.equals("image") ? "images/s" : "texts/s";
-            assertTrue(Pattern.compile("(?m)^" + tower + "\\s+ours\\s+.*" + unit + "$").matcher(out).find(), out);
-            assertTrue(Pattern.compile("(?m)^" + tower + "\\s+ORT\\s+.*" + unit + "$").matcher(out).find(), out);
+            assertTrue(Pattern.compile("(?m)^" + tower + "\\s+ours\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+ " + unit).matcher(out).find(), out);
+            assertTrue(Pattern.compile("(?m)^" + tower + "\\s+ORT\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+ " + unit).matcher(out).find(), out);
             Matcher m = Pattern.compile(tower + ": ours/ORT throughput ratio ([0-9.]+); max abs diff ([0-9.eE+-]+)")
                     .matcher(out);
             assertTrue(m.find(), out);
