@@ -97,6 +97,12 @@ final class NnOps {
             return List.of(new TensorType(c.type(0).dataType(), out));
         }
 
+        /**
+         * One GEMM over all leading dims, then the bias as a separate biasAdd: xw_plus_b's oneDNN kernel in the
+         * -onednn builds of M2.1 returns wrong values inside CLIP's MLP, and its bias add is slower than biasAdd
+         * on the generic build. (A tensormmul would spare the two reshape copies, but its backprop fails in M2.1
+         * for rank-3 x rank-2.)
+         */
         @Override
         public List<SDVariable> emit(EmitContext c) {
             List<Dim> xs = c.type(0).shape();
@@ -104,7 +110,10 @@ final class NnOps {
             if (xs.size() != 2) {
                 x = c.sd().reshape(x, -1, xs.get(xs.size() - 1).value());
             }
-            SDVariable y = c.has(2) ? c.sd().nn.linear(x, c.in(1), c.in(2)) : c.sd().mmul(x, c.in(1));
+            SDVariable y = c.sd().mmul(x, c.in(1));
+            if (c.has(2)) {
+                y = c.sd().nn.biasAdd(y, c.in(2), false);
+            }
             return List.of(xs.size() == 2 ? y : ShapeOps.reshape(c, y, infer(c).get(0).shape()));
         }
     }
