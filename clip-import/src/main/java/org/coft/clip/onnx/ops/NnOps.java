@@ -362,10 +362,14 @@ final class NnOps {
             return List.of(c.type(0));
         }
 
+        /** ND4J's (non-precise) gelu is exactly x · sigmoid(1.702 x): one pass instead of three for that alpha. */
         @Override
         public List<SDVariable> emit(EmitContext c) {
             double alpha = c.node().floatAttr("alpha", 1.702);
             SDVariable x = c.in(0);
+            if ((float) alpha == 1.702f) {
+                return List.of(c.sd().nn.gelu(x));
+            }
             return List.of(x.mul(c.sd().nn.sigmoid(x.mul(alpha))));
         }
     }
