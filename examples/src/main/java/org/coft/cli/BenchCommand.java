@@ -52,6 +52,10 @@ final class BenchCommand implements Callable<Integer> {
             + "(default: the number of available processors)")
     Integer threads;
 
+    @Option(names = "--blas-threads", description = "threads of ND4J's BLAS (OpenBLAS) when they should differ from "
+            + "--threads, e.g. 1 with a oneDNN build whose GEMMs run in OpenMP threads (default: --threads)")
+    Integer blasThreads;
+
     @Option(names = "--tower", defaultValue = "both", description = "image, text or both (default: ${DEFAULT-VALUE})")
     String tower;
 
@@ -65,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--top", defaultValue = "15", description = "ops listed by --profile (default: ${DEFAULT-VALUE})")
     int top;
 
-    /** One tower's samples for both runtimes (interleaved, so both see the same machine load). */
+    /** One tower's samples for both runtimes (ours timed first, then ONNX Runtime's, in one process). */
     record Timing(String tower, String unit, List<Sample> ours, List<Sample> ort, double maxAbsDiff, double maxAbsRef) { }
 
     /**
@@ -81,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean doImage = !tower.equals("text");
         boolean doText = !tower.equals("image");
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        BenchNative.Settings nativeSettings = BenchNative.applyThreads(n);
+        BenchNative.Settings nativeSettings = BenchNative.applyThreads(n, blasThreads != null ? blasThreads : n);
 
         long t0 = System.nanoTime();
         ClipModel clip = ClipModel.load(model);
@@ -96,10 +100,14 @@ final class BenchCommand implements Callable<Integer> {
         Forward oursImage = () -> clip.encodeImages(pixels);
         Forward oursText = () -> clip.encodeTokenEmbeddings(clip.tokenEmbeddings(ids), ids);
 
-        // our forwards first, alone in the process, so that the first peak RSS is ours only
+        // ours first and alone: ONNX Runtime's idle workers spin after each run and would take CPU from our
+        // forwards if the two were interleaved (and OpenBLAS's from ORT's); the first peak RSS is ours only
         INDArray imageOut = doImage ? clip.encodeImages(pixels) : null;
         INDArray textOut = doText ? (INDArray) oursText.run() : null;
         warm(doImage ? oursImage : null, doText ? oursText : null);
+        List<Sample> oi = new ArrayList<>();
+        List<Sample> ot = new ArrayList<>();
+        timeLoop(doImage ? oursImage : null, oi, doText ? oursText : null, ot);
         long hwmOurs = BenchNative.peakRssBytes();
 
         List<Timing> timings = new ArrayList<>();
@@ -133,20 +141,9 @@ final class BenchCommand implements Callable<Integer> {
             float[] textRef = doText ? text.runTexts(ids, mask) : null;
             warm(doImage ? ortImage : null, doText ? ortText : null);
 
-            List<Sample> oi = new ArrayList<>();
             List<Sample> ri = new ArrayList<>();
-            List<Sample> ot = new ArrayList<>();
             List<Sample> rt = new ArrayList<>();
-            for (int i = 0; i < iters; i++) {
-                if (doImage) {
-                    oi.add(sample(oursImage));
-                    ri.add(sample(ortImage));
-                }
-                if (doText) {
-                    ot.add(sample(oursText));
-                    rt.add(sample(ortText));
-                }
-            }
+            timeLoop(doImage ? ortImage : null, ri, doText ? ortText : null, rt);
             if (doImage) {
                 timings.add(new Timing("image", "images/s", oi, ri, maxAbsDiff(imageOut, imageRef), maxAbs(imageRef)));
             }
@@ -178,8 +175,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch " + batch + ", --iters " + iters + ", --warmup " + warmup
                     + ": batch and iters must be at least 1, warmup at least 0");
         }
-        if (threads != null && threads < 1) {
-            throw new IllegalArgumentException("--threads " + threads + ": expected at least 1");
+        if (threads != null && threads < 1 || blasThreads != null && blasThreads < 1) {
+            throw new IllegalArgumentException("--threads " + threads + ", --blas-threads " + blasThreads
+                    + ": expected at least 1");
         }
         if (top < 1) {
             throw new IllegalArgumentException("--top " + top + ": expected at least 1");
@@ -218,6 +216,18 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (text != null) {
                 text.run();
+            }
+        }
+    }
+
+    private void timeLoop(Forward image, List<Sample> imageSamples, Forward text, List<Sample> textSamples)
+            throws Exception {
+        for (int i = 0; i < iters; i++) {
+            if (image != null) {
+                imageSamples.add(sample(image));
+            }
+            if (text != null) {
+                textSamples.add(sample(text));
             }
         }
     }
@@ -266,9 +276,10 @@ final class BenchCommand implements Callable<Integer> {
                              List<Path> ortFiles, double loadOurs, double loadOrt, List<Timing> timings,
                              long hwmLoad, long hwmOurs, long hwmAll) {
         out.println("coft bench: " + model.toAbsolutePath());
-        out.printf(Locale.ROOT, "settings: --batch %d --iters %d --warmup %d --threads %d --tower %s --seed %d; "
-                        + "image %dx%d, text context %d%n", batch, iters, warmup, ns.requested(), tower, seed,
-                clip.preprocess().outputHeight(), clip.preprocess().outputWidth(), clip.contextLength());
+        out.printf(Locale.ROOT, "settings: --batch %d --iters %d --warmup %d --threads %d --blas-threads %d --tower %s "
+                        + "--seed %d; image %dx%d, text context %d%n", batch, iters, warmup, ns.requested(),
+                ns.blasThreads(), tower, seed, clip.preprocess().outputHeight(), clip.preprocess().outputWidth(),
+                clip.contextLength());
         out.println("threads: ND4J " + ns.describe() + "; ONNX Runtime intra-op " + ns.requested() + ", inter-op 1");
         out.println("ND4J native build: " + BenchNative.describeBuild());
         out.println("ONNX Runtime " + ortVersion + " (CPU, all graph optimizations) on "
@@ -281,8 +292,8 @@ final class BenchCommand implements Callable<Integer> {
             row(out, t.tower(), "ours", t.ours(), t.unit());
             row(out, t.tower(), "ORT", t.ort(), t.unit());
         }
-        out.println("(median of " + iters + " forwards, ours and ORT interleaved; CPU s = this process's CPU time per "
-                + "forward; others' CPU = CPU seconds the rest of the machine used meanwhile)");
+        out.println("(median of " + iters + " forwards; ours timed first, then ORT's; CPU s = this process's CPU time "
+                + "per forward; others' CPU = CPU seconds the rest of the machine used meanwhile)");
         out.println();
         for (Timing t : timings) {
             double ratio = median(t.ort(), Sample::wall) / median(t.ours(), Sample::wall);

@@ -22,15 +22,17 @@ final class BenchNative {
     /** Thread counts as ND4J reports them after {@link #applyThreads}. */
     record Settings(int requested, int nd4jMaxThreads, int nd4jMasterThreads, int blasThreads, int ompThreads) {
         String describe() {
+            String wait = System.getenv("OMP_WAIT_POLICY");
             return "OpenMP " + (ompThreads < 0 ? "?" : ompThreads) + ", BLAS " + blasThreads + ", max threads "
-                    + nd4jMaxThreads + " (master " + nd4jMasterThreads + ")";
+                    + nd4jMaxThreads + " (master " + nd4jMasterThreads + "), OMP_WAIT_POLICY "
+                    + (wait == null ? "unset" : wait);
         }
     }
 
-    static Settings applyThreads(int n) {
+    static Settings applyThreads(int n, int blas) {
         Nd4j.getEnvironment().setMaxThreads(n);
         Nd4j.getEnvironment().setMaxMasterThreads(n);
-        Nd4j.factory().blas().setMaxThreads(n);
+        Nd4j.factory().blas().setMaxThreads(blas);
         Object ops = nativeOps();
         int omp = -1;
         if (ops != null) {
