@@ -97,6 +97,12 @@ final class NnOps {
             return List.of(new TensorType(c.type(0).dataType(), out));
         }
 
+        /**
+         * One GEMM over all leading dims, then the bias as a separate biasAdd: xw_plus_b's oneDNN kernel in the
+         * -onednn builds of M2.1 returns wrong values inside CLIP's MLP, and its bias add is slower than biasAdd
+         * on the generic build. (A tensormmul would spare the two reshape copies, but its backprop fails in M2.1
+         * for rank-3 x rank-2.)
+         */
         @Override
         public List<SDVariable> emit(EmitContext c) {
             List<Dim> xs = c.type(0).shape();
@@ -104,14 +110,15 @@ final class NnOps {
             if (xs.size() != 2) {
                 x = c.sd().reshape(x, -1, xs.get(xs.size() - 1).value());
             }
-            SDVariable bias = null;
+            SDVariable y = c.sd().mmul(x, c.in(1));
             if (c.has(2)) {
-                bias = c.in(2);
+                SDVariable bias = c.in(2);
                 if (c.rank(2) != 1) {
+                    // a shared [1, n] bias stays [1, n] in the graph (another Add may read it); flatten it here
                     bias = c.sd().reshape(bias, c.type(2).shape().stream().mapToLong(Dim::value).reduce(1, (p, q) -> p * q));
                 }
+                y = c.sd().nn.biasAdd(y, bias, false);
             }
-            SDVariable y = bias != null ? c.sd().nn.linear(x, c.in(1), bias) : c.sd().mmul(x, c.in(1));
             return List.of(xs.size() == 2 ? y : ShapeOps.reshape(c, y, infer(c).get(0).shape()));
         }
     }
@@ -374,10 +381,14 @@ final class NnOps {
             return List.of(c.type(0));
         }
 
+        /** ND4J's (non-precise) gelu is exactly x · sigmoid(1.702 x): one pass instead of three for that alpha. */
         @Override
         public List<SDVariable> emit(EmitContext c) {
             double alpha = c.node().floatAttr("alpha", 1.702);
             SDVariable x = c.in(0);
+            if ((float) alpha == 1.702f) {
+                return List.of(c.sd().nn.gelu(x));
+            }
             return List.of(x.mul(c.sd().nn.sigmoid(x.mul(alpha))));
         }
     }

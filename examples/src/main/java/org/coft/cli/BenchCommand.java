@@ -1,0 +1,331 @@
+package org.coft.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.coft.clip.model.ClipModel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code coft bench}: forward throughput of our imported CLIP towers next to ONNX Runtime's on the same ONNX
+ * files, the same inputs and the same thread count, with the outputs' agreement, the ND4J native build in use
+ * and the process's peak resident memory. Numbers only; nothing here asserts a speed.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Time image/text tower forwards of our import against ONNX Runtime on the same model files "
+                + "and inputs; prints throughput, the ratio ours/ORT, agreement, native build and peak RSS.")
+final class BenchCommand implements Callable<Integer> {
+    /** Prompts tokenized for the text-tower input (real text, so the end-of-text positions vary). */
+    private static final List<String> PROMPTS = List.of(
+            "a photo of a dog.", "a photo of a cat.", "a blurry photo of a red car.", "a drawing of a house.",
+            "a close-up photo of a small bird sitting on a branch.", "an origami airplane.",
+            "a black and white photo of the ocean at night.", "a photo of a t-shirt.",
+            "a sketch of an old bicycle leaning against a wall.", "a photo of a sneaker.",
+            "a low resolution photo of a bag.", "a bright photo of the number seven.");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "model directory (vision_model.onnx + text_model.onnx, or model.onnx)")
+    Path model;
+
+    @Option(names = "--batch", defaultValue = "32", description = "images / texts per forward (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--iters", defaultValue = "5", description = "timed forwards per tower and runtime (default: ${DEFAULT-VALUE})")
+    int iters;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "untimed forwards before timing (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--threads", description = "intra-op threads for ND4J (OpenMP, BLAS) and ONNX Runtime "
+            + "(default: the number of available processors)")
+    Integer threads;
+
+    @Option(names = "--blas-threads", description = "threads of ND4J's BLAS (OpenBLAS) when they should differ from "
+            + "--threads, e.g. 1 with a oneDNN build whose GEMMs run in OpenMP threads (default: --threads)")
+    Integer blasThreads;
+
+    @Option(names = "--tower", defaultValue = "both", description = "image, text or both (default: ${DEFAULT-VALUE})")
+    String tower;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the random pixels (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--profile", description = "after timing, run one more forward of our towers with per-op timing "
+            + "and print the top ops by time")
+    boolean profile;
+
+    @Option(names = "--top", defaultValue = "15", description = "ops listed by --profile (default: ${DEFAULT-VALUE})")
+    int top;
+
+    /** One tower's samples for both runtimes (ours timed first, then ONNX Runtime's, in one process). */
+    record Timing(String tower, String unit, List<Sample> ours, List<Sample> ort, double maxAbsDiff, double maxAbsRef) { }
+
+    /**
+     * One timed forward: wall seconds, CPU seconds of this process, and CPU seconds the rest of the machine used
+     * meanwhile (from /proc; {@code NaN} where unavailable) — the last says how contended the number is.
+     */
+    record Sample(double wall, double cpu, double others) { }
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        PrintWriter out = spec.commandLine().getOut();
+        boolean doImage = !tower.equals("text");
+        boolean doText = !tower.equals("image");
+        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        BenchNative.Settings nativeSettings = BenchNative.applyThreads(n, blasThreads != null ? blasThreads : n);
+
+        long t0 = System.nanoTime();
+        ClipModel clip = ClipModel.load(model);
+        double loadOurs = secondsSince(t0);
+        long hwmLoad = BenchNative.peakRssBytes();
+
+        Nd4j.getRandom().setSeed(seed);
+        INDArray pixels = Nd4j.randn(DataType.FLOAT, batch, 3, clip.preprocess().outputHeight(),
+                clip.preprocess().outputWidth());
+        long[][] ids = clip.tokenize(prompts(batch));
+        long[][] mask = clip.tokenizer().attentionMask(ids);
+        Forward oursImage = () -> clip.encodeImages(pixels);
+        Forward oursText = () -> clip.encodeTokenEmbeddings(clip.tokenEmbeddings(ids), ids);
+
+        // ours first and alone: ONNX Runtime's idle workers spin after each run and would take CPU from our
+        // forwards if the two were interleaved (and OpenBLAS's from ORT's); the first peak RSS is ours only
+        INDArray imageOut = doImage ? clip.encodeImages(pixels) : null;
+        INDArray textOut = doText ? (INDArray) oursText.run() : null;
+        warm(doImage ? oursImage : null, doText ? oursText : null);
+        List<Sample> oi = new ArrayList<>();
+        List<Sample> ot = new ArrayList<>();
+        timeLoop(doImage ? oursImage : null, oi, doText ? oursText : null, ot);
+        long hwmOurs = BenchNative.peakRssBytes();
+
+        List<Timing> timings = new ArrayList<>();
+        List<Path> ortFiles = new ArrayList<>();
+        String ortVersion;
+        double loadOrt;
+        t0 = System.nanoTime();
+        try (BenchOrt ort = new BenchOrt(n)) {
+            ortVersion = ort.version();
+            BenchOrt.Tower ti = null;
+            BenchOrt.Tower tt = null;
+            if (doImage) {
+                ortFiles.add(towerFile("vision_model.onnx"));
+                ti = ort.tower(ortFiles.get(ortFiles.size() - 1), clip.vision().output());
+            }
+            if (doText) {
+                Path f = towerFile("text_model.onnx");
+                if (!ortFiles.contains(f)) {
+                    ortFiles.add(f);
+                }
+                tt = ort.tower(f, clip.text().output());
+            }
+            loadOrt = secondsSince(t0);
+            float[] flat = pixels.dup('c').data().asFloat();
+            long[] shape = pixels.shape();
+            BenchOrt.Tower image = ti;
+            BenchOrt.Tower text = tt;
+            Forward ortImage = () -> image.runImages(flat, shape);
+            Forward ortText = () -> text.runTexts(ids, mask);
+            float[] imageRef = doImage ? image.runImages(flat, shape) : null;
+            float[] textRef = doText ? text.runTexts(ids, mask) : null;
+            warm(doImage ? ortImage : null, doText ? ortText : null);
+
+            List<Sample> ri = new ArrayList<>();
+            List<Sample> rt = new ArrayList<>();
+            timeLoop(doImage ? ortImage : null, ri, doText ? ortText : null, rt);
+            if (doImage) {
+                timings.add(new Timing("image", "images/s", oi, ri, maxAbsDiff(imageOut, imageRef), maxAbs(imageRef)));
+            }
+            if (doText) {
+                timings.add(new Timing("text", "texts/s", ot, rt, maxAbsDiff(textOut, textRef), maxAbs(textRef)));
+            }
+        }
+        long hwmAll = BenchNative.peakRssBytes();
+
+        printReport(out, clip, nativeSettings, ortVersion, ortFiles, loadOurs, loadOrt, timings, hwmLoad, hwmOurs, hwmAll);
+        if (profile) {
+            BenchProfile p = new BenchProfile();
+            if (doImage) {
+                printProfile(out, "image", p.profile(clip.vision(), oursImage));
+            }
+            if (doText) {
+                printProfile(out, "text", p.profile(clip.text(), oursText));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private void validate() {
+        if (!tower.equals("image") && !tower.equals("text") && !tower.equals("both")) {
+            throw new IllegalArgumentException("--tower " + tower + ": expected image, text or both");
+        }
+        if (batch < 1 || iters < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--batch " + batch + ", --iters " + iters + ", --warmup " + warmup
+                    + ": batch and iters must be at least 1, warmup at least 0");
+        }
+        if (threads != null && threads < 1 || blasThreads != null && blasThreads < 1) {
+            throw new IllegalArgumentException("--threads " + threads + ", --blas-threads " + blasThreads
+                    + ": expected at least 1");
+        }
+        if (top < 1) {
+            throw new IllegalArgumentException("--top " + top + ": expected at least 1");
+        }
+    }
+
+    private Path towerFile(String name) {
+        Path f = model.resolve(name);
+        if (Files.isRegularFile(f)) {
+            return f;
+        }
+        Path whole = model.resolve("model.onnx");
+        if (Files.isRegularFile(whole)) {
+            return whole;
+        }
+        throw new IllegalArgumentException(model + " has neither " + name + " nor model.onnx");
+    }
+
+    static List<String> prompts(int n) {
+        List<String> texts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            texts.add(PROMPTS.get(i % PROMPTS.size()));
+        }
+        return texts;
+    }
+
+    /** A forward to time; checked exceptions pass through. */
+    interface Forward {
+        Object run() throws Exception;
+    }
+
+    private void warm(Forward image, Forward text) throws Exception {
+        for (int i = 0; i < warmup; i++) {
+            if (image != null) {
+                image.run();
+            }
+            if (text != null) {
+                text.run();
+            }
+        }
+    }
+
+    private void timeLoop(Forward image, List<Sample> imageSamples, Forward text, List<Sample> textSamples)
+            throws Exception {
+        for (int i = 0; i < iters; i++) {
+            if (image != null) {
+                imageSamples.add(sample(image));
+            }
+            if (text != null) {
+                textSamples.add(sample(text));
+            }
+        }
+    }
+
+    private static Sample sample(Forward f) throws Exception {
+        BenchNative.Cpu before = BenchNative.cpu();
+        long t = System.nanoTime();
+        f.run();
+        double wall = secondsSince(t);
+        BenchNative.Cpu after = BenchNative.cpu();
+        double self = after.process() - before.process();
+        return new Sample(wall, self, after.machine() - before.machine() - self);
+    }
+
+    private static double secondsSince(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    static double median(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> f) {
+        double[] s = samples.stream().mapToDouble(f).sorted().toArray();
+        int m = s.length / 2;
+        return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+    }
+
+    private static double maxAbsDiff(INDArray ours, float[] ref) {
+        float[] a = ours.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        if (a.length != ref.length) {
+            throw new IllegalStateException("our output has " + a.length + " values, ONNX Runtime's " + ref.length);
+        }
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - ref[i]));
+        }
+        return m;
+    }
+
+    private static double maxAbs(float[] v) {
+        double m = 0;
+        for (float x : v) {
+            m = Math.max(m, Math.abs(x));
+        }
+        return m;
+    }
+
+    private void printReport(PrintWriter out, ClipModel clip, BenchNative.Settings ns, String ortVersion,
+                             List<Path> ortFiles, double loadOurs, double loadOrt, List<Timing> timings,
+                             long hwmLoad, long hwmOurs, long hwmAll) {
+        out.println("coft bench: " + model.toAbsolutePath());
+        out.printf(Locale.ROOT, "settings: --batch %d --iters %d --warmup %d --threads %d --blas-threads %d --tower %s "
+                        + "--seed %d; image %dx%d, text context %d%n", batch, iters, warmup, ns.requested(),
+                ns.blasThreads(), tower, seed, clip.preprocess().outputHeight(), clip.preprocess().outputWidth(),
+                clip.contextLength());
+        out.println("threads: ND4J " + ns.describe() + "; ONNX Runtime intra-op " + ns.requested() + ", inter-op 1");
+        out.println("ND4J native build: " + BenchNative.describeBuild());
+        out.println("ONNX Runtime " + ortVersion + " (CPU, all graph optimizations) on "
+                + ortFiles.stream().map(p -> p.getFileName().toString()).toList());
+        out.printf(Locale.ROOT, "load: ours %.1f s (both towers), ONNX Runtime %.1f s%n", loadOurs, loadOrt);
+        out.println();
+        out.printf(Locale.ROOT, "%-6s %-5s %9s %9s %18s %9s %11s%n", "tower", "run", "median s", "min s",
+                "throughput", "CPU s", "others' CPU");
+        for (Timing t : timings) {
+            row(out, t.tower(), "ours", t.ours(), t.unit());
+            row(out, t.tower(), "ORT", t.ort(), t.unit());
+        }
+        out.println("(median of " + iters + " forwards; ours timed first, then ORT's; CPU s = this process's CPU time "
+                + "per forward; others' CPU = CPU seconds the rest of the machine used meanwhile)");
+        out.println();
+        for (Timing t : timings) {
+            double ratio = median(t.ort(), Sample::wall) / median(t.ours(), Sample::wall);
+            out.printf(Locale.ROOT, "%s: ours/ORT throughput ratio %.2f; max abs diff %.3g (max |ORT output| %.3g)%n",
+                    t.tower(), ratio, t.maxAbsDiff(), t.maxAbsRef());
+        }
+        out.printf(Locale.ROOT, "peak RSS (VmHWM): %d MiB after our model load, %d MiB after our forwards, %d MiB at the "
+                + "end (ours + ONNX Runtime in one process)%n", hwmLoad >> 20, hwmOurs >> 20, hwmAll >> 20);
+    }
+
+    private void row(PrintWriter out, String towerName, String run, List<Sample> s, String unit) {
+        double med = median(s, Sample::wall);
+        out.printf(Locale.ROOT, "%-6s %-5s %9.3f %9.3f %9.2f %-8s %9.2f %11.2f%n", towerName, run, med,
+                s.stream().mapToDouble(Sample::wall).min().orElse(Double.NaN), batch / med, unit,
+                median(s, Sample::cpu), median(s, Sample::others));
+    }
+
+    private void printProfile(PrintWriter out, String name, BenchProfile.Result r) {
+        BenchProfile.Entry all = r.total();
+        out.println();
+        out.printf(Locale.ROOT, "profile, our %s tower: one forward at batch %d, %d ops; %.3f s wall in ops, %.3f s "
+                + "forward wall; %.3f s CPU of the calling thread in ops%n", name, batch, all.calls(), all.wall(),
+                r.forwardWall(), all.cpu());
+        out.printf(Locale.ROOT, "  %-22s %6s %9s %9s %7s%n", "op", "calls", "wall s", "CPU s", "CPU %");
+        for (BenchProfile.Entry e : r.byOp().subList(0, Math.min(top, r.byOp().size()))) {
+            out.printf(Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%%n", e.op(), e.calls(), e.wall(), e.cpu(),
+                    100 * e.cpu() / all.cpu());
+        }
+        out.println("  by op and output shape:");
+        for (BenchProfile.Entry e : r.byOpAndShape().subList(0, Math.min(top, r.byOpAndShape().size()))) {
+            out.printf(Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%  %s%n", e.op(), e.calls(), e.wall(), e.cpu(),
+                    100 * e.cpu() / all.cpu(), e.shape());
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package org.coft.cli;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.model.ClipTower;
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.BaseListener;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * {@code coft bench --profile}: time per SameDiff op during one forward, through a listener attached for that
+ * forward only, grouped by op name and by op name and output shape. Two clocks: wall time, and the CPU time of
+ * the calling thread — with one thread that thread does all of an op's work (OpenMP and BLAS run in it), so
+ * the CPU column is the op's cost without the other processes' share of the machine; with more threads it
+ * counts only the calling thread's part. SameDiff's bookkeeping between ops is in neither column.
+ */
+final class BenchProfile {
+    /** Totals of one op name, or of one op name and output shape. */
+    record Entry(String op, int calls, double wall, double cpu, String shape) {
+        Entry plus(Entry o) {
+            return new Entry(op, calls + o.calls, wall + o.wall, cpu + o.cpu, shape);
+        }
+    }
+
+    /** A profiled forward: totals by op name and by op name and output shape, largest CPU time first. */
+    record Result(List<Entry> byOp, List<Entry> byOpAndShape, Entry total, double forwardWall) { }
+
+    Result profile(ClipTower tower, BenchCommand.Forward forward) throws Exception {
+        Timer timer = new Timer();
+        SameDiff sd = tower.sameDiff();
+        List<Listener> before = new ArrayList<>(sd.getListeners());
+        sd.addListeners(timer);
+        long t0 = System.nanoTime();
+        try {
+            forward.run();
+        } finally {
+            sd.setListeners(before);
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        Map<String, Entry> byOp = new HashMap<>();
+        List<Entry> byShape = new ArrayList<>();
+        Entry total = new Entry("all ops", 0, 0, 0, "");
+        for (Map.Entry<List<String>, double[]> e : timer.totals.entrySet()) {
+            double[] v = e.getValue();
+            Entry entry = new Entry(e.getKey().get(0), (int) v[2], v[0], v[1], e.getKey().get(1));
+            byShape.add(entry);
+            byOp.merge(entry.op(), new Entry(entry.op(), entry.calls(), entry.wall(), entry.cpu(), ""), Entry::plus);
+            total = total.plus(entry);
+        }
+        List<Entry> ops = new ArrayList<>(byOp.values());
+        Comparator<Entry> largest = Comparator.comparingDouble(Entry::cpu).reversed();
+        ops.sort(largest);
+        byShape.sort(largest);
+        return new Result(ops, byShape, total, wall);
+    }
+
+    private static final class Timer extends BaseListener {
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        final Map<List<String>, double[]> totals = new HashMap<>();
+        private long wall0;
+        private long cpu0;
+
+        @Override
+        public boolean isActive(Operation operation) {
+            return true;
+        }
+
+        @Override
+        public void preOpExecution(SameDiff sd, At at, SameDiffOp op, OpContext opContext) {
+            wall0 = System.nanoTime();
+            cpu0 = threads.getCurrentThreadCpuTime();
+        }
+
+        @Override
+        public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext opContext,
+                                INDArray[] outputs) {
+            double wall = (System.nanoTime() - wall0) / 1e9;
+            double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
+            String shape = outputs != null && outputs.length > 0 && outputs[0] != null
+                    ? Arrays.toString(outputs[0].shape()) : "?";
+            double[] t = totals.computeIfAbsent(List.of(op.getOp().opName(), shape), k -> new double[3]);
+            t[0] += wall;
+            t[1] += cpu;
+            t[2] += 1;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.coft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code coft bench} runs on the tiny committed fixture and reports both runtimes, a ratio and agreement. */
+class BenchCommandTest {
+    private static final Path TINY = Path.of("..", "fixtures", "clip-tiny-hf");
+
+    @Test
+    void reportsBothRuntimesRatioAndAgreement() {
+        assertTrue(Files.isDirectory(TINY), "fixture " + TINY.toAbsolutePath() + " is missing");
+        StringWriter sw = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new CoftCli()).setOut(new PrintWriter(sw)).setErr(new PrintWriter(err))
+                .execute("bench", "--model", TINY.toString(), "--batch", "3", "--iters", "1", "--warmup", "0",
+                        "--threads", "1", "--profile", "--top", "3");
+        String out = sw.toString();
+        assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
+        for (String tower : new String[] {"image", "text"}) {
+            String unit = tower.equals("image") ? "images/s" : "texts/s";
+            assertTrue(Pattern.compile("(?m)^" + tower + "\\s+ours\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+ " + unit).matcher(out).find(), out);
+            assertTrue(Pattern.compile("(?m)^" + tower + "\\s+ORT\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+ " + unit).matcher(out).find(), out);
+            Matcher m = Pattern.compile(tower + ": ours/ORT throughput ratio ([0-9.]+); max abs diff ([0-9.eE+-]+)")
+                    .matcher(out);
+            assertTrue(m.find(), out);
+            assertTrue(Double.parseDouble(m.group(1)) > 0, out);
+            // the two runtimes compute the same function on the same inputs
+            assertTrue(Double.parseDouble(m.group(2)) < 1e-4, "outputs disagree:\n" + out);
+            assertTrue(out.contains("profile, our " + tower + " tower"), out);
+        }
+        assertTrue(out.contains("ND4J native build: nd4j-native linux-x86_64"), out);
+        assertTrue(Pattern.compile("peak RSS \\(VmHWM\\): [1-9][0-9]* MiB").matcher(out).find(), out);
+    }
+
+    @Test
+    void rejectsUnknownTower() {
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new CoftCli()).setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("bench", "--model", TINY.toString(), "--tower", "audio");
+        assertTrue(code != 0);
+    }
+}
