@@ -123,7 +123,11 @@ public final class ClipModel {
             TowerImport t = importTower(importer, textGraph, textFile, TEXT_OUTPUTS, true, context, preprocess, options);
             TowerImport v = importTower(importer, visionGraph, visionFile, IMAGE_OUTPUTS, false, context, preprocess,
                     options);
-            double scale = logitScale(Files.isRegularFile(whole) ? parsedCopy(parsed, whole) : null, config);
+            // a whole model.onnx already parsed for a tower is reused; one opened only for the logit scale (a
+            // scalar behind Exp) is read without decoding its weights (~0.6 GB less peak RSS for ViT-B/32)
+            IrGraph wholeGraph = parsed.containsKey(whole) ? parsed.get(whole)
+                    : Files.isRegularFile(whole) ? OnnxParser.parseStructure(whole, 1) : null;
+            double scale = logitScale(wholeGraph, config);
             parsed.clear();
             return new ClipModel(dir, tokenizer, preprocess, t.tower, v.tower, t.tokenTable, t.idsInput, t.maskInput,
                     v.pixelInput, context, scale);

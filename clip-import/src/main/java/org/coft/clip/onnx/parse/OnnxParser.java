@@ -32,6 +32,31 @@ public final class OnnxParser {
     }
 
     public static IrGraph parse(Path file) throws OnnxImportException {
+        return parse(readModel(file), file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Like {@link #parse(Path)} but keeps only the initializers with at most {@code maxInitializerElements}
+     * elements: for reading structure and small constants (e.g. the logit scale of a whole CLIP export) without
+     * decoding every weight into native memory.
+     */
+    public static IrGraph parseStructure(Path file, long maxInitializerElements) throws OnnxImportException {
+        Onnx.ModelProto model = readModel(file);
+        Onnx.GraphProto.Builder g = model.getGraph().toBuilder().clearInitializer();
+        for (Onnx.TensorProto t : model.getGraph().getInitializerList()) {
+            long n = 1;
+            for (long d : t.getDimsList()) {
+                n *= d;
+            }
+            if (n <= maxInitializerElements) {
+                g.addInitializer(t);
+            }
+        }
+        Onnx.ModelProto small = model.toBuilder().setGraph(g).build();
+        return parse(small, file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    private static Onnx.ModelProto readModel(Path file) throws OnnxImportException {
         Onnx.ModelProto model;
         if (!Files.isRegularFile(file)) {
             throw new OnnxImportException(file.toString(), "no such file", null);
@@ -50,8 +75,7 @@ public final class OnnxParser {
             throw new OnnxImportException(file.toString(),
                     "not a valid ONNX model: it has no graph nodes (is the file truncated or not an ONNX model?)", null);
         }
-        Path base = file.toAbsolutePath().getParent();
-        return parse(model, file.toString(), base);
+        return model;
     }
 
     public static IrGraph parse(Onnx.ModelProto model, String source, Path baseDir) throws OnnxImportException {
