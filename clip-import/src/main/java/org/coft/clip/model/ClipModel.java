@@ -129,6 +129,10 @@ public final class ClipModel {
                     : Files.isRegularFile(whole) ? OnnxParser.parseStructure(whole, 1) : null;
             double scale = logitScale(wholeGraph, config);
             parsed.clear();
+            // parsing leaves ~1 GB of protobuf bytes on the heap and superseded weight copies whose native memory
+            // is freed only when the GC runs: one collection here keeps them out of the peak of later forwards
+            // (ViT-B/32, batch 32: 4.1 GB -> 2.7 GB peak RSS after image and text forwards)
+            System.gc();
             return new ClipModel(dir, tokenizer, preprocess, t.tower, v.tower, t.tokenTable, t.idsInput, t.maskInput,
                     v.pixelInput, context, scale);
         } catch (OnnxImportException e) {
