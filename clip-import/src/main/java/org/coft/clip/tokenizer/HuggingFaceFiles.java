@@ -185,34 +185,20 @@ final class HuggingFaceFiles {
                     + " line, then one merge 'a b' per line)");
         }
         List<MergeRule> rules = new ArrayList<>();
-        int lineNumber = 0;
+        MergeRule.LineCollector lines = new MergeRule.LineCollector(file, rules, 0);
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
                 StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)))) {
-            int blankLine = 0;
             String line;
             while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                line = OpenAiBpeFile.stripCarriageReturn(line);
-                if (lineNumber == 1 && line.startsWith("#version")) {
-                    continue;
-                }
-                if (line.isEmpty()) {
-                    blankLine = blankLine == 0 ? lineNumber : blankLine;
-                    continue;
-                }
-                if (blankLine != 0) {
-                    throw new TokenizerFileException(file, "line " + blankLine
-                            + ": blank line before the last merge; expected one merge 'a b' per line");
-                }
-                rules.add(MergeRule.parse(line, "line " + lineNumber, file));
+                lines.accept(line, "#version");
             }
         } catch (TokenizerFileException e) {
             throw e;
         } catch (CharacterCodingException e) {
-            throw new TokenizerFileException(file, "line " + (lineNumber + 1) + ": not valid UTF-8", e);
+            throw new TokenizerFileException(file, "line " + (lines.lineNumber() + 1) + ": not valid UTF-8", e);
         } catch (IOException e) {
-            throw new TokenizerFileException(file, "cannot read after line " + lineNumber + " ("
+            throw new TokenizerFileException(file, "cannot read after line " + lines.lineNumber() + " ("
                     + e.getMessage() + ")", e);
         }
         return rules;

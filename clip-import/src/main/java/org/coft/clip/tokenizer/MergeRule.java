@@ -26,4 +26,44 @@ record MergeRule(String left, String right, String location) {
         }
         return new MergeRule(text.substring(0, space), text.substring(space + 1), location);
     }
+
+    /**
+     * Collects merge rules from the lines of a merges file, one rule {@code "a b"} per line: counts lines for
+     * messages, strips a trailing carriage return, allows blank lines only at the end.
+     */
+    static final class LineCollector {
+        private final Path file;
+        private final java.util.List<MergeRule> rules;
+        private int lineNumber;
+        private int blankLine;
+
+        LineCollector(Path file, java.util.List<MergeRule> rules, int linesAlreadyRead) {
+            this.file = file;
+            this.rules = rules;
+            this.lineNumber = linesAlreadyRead;
+        }
+
+        /** The number of the last line accepted (for read-error messages). */
+        int lineNumber() {
+            return lineNumber;
+        }
+
+        /** Accepts the next line; {@code skipIfFirst} is a header prefix ignored on line 1 (or null). */
+        void accept(String raw, String skipIfFirst) throws TokenizerFileException {
+            lineNumber++;
+            String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
+            if (lineNumber == 1 && skipIfFirst != null && line.startsWith(skipIfFirst)) {
+                return;
+            }
+            if (line.isEmpty()) {
+                blankLine = blankLine == 0 ? lineNumber : blankLine;
+                return;
+            }
+            if (blankLine != 0) {
+                throw new TokenizerFileException(file, "line " + blankLine
+                        + ": blank line before the last merge; expected one merge 'a b' per line");
+            }
+            rules.add(MergeRule.parse(line, "line " + lineNumber, file));
+        }
+    }
 }

@@ -65,43 +65,28 @@ final class OpenAiBpeFile {
 
     private static List<MergeRule> readRules(Path file, int maxMerges) throws TokenizerFileException {
         List<MergeRule> rules = new ArrayList<>(Math.min(maxMerges, CLIP_MERGE_COUNT));
-        int lineNumber = 0;
+        MergeRule.LineCollector lines = new MergeRule.LineCollector(file, rules, 0);
         try (InputStream in = new GZIPInputStream(Files.newInputStream(file), 1 << 16);
                 BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8
                         .newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT)))) {
             String header = reader.readLine();
-            lineNumber = 1;
             if (header == null) {
                 throw new TokenizerFileException(file, "empty file; expected a header line followed by merges");
             }
-            int blankLine = 0;
+            lines.accept(header, ""); // the first line is a header, whatever it says
             String line;
             while (rules.size() < maxMerges && (line = reader.readLine()) != null) {
-                lineNumber++;
-                line = stripCarriageReturn(line);
-                if (line.isEmpty()) {
-                    blankLine = blankLine == 0 ? lineNumber : blankLine;
-                    continue;
-                }
-                if (blankLine != 0) {
-                    throw new TokenizerFileException(file, "line " + blankLine
-                            + ": blank line before the last merge; expected one merge 'a b' per line");
-                }
-                rules.add(MergeRule.parse(line, "line " + lineNumber, file));
+                lines.accept(line, null);
             }
         } catch (TokenizerFileException e) {
             throw e;
         } catch (CharacterCodingException e) {
-            throw new TokenizerFileException(file, "line " + (lineNumber + 1) + ": not valid UTF-8", e);
+            throw new TokenizerFileException(file, "line " + (lines.lineNumber() + 1) + ": not valid UTF-8", e);
         } catch (IOException e) {
             throw new TokenizerFileException(file, "cannot read as a gzip-compressed text file after line "
-                    + lineNumber + " (" + e.getMessage() + ")", e);
+                    + lines.lineNumber() + " (" + e.getMessage() + ")", e);
         }
         return rules;
-    }
-
-    static String stripCarriageReturn(String line) {
-        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
     }
 }
