@@ -226,15 +226,34 @@ def render_digit(digit, font_path, rng):
     return (np.clip(out, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def render_digits(count, seed, progress=None):
-    """``count`` rendered digits (balanced, labels 0..9 repeating) as (uint8 [count, 28, 28], labels, fonts used)."""
+def _render_range(args):
+    start, stop, seed, pool = args
+    out = np.zeros((stop - start, 28, 28), np.uint8)
+    for i in range(start, stop):
+        rng = np.random.default_rng([seed, i])          # per-image generator: same digits for any worker count
+        out[i - start] = render_digit(i % 10, pool[int(rng.integers(len(pool)))], rng)
+    return out
+
+
+def render_digits(count, seed, workers=1, progress=None):
+    """``count`` rendered digits (balanced, labels 0..9 repeating) as (uint8 [count, 28, 28], labels, fonts used).
+    Image i depends only on (seed, i), so the result does not depend on ``workers``."""
     hand, plain = available_fonts()
     pool = hand * 3 + plain
-    rng = np.random.default_rng(seed)
-    images = np.zeros((count, 28, 28), np.uint8)
-    labels = np.arange(count, dtype=np.int64) % 10
-    for i in range(count):
-        images[i] = render_digit(int(labels[i]), pool[int(rng.integers(len(pool)))], rng)
-        if progress is not None and (i + 1) % 10000 == 0:
-            progress(i + 1)
-    return images, labels, hand + plain
+    chunk = 5000
+    jobs = [(s, min(count, s + chunk), seed, pool) for s in range(0, count, chunk)]
+    parts = []
+    if workers > 1:
+        import multiprocessing
+        with multiprocessing.get_context("fork").Pool(workers) as p:
+            for part in p.imap(_render_range, jobs):
+                parts.append(part)
+                if progress is not None:
+                    progress(sum(len(x) for x in parts))
+    else:
+        for job in jobs:
+            parts.append(_render_range(job))
+            if progress is not None:
+                progress(sum(len(x) for x in parts))
+    images = np.concatenate(parts) if parts else np.zeros((0, 28, 28), np.uint8)
+    return images, np.arange(count, dtype=np.int64) % 10, hand + plain

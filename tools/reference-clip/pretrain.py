@@ -56,7 +56,8 @@ def parse_args():
     ap.add_argument("--digits", type=int, default=60000, help="rendered digits in the corpus")
     ap.add_argument("--fashion-limit", type=int, default=None, help="use only the first N Fashion-MNIST train images")
     ap.add_argument("--merges", type=int, default=mio.MERGES)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads")
+    ap.add_argument("--render-workers", type=int, default=1, help="processes rendering digits (result is the same)")
     ap.add_argument("--ckpt-every", type=int, default=200, help="steps between checkpoints")
     return ap.parse_args()
 
@@ -100,7 +101,7 @@ def build_corpus(a, tok):
         z = np.load(cache, allow_pickle=False)
         dx, dy, fonts = z["images"], z["labels"], list(z["fonts"])
     else:
-        dx, dy, fonts = corpus.render_digits(a.digits, seed=1000 + a.seed,
+        dx, dy, fonts = corpus.render_digits(a.digits, seed=1000 + a.seed, workers=a.render_workers,
                                              progress=lambda n: log("rendered %d digits" % n))
         np.savez(cache, images=dx, labels=dy, fonts=np.array(fonts))
     images = np.concatenate([fx, dx])

@@ -17,6 +17,11 @@ public interface BenchmarkTask {
     /** @return the default source when {@code --source} is omitted, if the task has one */
     Optional<Path> defaultSource();
 
+    /** @return whether {@link #defaultSource()} exists and holds the task's files */
+    default boolean defaultSourcePresent() {
+        return false;
+    }
+
     /** @return what {@code --source} must point at, for messages and the README */
     String sourceHelp();
 

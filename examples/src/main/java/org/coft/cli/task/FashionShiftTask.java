@@ -44,6 +44,11 @@ final class FashionShiftTask implements BenchmarkTask {
     }
 
     @Override
+    public boolean defaultSourcePresent() {
+        return Files.isRegularFile(DEFAULT_SOURCE.resolve(IMAGES)) && Files.isRegularFile(DEFAULT_SOURCE.resolve(LABELS));
+    }
+
+    @Override
     public String sourceHelp() {
         return "the Fashion-MNIST folder holding " + IMAGES + " and " + LABELS
                 + " (Debian: apt-get install dataset-fashion-mnist)";
