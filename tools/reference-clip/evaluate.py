@@ -304,20 +304,20 @@ def main():
         print("  per class: " + ", ".join("%s %.1f" % (c, 100 * v) for c, v in r["zero_shot"]["per_class"].items()))
     if a.shift_candidates:
         results["extra"] = shift_candidates(model, tok)
-    if a.results:
+    if a.results and results["tasks"]:
         slim = json.loads(json.dumps(results))
         for r in slim["tasks"]:
             r.get("subset", {}).pop("predictions", None)
             r.pop("folder", None)
         mio.write_json(a.results, slim)
-    if a.subset_json:
+    if a.subset_json and results["tasks"]:
         mio.write_json(a.subset_json, {
             "generator": "tools/reference-clip/evaluate.py (PyTorch, weights of %s)" % a.model,
             "tasks": {r["task"]: {"limit": r["subset"]["limit"], "images": r["subset"]["images"],
                                   "template": r["template"], "accuracy": r["subset"]["accuracy"],
                                   "predictions": r["subset"]["predictions"]} for r in results["tasks"]}})
     if a.write_readme:
-        if a.results and os.path.isfile(a.results):
+        if not results["tasks"] and a.results and os.path.isfile(a.results):
             with open(a.results) as f:
                 results = json.load(f)
         write_model_readme(a.model, results)
