@@ -13,14 +13,19 @@ import javax.imageio.ImageIO;
 import org.coft.clip.model.ClipModel;
 import org.coft.clip.zeroshot.PromptTemplates;
 import org.coft.datavec.BadInputPolicy;
+import org.coft.cli.task.BenchmarkTask;
+import org.coft.cli.task.TaskImage;
+import org.coft.cli.task.TaskRegistry;
+import org.coft.cli.task.TaskWriter;
 import org.coft.datavec.source.ClassList;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code coft demo}: the most complete pipeline that exists, on embedded defaults. Today: load the embedded CLIP
- * through our ONNX importer, generate a small labelled image folder, zero-shot classify it and report accuracy.
- * It grows into zero-shot → CoFT → report as those stages land.
+ * {@code coft demo}: the most complete pipeline that exists, on embedded defaults. Today: load the embedded
+ * micro-CLIP through our ONNX importer, materialise a small labelled image folder — a balanced subset of the
+ * {@code fashion-shift} task when Fashion-MNIST is installed, else generated coloured shapes — zero-shot classify it
+ * and report accuracy. It grows into zero-shot → CoFT → report as those stages land.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the main pipeline on the embedded model and generated images; ends with accuracy=<fraction>.")
@@ -30,8 +35,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--work", description = "work folder (default: a new temporary folder)")
     Path work;
 
-    @Option(names = "--per-class", defaultValue = "8", description = "generated images per class (default: ${DEFAULT-VALUE})")
+    @Option(names = "--per-class", defaultValue = "8", description = "images per class (default: ${DEFAULT-VALUE})")
     int perClass;
+
+    @Option(names = "--data", defaultValue = "auto", description = "auto (fashion-shift when Fashion-MNIST is "
+            + "installed, else shapes), fashion-shift, or shapes (generated coloured shapes) (default: ${DEFAULT-VALUE})")
+    String dataKind;
 
     @Option(names = "--seed", defaultValue = "0", description = "seed of the generated images (default: ${DEFAULT-VALUE})")
     long seed;
@@ -41,21 +50,40 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path dir = work != null ? work : Files.createTempDirectory("coft-demo-");
         Path data = dir.resolve("data");
-        generate(data, perClass, seed);
         PrintWriter out = new PrintWriter(System.out, true);
-        out.println("coft demo — embedded model '" + EmbeddedModel.NAME + "' (random weights: a pipeline check, "
-                + "accuracy near chance is expected until the pretrained micro-CLIP is embedded)");
+        String kind = resolveData(dataKind);
+        if (kind.equals("fashion-shift")) {
+            BenchmarkTask task = TaskRegistry.byName("fashion-shift");
+            Path src = task.defaultSource().orElseThrow();
+            List<TaskImage> images = task.build(src, perClass * task.classNames().size());
+            TaskWriter.write(task, images, data, "coft demo --per-class " + perClass, src,
+                    perClass * task.classNames().size());
+            out.println("coft demo — embedded model '" + EmbeddedModel.NAME + "' on a subset of the fashion-shift task "
+                    + "(rotated Fashion-MNIST test images)");
+        } else {
+            generate(data, perClass, seed);
+            out.println("coft demo — embedded model '" + EmbeddedModel.NAME + "' on generated coloured shapes (the model "
+                    + "never saw shapes: accuracy near chance is expected; install dataset-fashion-mnist for a real task)");
+        }
+        ClassList classes = ClassList.fromFile(data.resolve("classes.txt"));
         ClipModel model = ClipModel.load(EmbeddedModel.extract());
         out.printf("model: text tower %d ops, image tower %d ops after import; logit scale %.2f%n",
                 model.text().graph().report().sameDiffOps(), model.vision().graph().report().sameDiffOps(),
                 model.logitScale());
-        out.println("data: " + data + " (" + CLASSES.size() * perClass + " generated images, " + CLASSES.size()
-                + " classes)");
-        ZeroShotRun.Result r = ZeroShotRun.run(model, ClassList.fromFile(data.resolve("classes.txt")),
-                PromptTemplates.single(), data.toString(), 16, BadInputPolicy.FAIL, dir.resolve("predictions.csv"), out);
+        out.println("data: " + data + " (" + classes.size() * perClass + " images, " + classes.size() + " classes)");
+        ZeroShotRun.Result r = ZeroShotRun.run(model, classes, PromptTemplates.single(), data.toString(), 16,
+                BadInputPolicy.FAIL, dir.resolve("predictions.csv"), out);
         out.printf("summary: zero-shot on %d images in %.1f s; accuracy=%.4f%n", r.examples(),
                 (System.nanoTime() - t0) / 1e9, r.accuracy().orElse(Double.NaN));
         return 0;
+    }
+
+    static String resolveData(String kind) {
+        return switch (kind) {
+            case "fashion-shift", "shapes" -> kind;
+            case "auto" -> TaskRegistry.byName("fashion-shift").defaultSourcePresent() ? "fashion-shift" : "shapes";
+            default -> throw new IllegalArgumentException("--data: '" + kind + "' is not one of auto, fashion-shift, shapes");
+        };
     }
 
     /** A labelled folder of simple coloured shapes (class sub-folders + classes.txt), deterministic in the seed. */

