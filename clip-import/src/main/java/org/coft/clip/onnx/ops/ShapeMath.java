@@ -50,12 +50,4 @@ final class ShapeMath {
         }
         return p;
     }
-
-    static long[] toLongs(int[] v) {
-        long[] out = new long[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i];
-        }
-        return out;
-    }
 }

@@ -79,8 +79,10 @@ final class ShapeOps {
         }
     }
 
-    static final class Reshape implements OpConverter {
-        List<Dim> target(OpContext c) {
+    /** Reshape: a re-view whose target shape (0 = copy, one -1 inferred) is computed at import. */
+    static final class Reshape extends ReView {
+        @Override
+        List<Dim> out(OpContext c) {
             SymInts s = c.ints(1);
             if (s == null) {
                 throw new UnsupportedOpException("Reshape target shape must be computable at import "
@@ -120,27 +122,6 @@ final class ShapeOps {
                 out.set(wildcard, w);
             }
             return out;
-        }
-
-        @Override
-        public List<TensorType> infer(OpContext c) {
-            return List.of(new TensorType(c.type(0).dataType(), target(c)));
-        }
-
-        @Override
-        public List<SymInts> foldSymbolic(OpContext c) {
-            SymInts x = c.ints(0);
-            if (x == null) {
-                return null;
-            }
-            List<Dim> t = target(c);
-            return t.size() <= 1 ? List.of(new SymInts(ShapeMath.toLongs(t.stream().mapToInt(d -> (int) d.value()).toArray()),
-                    x.elements())) : null;
-        }
-
-        @Override
-        public List<SDVariable> emit(EmitContext c) {
-            return List.of(reshape(c, c.in(0), target(c)));
         }
     }
 
@@ -193,7 +174,7 @@ final class ShapeOps {
         }
     }
 
-    /** An op that only re-views its input under a new shape (Unsqueeze, Squeeze): emitted as one reshape. */
+    /** An op that only re-views its input under a new shape (Reshape, Unsqueeze, Squeeze): emitted as one reshape. */
     abstract static class ReView implements OpConverter {
         abstract List<Dim> out(OpContext c);
 
