@@ -42,6 +42,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClipModel {
     private static final Logger LOG = LoggerFactory.getLogger(ClipModel.class);
+    /** Image-tower input of shallow visual prompts [P, width] (models loaded with visual prompts). */
+    public static final String VISUAL_PROMPTS_INPUT = VisualPromptSeams.SHALLOW;
+    /** Image-tower input of deep visual prompts [layers - 1, P, width] (models loaded with deep prompts). */
+    public static final String VISUAL_PROMPTS_DEEP_INPUT = VisualPromptSeams.DEEP;
+    /** Text-tower input of token embeddings [batch, context, width] (replaces the token-id lookup). */
+    public static final String TOKEN_EMBEDS_INPUT = ClipSeams.TOKEN_EMBEDS;
     private static final List<String> TEXT_OUTPUTS = List.of("text_embeds", "text_features");
     private static final List<String> IMAGE_OUTPUTS = List.of("image_embeds", "image_features");
 
@@ -339,6 +345,11 @@ public final class ClipModel {
             in.put(maskInput, Nd4j.createFromArray(tokenizer.attentionMask(ids)));
         }
         return in;
+    }
+
+    /** ONNX name of the attention-mask input of the text tower, or null when it has none. */
+    public String maskInput() {
+        return maskInput;
     }
 
     public String idsInput() {

@@ -1,0 +1,264 @@
+package org.coft.dl4j.phase1;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.dl4j.layers.DualPromptHead;
+import org.coft.dl4j.layers.FeatureAdapter;
+import org.coft.dl4j.layers.PromptLearner;
+import org.coft.dl4j.layers.VisualPrompts;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One Phase I model: positive (and, for CoFT, negative) learnable text context plus a visual module, over a
+ * frozen CLIP, as one SameDiff graph built from the layers in {@code org.coft.dl4j.layers}. Its trainable
+ * parameters are named {@value #CTX_POS}, {@value #CTX_NEG}, {@value #VPT}, {@value #VPT_DEEP} and the adapter's.
+ *
+ * <p>Input: image features [batch, embed] of the frozen tower ({@link VisualModule#NONE}, {@code ADAPTER}) or
+ * preprocessed pixels ({@code VPT_*}); see {@link #inputIsPixels()}.
+ */
+public final class DualPromptModel {
+    public static final String CTX_POS = "ctx_pos";
+    public static final String CTX_NEG = "ctx_neg";
+    public static final String VPT = "vpt";
+    public static final String VPT_DEEP = "vpt_deep";
+    public static final String ADAPTER = "adapter";
+    static final String FEATURES = "features";
+    static final String LABELS = "labels";
+    static final String COMPLEMENT = "complement";
+
+    private final SameDiff sd;
+    private final PhaseOneConfig config;
+    private final List<String> classNames;
+    private final String input;
+    private final List<String> params;
+    private final double logitScale;
+    private final double tau;
+
+    private DualPromptModel(SameDiff sd, PhaseOneConfig config, List<String> classNames, String input,
+                            List<String> params, double logitScale, double tau) {
+        this.sd = sd;
+        this.config = config;
+        this.classNames = List.copyOf(classNames);
+        this.input = input;
+        this.params = List.copyOf(params);
+        this.logitScale = logitScale;
+        this.tau = tau;
+    }
+
+    /**
+     * Builds a model with parameters initialised from {@code initSeed} (two models with different seeds are
+     * CoFT's two independently initialised CLIP copies).
+     */
+    public static DualPromptModel create(ClipBackbone backbone, List<String> classNames, PhaseOneConfig config,
+                                         long initSeed) {
+        return build(backbone, classNames, config, initialValues(backbone, classNames, config, initSeed));
+    }
+
+    /** Initial parameter values for a seed (what {@link #create} starts from). */
+    public static Map<String, INDArray> initialValues(ClipBackbone backbone, List<String> classNames,
+                                                      PhaseOneConfig config, long initSeed) {
+        int m = config.contextInit().isEmpty() ? config.contextTokens()
+                : PromptLearner.phraseTokens(backbone.plain(), config.contextInit());
+        PromptLearner pl = PromptLearner.create(backbone.plain(), classNames, m);
+        Map<String, INDArray> v = new LinkedHashMap<>();
+        v.put(CTX_POS, config.contextInit().isEmpty() ? pl.randomContext(mix(initSeed, 1), config.contextStd())
+                : pl.phraseContext(config.contextInit()));
+        if (config.negativePrompt()) {
+            v.put(CTX_NEG, pl.randomContext(mix(initSeed, 2), config.contextStd()));
+        }
+        switch (config.visual()) {
+            case VPT_SHALLOW, VPT_DEEP -> {
+                INDArray[] p = VisualPrompts.of(requirePrompted(backbone).prompted()).init(mix(initSeed, 3), config.contextStd());
+                v.put(VPT, p[0]);
+                if (p.length > 1) {
+                    v.put(VPT_DEEP, p[1]);
+                }
+            }
+            case ADAPTER -> {
+                int dim = backbone.embedDim();
+                int hidden = config.adapterHidden() > 0 ? config.adapterHidden() : Math.max(1, dim / 4);
+                INDArray[] a = FeatureAdapter.init(dim, hidden, mix(initSeed, 4));
+                String[] names = FeatureAdapter.parameterNames(ADAPTER);
+                for (int i = 0; i < names.length; i++) {
+                    v.put(names[i], a[i]);
+                }
+            }
+            default -> { }
+        }
+        return v;
+    }
+
+    /** Builds the graph with the given parameter values (copied). */
+    public static DualPromptModel build(ClipBackbone backbone, List<String> classNames, PhaseOneConfig config,
+                                        Map<String, INDArray> values) {
+        SameDiff sd = SameDiff.create();
+        List<String> params = new ArrayList<>();
+        INDArray ctxPos = need(values, CTX_POS);
+        PromptLearner pl = PromptLearner.create(backbone.plain(), classNames, (int) ctxPos.size(0));
+        SDVariable pos = sd.var(CTX_POS, ctxPos.dup());
+        params.add(CTX_POS);
+        SDVariable textPos;
+        SDVariable textNeg = null;
+        if (config.negativePrompt()) {
+            SDVariable neg = sd.var(CTX_NEG, need(values, CTX_NEG).dup());
+            params.add(CTX_NEG);
+            SDVariable t = pl.textFeatures(sd, "prompts", pos, neg);
+            int c = classNames.size();
+            textPos = t.get(org.nd4j.autodiff.samediff.SDIndex.interval(0, c), org.nd4j.autodiff.samediff.SDIndex.all());
+            textNeg = t.get(org.nd4j.autodiff.samediff.SDIndex.interval(c, 2 * c),
+                    org.nd4j.autodiff.samediff.SDIndex.all());
+        } else {
+            textPos = pl.textFeatures(sd, "prompts", pos);
+        }
+        SDVariable image;
+        String input;
+        switch (config.visual()) {
+            case VPT_SHALLOW, VPT_DEEP -> {
+                VisualPrompts vp = VisualPrompts.of(requirePrompted(backbone).prompted());
+                List<SDVariable> pv = new ArrayList<>();
+                pv.add(sd.var(VPT, need(values, VPT).dup()));
+                params.add(VPT);
+                if (vp.deep()) {
+                    pv.add(sd.var(VPT_DEEP, need(values, VPT_DEEP).dup()));
+                    params.add(VPT_DEEP);
+                }
+                VisualPrompts.Image img = vp.define(sd, "vision", pv.toArray(new SDVariable[0]));
+                image = img.features();
+                input = img.pixelInput();
+            }
+            case ADAPTER -> {
+                int dim = backbone.embedDim();
+                SDVariable f = sd.placeHolder(FEATURES, DataType.FLOAT, -1, dim);
+                String[] names = FeatureAdapter.parameterNames(ADAPTER);
+                INDArray[] a = new INDArray[names.length];
+                for (int i = 0; i < names.length; i++) {
+                    a[i] = need(values, names[i]).dup();
+                    params.add(names[i]);
+                }
+                image = FeatureAdapter.define(sd, ADAPTER, f, a);
+                input = FEATURES;
+            }
+            default -> {
+                image = sd.placeHolder(FEATURES, DataType.FLOAT, -1, backbone.embedDim());
+                input = FEATURES;
+            }
+        }
+        int c = classNames.size();
+        SDVariable labels = sd.placeHolder(LABELS, DataType.FLOAT, -1, c);
+        SDVariable comp = sd.placeHolder(COMPLEMENT, DataType.FLOAT, -1, c);
+        double scale = backbone.plain().logitScale();
+        double tau = config.tau() > 0 ? config.tau() : 1.0 / scale;
+        SDVariable loss = DualPromptHead.define(sd, image, textPos, textNeg, labels, comp, scale, tau, config.lambda(),
+                config.l2ToVisual());
+        sd.setLossVariables(loss);
+        return new DualPromptModel(sd, config, classNames, input, params, scale, tau);
+    }
+
+    private static ClipBackbone requirePrompted(ClipBackbone b) {
+        if (b.prompted() == null) {
+            throw new IllegalArgumentException("visual prompts need the backbone loaded with prompt tokens "
+                    + "(ClipBackbone.load with a VPT config)");
+        }
+        return b;
+    }
+
+    private static INDArray need(Map<String, INDArray> values, String name) {
+        INDArray a = values.get(name);
+        if (a == null) {
+            throw new IllegalArgumentException("no value for parameter '" + name + "'; given " + values.keySet());
+        }
+        return a.castTo(DataType.FLOAT);
+    }
+
+    /** A seed-derived sub-seed (SplitMix64 finaliser of seed and stream). */
+    public static long mix(long seed, long stream) {
+        long z = seed + 0x9E3779B97F4A7C15L * (stream + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    public PhaseOneConfig config() {
+        return config;
+    }
+
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** Whether {@link #score} and training take pixels [batch, 3, H, W] (else frozen image features). */
+    public boolean inputIsPixels() {
+        return config.visual().needsPixels();
+    }
+
+    public double logitScale() {
+        return logitScale;
+    }
+
+    public double tau() {
+        return tau;
+    }
+
+    /** Trainable parameter names, in a fixed order. */
+    public List<String> parameterNames() {
+        return params;
+    }
+
+    /** The live parameter arrays (updates write into them). */
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String p : params) {
+            out.put(p, sd.getVariable(p).getArr());
+        }
+        return out;
+    }
+
+    /** What one forward/backward gave. */
+    public record Step(double loss, double l1, double l2, INDArray pCleanOfLabel, Map<String, INDArray> gradients) { }
+
+    /**
+     * Loss terms and gradients for one batch (parameters unchanged).
+     *
+     * @param x          features or pixels of the batch
+     * @param labels     one-hot pseudo labels [batch, classes]
+     * @param complement one-hot complement labels [batch, classes]
+     */
+    public Step gradients(INDArray x, INDArray labels, INDArray complement) {
+        Map<String, INDArray> ph = Map.of(input, x, LABELS, labels, COMPLEMENT, complement);
+        List<String> outs = new ArrayList<>(List.of(DualPromptHead.LOSS, DualPromptHead.L1));
+        if (config.negativePrompt()) {
+            outs.add(DualPromptHead.L2);
+            outs.add(DualPromptHead.P_CLEAN);
+        }
+        var og = sd.calculateGradientsAndOutputs(ph, outs, params);
+        Map<String, INDArray> o = og.getOutputs();
+        INDArray pLabel = config.negativePrompt() ? o.get(DualPromptHead.P_CLEAN).mul(labels).sum(1) : null;
+        return new Step(o.get(DualPromptHead.LOSS).getDouble(0), o.get(DualPromptHead.L1).getDouble(0),
+                config.negativePrompt() ? o.get(DualPromptHead.L2).getDouble(0) : 0.0, pLabel,
+                new LinkedHashMap<>(og.getGradients()));
+    }
+
+    /** Per-image scores: positive logits, and (CoFT) cosine similarities to both prompts and p_clean. */
+    public record Scores(INDArray logits, INDArray sPos, INDArray sNeg, INDArray pClean) { }
+
+    /** Scores one batch of inputs. */
+    public Scores score(INDArray x) {
+        List<String> outs = new ArrayList<>(List.of(DualPromptHead.LOGITS, DualPromptHead.S_POS));
+        if (config.negativePrompt()) {
+            outs.add(DualPromptHead.S_NEG);
+            outs.add(DualPromptHead.P_CLEAN);
+        }
+        Map<String, INDArray> o = sd.output(Map.of(input, x), outs.toArray(new String[0]));
+        return new Scores(o.get(DualPromptHead.LOGITS), o.get(DualPromptHead.S_POS),
+                o.get(DualPromptHead.S_NEG), o.get(DualPromptHead.P_CLEAN));
+    }
+}

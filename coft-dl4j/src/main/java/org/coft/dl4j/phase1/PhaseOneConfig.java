@@ -1,0 +1,184 @@
+package org.coft.dl4j.phase1;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.coft.dl4j.seeds.ShortfallPolicy;
+
+/**
+ * Settings of seed selection and Phase I (one record, JSON-readable; every field has a default, see
+ * {@link #defaults()}). Choices where the paper is silent are marked "(ours)".
+ *
+ * @param negativePrompt   learn the negative prompt and L2 (CoFT); false: a single positive prompt (UPL / CoOp)
+ * @param contextTokens    M context vectors per prompt (16); ignored when {@code contextInit} is set
+ * @param contextInit      phrase whose token embeddings initialise the positive context ("" = random N(0, std²))
+ * @param contextStd       std of random context init (0.02, CoOp)
+ * @param visual           visual module (VPT_DEEP)
+ * @param promptTokens     visual prompt tokens (20 deep, paper-style VPT default) (ours for the micro model)
+ * @param adapterHidden    adapter bottleneck width (0 = embed / 4) (ours)
+ * @param lambda           weight of L2 (1)
+ * @param tau              temperature of p_clean; 0 = 1 / CLIP's logit scale, i.e. p_clean = sigmoid of the logit
+ *                         difference (ours)
+ * @param l2ToVisual       whether L2's gradient reaches the visual module (true: the negative prompt regularises
+ *                         the visual modules, as the paper says)
+ * @param seedsPerClass    K (16)
+ * @param shortfall        classes with fewer than K predicted examples (FILL_BY_SCORE) (ours)
+ * @param templates        zero-shot templates for the seeds ("a photo of a {}.")
+ * @param epochs           passes over the seed set per model (50) (ours)
+ * @param batchSize        seeds per step (32)
+ * @param learningRate     Adam, cosine-decayed to 0 over the run (2e-3) (ours: CoOp uses SGD 2e-3)
+ * @param weightDecay      L2 weight decay added to the gradients (0)
+ * @param checkpointEvery  steps between checkpoints of a model (0 = end of each epoch only)
+ * @param scoreBatch       images per forward when scoring all images (256)
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String contextInit, double contextStd,
+                             VisualModule visual, int promptTokens, int adapterHidden, double lambda, double tau,
+                             boolean l2ToVisual, int seedsPerClass, ShortfallPolicy shortfall, List<String> templates,
+                             int epochs, int batchSize, double learningRate, double weightDecay, int checkpointEvery,
+                             int scoreBatch) {
+
+    public PhaseOneConfig {
+        templates = templates == null ? List.of("a photo of a {}.") : List.copyOf(templates);
+        contextInit = contextInit == null ? "" : contextInit;
+        visual = visual == null ? VisualModule.VPT_DEEP : visual;
+        shortfall = shortfall == null ? ShortfallPolicy.FILL_BY_SCORE : shortfall;
+        require(contextTokens >= 1, "contextTokens", contextTokens, "at least 1");
+        require(contextStd > 0, "contextStd", contextStd, "positive");
+        require(promptTokens >= 1, "promptTokens", promptTokens, "at least 1");
+        require(adapterHidden >= 0, "adapterHidden", adapterHidden, "0 (embed/4) or positive");
+        require(lambda >= 0, "lambda", lambda, "non-negative");
+        require(tau >= 0, "tau", tau, "0 (1/logit scale) or positive");
+        require(seedsPerClass >= 1, "seedsPerClass", seedsPerClass, "at least 1");
+        require(epochs >= 1, "epochs", epochs, "at least 1");
+        require(batchSize >= 1, "batchSize", batchSize, "at least 1");
+        require(learningRate > 0, "learningRate", learningRate, "positive");
+        require(weightDecay >= 0, "weightDecay", weightDecay, "non-negative");
+        require(checkpointEvery >= 0, "checkpointEvery", checkpointEvery, "0 or positive");
+        require(scoreBatch >= 1, "scoreBatch", scoreBatch, "at least 1");
+        for (String t : templates) {
+            require(t.contains("{}"), "templates", t, "a template containing {}");
+        }
+    }
+
+    private static void require(boolean ok, String field, Object value, String expected) {
+        if (!ok) {
+            throw new IllegalArgumentException("config field '" + field + "' = " + value + ": expected " + expected);
+        }
+    }
+
+    /** CoFT Phase I defaults. */
+    public static PhaseOneConfig defaults() {
+        return new PhaseOneConfig(true, 16, "", 0.02, VisualModule.VPT_DEEP, 20, 0, 1.0, 0.0, true, 16,
+                ShortfallPolicy.FILL_BY_SCORE, List.of("a photo of a {}."), 50, 32, 2e-3, 0.0, 0, 256);
+    }
+
+    /** UPL (Huang et al. 2022): the same seeds, one learnable positive prompt, cross-entropy, no visual module. */
+    public static PhaseOneConfig upl() {
+        return defaults().withNegativePrompt(false).withVisual(VisualModule.NONE);
+    }
+
+    public PhaseOneConfig withNegativePrompt(boolean v) {
+        return new PhaseOneConfig(v, contextTokens, contextInit, contextStd, visual, promptTokens, adapterHidden, lambda,
+                tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
+                checkpointEvery, scoreBatch);
+    }
+
+    public PhaseOneConfig withVisual(VisualModule v) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, v, promptTokens, adapterHidden,
+                lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
+                weightDecay, checkpointEvery, scoreBatch);
+    }
+
+    public PhaseOneConfig withContext(int tokens, String init) {
+        return new PhaseOneConfig(negativePrompt, tokens, init, contextStd, visual, promptTokens, adapterHidden, lambda,
+                tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
+                checkpointEvery, scoreBatch);
+    }
+
+    public PhaseOneConfig withTraining(int epochs, int batchSize, double learningRate) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
+                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
+                learningRate, weightDecay, checkpointEvery, scoreBatch);
+    }
+
+    public PhaseOneConfig withCheckpointEvery(int steps) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
+                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
+                learningRate, weightDecay, steps, scoreBatch);
+    }
+
+    public PhaseOneConfig withSeeds(int k, ShortfallPolicy policy) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
+                adapterHidden, lambda, tau, l2ToVisual, k, policy, templates, epochs, batchSize, learningRate,
+                weightDecay, checkpointEvery, scoreBatch);
+    }
+
+    public PhaseOneConfig withL2(double lambda, double tau, boolean toVisual) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
+                adapterHidden, lambda, tau, toVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
+                learningRate, weightDecay, checkpointEvery, scoreBatch);
+    }
+
+    public PhaseOneConfig withPromptTokens(int p) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, p, adapterHidden,
+                lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
+                weightDecay, checkpointEvery, scoreBatch);
+    }
+
+    public PhaseOneConfig withTemplates(List<String> t) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
+                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, t, epochs, batchSize, learningRate,
+                weightDecay, checkpointEvery, scoreBatch);
+    }
+
+    static ObjectMapper mapper() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    /**
+     * Reads a JSON config; fields left out keep their {@link #defaults()} values.
+     *
+     * @throws IOException naming the file and the bad field
+     */
+    public static PhaseOneConfig read(Path file) throws IOException {
+        ObjectMapper m = mapper();
+        var base = m.valueToTree(defaults());
+        var given = m.readTree(file.toFile());
+        if (given == null || !given.isObject()) {
+            throw new IOException(file + ": expected a JSON object of Phase I settings");
+        }
+        var it = given.fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (!base.has(e.getKey())) {
+                throw new IOException(file + ": unknown field '" + e.getKey() + "'; fields are " + fieldNames());
+            }
+            ((com.fasterxml.jackson.databind.node.ObjectNode) base).set(e.getKey(), e.getValue());
+        }
+        try {
+            return m.treeToValue(base, PhaseOneConfig.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static List<String> fieldNames() {
+        List<String> out = new java.util.ArrayList<>();
+        mapper().valueToTree(defaults()).fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    public String toJson() {
+        try {
+            return mapper().writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
