@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "coft", mixinStandardHelpOptions = true, version = "coft 0.1.0-SNAPSHOT (DL4J/ND4J 1.0.0-M2.1)",
         description = "Label-free fine-tuning of CLIP models on the JVM (CoFT, arXiv 2602.04337).",
         subcommands = {DemoCommand.class, InspectCommand.class, GraphRunCommand.class, ZeroShotCommand.class,
-                TokenizeCommand.class, BenchCommand.class, TaskCommand.class})
+                TokenizeCommand.class, BenchCommand.class, TaskCommand.class, AdaptCommand.class,
+                EvalCommand.class})
 public final class CoftCli implements Callable<Integer> {
     public static void main(String[] args) {
         int code = new CommandLine(new CoftCli())

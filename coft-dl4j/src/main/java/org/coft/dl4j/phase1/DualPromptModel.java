@@ -239,12 +239,31 @@ public final class DualPromptModel {
             outs.add(DualPromptHead.L2);
             outs.add(DualPromptHead.P_CLEAN);
         }
+        if (sd.getFunction("grad") == null) {
+            createGradFunctionQuietly();
+        }
         var og = sd.calculateGradientsAndOutputs(ph, outs, params);
         Map<String, INDArray> o = og.getOutputs();
         INDArray pLabel = config.negativePrompt() ? o.get(DualPromptHead.P_CLEAN).mul(labels).sum(1) : null;
         return new Step(o.get(DualPromptHead.LOSS).getDouble(0), o.get(DualPromptHead.L1).getDouble(0),
                 config.negativePrompt() ? o.get(DualPromptHead.L2).getDouble(0) : 0.0, pLabel,
                 new LinkedHashMap<>(og.getGradients()));
+    }
+
+    /**
+     * SameDiff M2.1 prints every differentiated op to stdout while building the backward graph; build it once with
+     * stdout silenced so it stays out of user output.
+     */
+    private void createGradFunctionQuietly() {
+        synchronized (System.class) {
+            java.io.PrintStream saved = System.out;
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            try {
+                sd.createGradFunction();
+            } finally {
+                System.setOut(saved);
+            }
+        }
     }
 
     /** Per-image scores: positive logits, and (CoFT) cosine similarities to both prompts and p_clean. */

@@ -147,8 +147,13 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
      * @throws IOException naming the file and the bad field
      */
     public static PhaseOneConfig read(Path file) throws IOException {
+        return read(file, defaults());
+    }
+
+    /** Reads a JSON config over {@code defaults}: fields left out keep their values there. */
+    public static PhaseOneConfig read(Path file, PhaseOneConfig defaults) throws IOException {
         ObjectMapper m = mapper();
-        var base = m.valueToTree(defaults());
+        var base = m.valueToTree(defaults);
         var given = m.readTree(file.toFile());
         if (given == null || !given.isObject()) {
             throw new IOException(file + ": expected a JSON object of Phase I settings");

@@ -1,0 +1,226 @@
+package org.coft.dl4j.adapt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.coft.clip.zeroshot.PromptTemplates;
+import org.coft.clip.zeroshot.ZeroShotClassifier;
+import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.phase1.ClipBackbone;
+import org.coft.dl4j.phase1.DualPromptModel;
+import org.coft.dl4j.phase1.PhaseOne;
+import org.coft.dl4j.phase1.PhaseOneConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Runs a {@link Method} on unlabeled images and writes the adapted model folder:
+ * <ul>
+ *   <li>{@value #MANIFEST}: method, classes, full config, run seed, base model (folder or "embedded", with the
+ *   SHA-256 of each file), data, image count, seed statistics, stage times, versions, time of creation;</li>
+ *   <li>{@code classes.txt}; for trained methods {@code model-a.zip} (and {@code model-b.zip}): the learned
+ *   parameters (.npy entries) — the base CLIP stays where it is and is checked by hash when loaded;</li>
+ *   <li>work files: {@code features.zip} (frozen image features), {@code seeds.csv}, checkpoints while running.</li>
+ * </ul>
+ * Running again on the same folder resumes (finished stages are reused).
+ */
+public final class Adaptation {
+    public static final String MANIFEST = "adapted.json";
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Adaptation() {
+    }
+
+    /** The method's default config (CoFT Phase I defaults, or UPL's single prompt without a visual module). */
+    public static PhaseOneConfig defaultConfig(Method m) {
+        return m == Method.COFT_PHASE1 ? PhaseOneConfig.defaults() : PhaseOneConfig.upl();
+    }
+
+    /** Where the base CLIP came from, for the manifest. */
+    public record BaseModel(Path dir, boolean embedded) { }
+
+    /**
+     * Adapts and writes {@code out}.
+     *
+     * @param dataSpec only recorded in the manifest
+     */
+    public static PhaseOne.Result adapt(Method method, BaseModel base, ClipBackbone backbone, UnlabeledImages images,
+                                        String dataSpec, List<String> classNames, PhaseOneConfig cfg, long seed,
+                                        Path out, PhaseOne.Options opt) throws IOException {
+        if (method == Method.COFT_PHASE1 && !cfg.negativePrompt()) {
+            throw new IllegalArgumentException("coft-phase1 needs negativePrompt = true in the config");
+        }
+        if (method == Method.UPL && cfg.negativePrompt()) {
+            throw new IllegalArgumentException("upl uses a single prompt: set negativePrompt = false in the config");
+        }
+        Files.createDirectories(out);
+        long t0 = System.nanoTime();
+        ObjectNode m = JSON.createObjectNode();
+        m.put("format", "coft-adapted/1");
+        m.put("method", method.cliName());
+        m.set("classes", JSON.valueToTree(classNames));
+        m.set("config", JSON.readTree(cfg.toJson()));
+        m.put("seed", seed);
+        ObjectNode b = m.putObject("base_model");
+        b.put("path", base.embedded() ? "embedded" : base.dir().toAbsolutePath().toString());
+        b.set("sha256", JSON.valueToTree(hashes(base.dir())));
+        m.put("data", dataSpec);
+        m.put("images", images.size());
+        m.set("versions", JSON.valueToTree(versions()));
+        writeString(out.resolve("classes.txt"), String.join("\n", classNames) + "\n");
+        PhaseOne.Result result = null;
+        if (method != Method.ZERO_SHOT) {
+            result = PhaseOne.run(backbone, images, classNames, cfg, seed, out, opt);
+            ObjectNode s = m.putObject("seeds");
+            s.put("count", result.seeds().size());
+            s.set("per_class", JSON.valueToTree(result.seeds().selected()));
+            s.set("predicted_per_class", JSON.valueToTree(result.seeds().predicted()));
+            s.set("filled_per_class", JSON.valueToTree(result.seeds().filled()));
+            m.set("models", JSON.valueToTree(result.models().keySet().stream()
+                    .map(n -> "model-" + n.toLowerCase() + ".zip").toList()));
+        }
+        m.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+        m.put("created", Instant.now().toString());
+        writeString(out.resolve(MANIFEST), JSON.writeValueAsString(m));
+        return result;
+    }
+
+    /** An adapted model folder, read back. */
+    public record Adapted(Path dir, Method method, List<String> classes, PhaseOneConfig config, long seed,
+                          String basePath, Map<String, String> baseHashes, List<String> models) {
+        public boolean embeddedBase() {
+            return "embedded".equals(basePath);
+        }
+    }
+
+    /** @throws IOException naming the folder and the missing or bad field */
+    public static Adapted read(Path dir) throws IOException {
+        Path f = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(f)) {
+            throw new IOException(dir + " is not an adapted model (no " + MANIFEST + "; write one with coft adapt)");
+        }
+        JsonNode m = JSON.readTree(f.toFile());
+        for (String field : List.of("method", "classes", "config", "seed", "base_model")) {
+            if (!m.has(field)) {
+                throw new IOException(f + ": missing field '" + field + "'");
+            }
+        }
+        List<String> classes = new ArrayList<>();
+        m.get("classes").forEach(n -> classes.add(n.asText()));
+        PhaseOneConfig cfg = JSON.treeToValue(m.get("config"), PhaseOneConfig.class);
+        Map<String, String> hashes = new LinkedHashMap<>();
+        m.get("base_model").path("sha256").fields().forEachRemaining(e -> hashes.put(e.getKey(), e.getValue().asText()));
+        List<String> models = new ArrayList<>();
+        m.path("models").forEach(n -> models.add(n.asText()));
+        try {
+            return new Adapted(dir, Method.parse(m.get("method").asText()), classes, cfg, m.get("seed").asLong(),
+                    m.get("base_model").path("path").asText(), hashes, models);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks that {@code dir} holds the base model the adaptation was made from. */
+    public static void checkBase(Adapted a, Path dir) throws IOException {
+        Map<String, String> now = hashes(dir);
+        for (Map.Entry<String, String> e : a.baseHashes().entrySet()) {
+            if (!e.getValue().equals(now.get(e.getKey()))) {
+                throw new IOException("base model " + dir + ": " + e.getKey() + " differs from the one " + a.dir()
+                        + " was adapted from (SHA-256 " + e.getValue() + ")");
+            }
+        }
+    }
+
+    /** Predictions of an adapted model: class probabilities [N, C] and, for CoFT, each model's scores. */
+    public record Predictions(List<String> ids, INDArray probabilities, Map<String, DualPromptModel.Scores> scores) { }
+
+    /** Classifies images with an adapted model (labels are not involved). */
+    public static Predictions predict(Adapted a, ClipBackbone backbone, UnlabeledImages images, PhaseOne.Options opt)
+            throws IOException {
+        PhaseOne.Features feats = PhaseOne.features(backbone, images, null, opt);
+        if (a.method() == Method.ZERO_SHOT) {
+            ZeroShotClassifier zs = ZeroShotClassifier.build(backbone.plain(), a.classes(),
+                    new PromptTemplates(a.config().templates()));
+            return new Predictions(feats.ids(), Transforms.softmax(zs.logits(feats.features()).castTo(DataType.DOUBLE),
+                    true), Map.of());
+        }
+        Map<String, DualPromptModel.Scores> scores = new LinkedHashMap<>();
+        INDArray sum = null;
+        for (String file : a.models()) {
+            DualPromptModel m = PhaseOne.load(backbone, a.classes(), a.config(), a.dir().resolve(file));
+            DualPromptModel.Scores s = PhaseOne.score(m, backbone, images, feats, a.config(), opt);
+            scores.put(file.replace("model-", "").replace(".zip", "").toUpperCase(), s);
+            INDArray p = Transforms.softmax(s.logits().castTo(DataType.DOUBLE), true);
+            sum = sum == null ? p : sum.addi(p);
+        }
+        if (sum == null) {
+            throw new IOException(a.dir() + " lists no trained models");
+        }
+        return new Predictions(feats.ids(), sum.divi(a.models().size()), scores);
+    }
+
+    /** SHA-256 of each regular file directly in {@code dir} (sorted by name). */
+    public static Map<String, String> hashes(Path dir) throws IOException {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try (var s = Files.list(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+                try (InputStream in = Files.newInputStream(p)) {
+                    var md = java.security.MessageDigest.getInstance("SHA-256");
+                    byte[] buf = new byte[1 << 16];
+                    int r;
+                    while ((r = in.read(buf)) > 0) {
+                        md.update(buf, 0, r);
+                    }
+                    out.put(p.getFileName().toString(), java.util.HexFormat.of().formatHex(md.digest()));
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Java, ND4J and CoFT versions (from the jars' Maven metadata where present). */
+    public static Map<String, String> versions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("java", System.getProperty("java.version"));
+        v.put("nd4j", mavenVersion("org.nd4j", "nd4j-api"));
+        v.put("coft", mavenVersion("org.coft", "coft-dl4j"));
+        v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        return v;
+    }
+
+    private static String mavenVersion(String group, String artifact) {
+        String res = "/META-INF/maven/" + group + "/" + artifact + "/pom.properties";
+        try (InputStream in = Adaptation.class.getResourceAsStream(res)) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                return p.getProperty("version", "unknown");
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return "unknown";
+    }
+
+    static void writeString(Path file, String s) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, s, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

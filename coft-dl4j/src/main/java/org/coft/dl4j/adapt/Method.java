@@ -1,0 +1,35 @@
+package org.coft.dl4j.adapt;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/** Label-free adaptation methods that {@link Adaptation} runs. */
+public enum Method {
+    /** CLIP zero-shot with a template or an ensemble (no training). */
+    ZERO_SHOT("zero-shot"),
+    /** UPL (Huang et al. 2022): top-K seeds, one learnable positive prompt, cross-entropy. */
+    UPL("upl"),
+    /** CoFT Phase I: two dual-prompt models with a visual module; the classifier is their positive-prompt ensemble. */
+    COFT_PHASE1("coft-phase1");
+
+    private final String cliName;
+
+    Method(String cliName) {
+        this.cliName = cliName;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    /** @throws IllegalArgumentException naming the value and the choices */
+    public static Method parse(String s) {
+        for (Method m : values()) {
+            if (m.cliName.equals(s.toLowerCase(Locale.ROOT))) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown method '" + s + "'; choose one of "
+                + Arrays.stream(values()).map(Method::cliName).toList());
+    }
+}

@@ -1,0 +1,278 @@
+package org.coft.dl4j.phase1;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.zeroshot.PromptTemplates;
+import org.coft.clip.zeroshot.ZeroShotClassifier;
+import org.coft.datavec.iterate.ImageBatch;
+import org.coft.datavec.iterate.ImageBatchIterator;
+import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.seeds.SeedSelection;
+import org.coft.dl4j.seeds.SeedSet;
+import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * CoFT steps 1–2 end to end on unlabeled images: frozen image features → zero-shot seeds (top-K per class) →
+ * two independently initialised Phase I models trained on the seeds → both models' scores (positive logits,
+ * p_clean) for every image. Only {@link UnlabeledImages} come in: labels cannot reach this code.
+ *
+ * <p>Each stage leaves a file in the work folder (features, seeds, per-model checkpoints and final parameters,
+ * scores); a run given the same folder resumes after the last finished stage, mid-model from its checkpoint.
+ */
+public final class PhaseOne {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String FEATURES_FILE = "features.zip";
+    public static final String SEEDS_FILE = "seeds.csv";
+    /** CoFT's two models; single-prompt methods (UPL, CoOp) train the first only. */
+    public static final List<String> MODELS = List.of("A", "B");
+
+    private PhaseOne() {
+    }
+
+    /** Frozen image features of all images, in order, and their ids (examples skipped as bad input are absent). */
+    public record Features(INDArray features, List<String> ids) { }
+
+    /** What Phase I produced. Models' scores are for all images, in {@link Features#ids()} order. */
+    public record Result(Features features, INDArray zeroShotProbabilities, SeedSet seeds,
+                         Map<String, DualPromptModel> models, Map<String, DualPromptModel.Scores> scores) {
+        /** The Phase I classifier: the mean of both models' positive-prompt probabilities [N, C]. */
+        public INDArray ensembleProbabilities() {
+            INDArray sum = null;
+            for (DualPromptModel.Scores s : scores.values()) {
+                INDArray p = Transforms.softmax(s.logits().castTo(DataType.DOUBLE), true);
+                sum = sum == null ? p : sum.addi(p);
+            }
+            return sum.divi(scores.size());
+        }
+    }
+
+    /** Options of a run besides the config. */
+    public record Options(int threads, int imageBatch, List<TrainingListener> listeners, PrintWriter log) {
+        public static Options quiet() {
+            return new Options(2, 256, List.of(), new PrintWriter(java.io.Writer.nullWriter()));
+        }
+    }
+
+    /**
+     * Runs seeds + Phase I.
+     *
+     * @param images     the unlabeled images, in the order that defines the run (see {@link ImageViews#byFileName})
+     * @param classNames natural-language class names
+     * @param seed       the run seed; model A and B derive their own from it
+     * @param work       folder for stage files (created; reused to resume)
+     */
+    public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames,
+                             PhaseOneConfig cfg, long seed, Path work, Options opt) throws IOException {
+        return run(backbone, images, classNames, cfg, seed, work, opt, cfg.negativePrompt() ? MODELS : MODELS.subList(0, 1));
+    }
+
+    /** As {@link #run(ClipBackbone, UnlabeledImages, List, PhaseOneConfig, long, Path, Options)} with given models. */
+    public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames,
+                             PhaseOneConfig cfg, long seed, Path work, Options opt, List<String> modelNames)
+            throws IOException {
+        Files.createDirectories(work);
+        Features feats = features(backbone, images, work.resolve(FEATURES_FILE), opt);
+        ZeroShotClassifier zs = ZeroShotClassifier.build(backbone.plain(), classNames, new PromptTemplates(cfg.templates()));
+        INDArray probs = Transforms.softmax(zs.logits(feats.features()).castTo(DataType.DOUBLE), true);
+        SeedSet seeds = SeedSelection.topKPerClass(probs, feats.ids(), cfg.seedsPerClass(), cfg.shortfall());
+        writeSeeds(work.resolve(SEEDS_FILE), seeds, classNames);
+        opt.log().printf("seeds: %d (%d per class requested, %d classes)%n", seeds.size(), cfg.seedsPerClass(),
+                classNames.size());
+        for (String line : seeds.report(classNames)) {
+            opt.log().println("  " + line);
+        }
+        opt.log().flush();
+        PhaseOneTrainer.TrainingData data = trainingData(backbone, images, feats, seeds, cfg, opt);
+        Map<String, DualPromptModel> models = new LinkedHashMap<>();
+        Map<String, DualPromptModel.Scores> scores = new LinkedHashMap<>();
+        for (int i = 0; i < modelNames.size(); i++) {
+            String name = modelNames.get(i);
+            long modelSeed = DualPromptModel.mix(seed, 100 + i);
+            Path done = work.resolve("model-" + name.toLowerCase() + ".zip");
+            DualPromptModel m;
+            if (Files.isRegularFile(done)) {
+                m = load(backbone, classNames, cfg, done);
+                opt.log().printf("model %s: finished earlier (%s)%n", name, done);
+            } else {
+                m = DualPromptModel.create(backbone, classNames, cfg, modelSeed);
+                Path ck = work.resolve("checkpoint-" + name.toLowerCase() + ".zip");
+                PhaseOneTrainer.train(m, name, data, modelSeed, ck, opt.listeners());
+                save(m, done, seed);
+                Files.deleteIfExists(ck);
+            }
+            models.put(name, m);
+            scores.put(name, score(m, backbone, images, feats, cfg, opt));
+        }
+        return new Result(feats, probs, seeds, models, scores);
+    }
+
+    /** Saves a trained model's parameters and config (atomically). */
+    public static void save(DualPromptModel m, Path file, long runSeed) throws IOException {
+        ObjectNode meta = JSON.createObjectNode();
+        meta.set("config", JSON.readTree(m.config().toJson()));
+        meta.set("classes", JSON.valueToTree(m.classNames()));
+        meta.put("run_seed", runSeed);
+        ArrayArchive.write(file, m.parameters(), meta.toString());
+    }
+
+    /** Loads a model saved by {@link #save}; the config and classes must match those given. */
+    public static DualPromptModel load(ClipBackbone backbone, List<String> classNames, PhaseOneConfig cfg, Path file)
+            throws IOException {
+        ArrayArchive.Contents c = ArrayArchive.read(file);
+        var meta = JSON.readTree(c.meta());
+        PhaseOneConfig saved = JSON.treeToValue(meta.get("config"), PhaseOneConfig.class);
+        if (!saved.equals(cfg)) {
+            throw new IOException(file + " was trained with another config; use a fresh output folder");
+        }
+        List<String> classes = new ArrayList<>();
+        meta.get("classes").forEach(n -> classes.add(n.asText()));
+        if (!classes.equals(classNames)) {
+            throw new IOException(file + " was trained for classes " + classes + ", not " + classNames);
+        }
+        return DualPromptModel.build(backbone, classNames, cfg, c.arrays());
+    }
+
+    /** Frozen projected image features of all images (cached in {@code file}; reused when the ids match). */
+    public static Features features(ClipBackbone backbone, UnlabeledImages images, Path file, Options opt)
+            throws IOException {
+        if (file != null && Files.isRegularFile(file)) {
+            ArrayArchive.Contents c = ArrayArchive.read(file);
+            List<String> ids = new ArrayList<>();
+            JSON.readTree(c.meta()).get("ids").forEach(n -> ids.add(n.asText()));
+            if (PhaseOneTrainer.sha256(String.join("\n", images.ids())).equals(
+                    JSON.readTree(c.meta()).path("source_ids_sha256").asText())) {
+                return new Features(c.arrays().get("features"), ids);
+            }
+        }
+        List<INDArray> parts = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        try (ImageBatchIterator it = ImageBatchIterator.builder(images, backbone.plain().preprocess())
+                .batchSize(opt.imageBatch()).threads(opt.threads()).build()) {
+            while (it.hasNext()) {
+                ImageBatch b = it.nextBatch();
+                parts.add(backbone.plain().encodeImages(b.images()));
+                ids.addAll(b.ids());
+            }
+        }
+        if (ids.isEmpty()) {
+            throw new IOException("no readable images in " + images.description());
+        }
+        INDArray f = Nd4j.concat(0, parts.toArray(new INDArray[0]));
+        if (file != null) {
+            ObjectNode meta = JSON.createObjectNode();
+            meta.set("ids", JSON.valueToTree(ids));
+            meta.put("source_ids_sha256", PhaseOneTrainer.sha256(String.join("\n", images.ids())));
+            ArrayArchive.write(file, Map.of("features", f), meta.toString());
+        }
+        return new Features(f, ids);
+    }
+
+    static PhaseOneTrainer.TrainingData trainingData(ClipBackbone backbone, UnlabeledImages images, Features feats,
+                                                     SeedSet seeds, PhaseOneConfig cfg, Options opt) throws IOException {
+        int[] rows = seeds.indices();
+        if (!cfg.visual().needsPixels()) {
+            return new PhaseOneTrainer.TrainingData(PhaseOneTrainer.rows(feats.features(), rows), seeds.labels(),
+                    seeds.ids());
+        }
+        return new PhaseOneTrainer.TrainingData(pixels(backbone, images, seeds.ids(), opt), seeds.labels(), seeds.ids());
+    }
+
+    /** Preprocessed pixels of the examples with the given ids, in that order. */
+    static INDArray pixels(ClipBackbone backbone, UnlabeledImages images, List<String> ids, Options opt)
+            throws IOException {
+        Map<String, Integer> pos = new HashMap<>();
+        for (int i = 0; i < images.size(); i++) {
+            pos.put(images.id(i), i);
+        }
+        int[] p = ids.stream().mapToInt(pos::get).toArray();
+        List<INDArray> parts = new ArrayList<>();
+        List<String> got = new ArrayList<>();
+        try (ImageBatchIterator it = ImageBatchIterator.builder(ImageViews.subset(images, p),
+                backbone.plain().preprocess()).batchSize(opt.imageBatch()).threads(opt.threads()).build()) {
+            while (it.hasNext()) {
+                ImageBatch b = it.nextBatch();
+                parts.add(b.images());
+                got.addAll(b.ids());
+            }
+        }
+        if (!got.equals(ids)) {
+            throw new IOException("some seed images could not be read again: " + images.skipReport().summary());
+        }
+        return Nd4j.concat(0, parts.toArray(new INDArray[0]));
+    }
+
+    /** Scores every image with a model: from cached features, or through the prompted image tower. */
+    public static DualPromptModel.Scores score(DualPromptModel m, ClipBackbone backbone, UnlabeledImages images,
+                                               Features feats, PhaseOneConfig cfg, Options opt) throws IOException {
+        List<DualPromptModel.Scores> parts = new ArrayList<>();
+        if (!m.inputIsPixels()) {
+            long n = feats.features().size(0);
+            for (long from = 0; from < n; from += cfg.scoreBatch()) {
+                long to = Math.min(n, from + cfg.scoreBatch());
+                parts.add(m.score(feats.features().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all())));
+            }
+        } else {
+            Map<String, Integer> pos = new HashMap<>();
+            for (int i = 0; i < images.size(); i++) {
+                pos.put(images.id(i), i);
+            }
+            int[] p = feats.ids().stream().mapToInt(pos::get).toArray();
+            try (ImageBatchIterator it = ImageBatchIterator.builder(ImageViews.subset(images, p),
+                    backbone.plain().preprocess()).batchSize(cfg.scoreBatch()).threads(opt.threads()).build()) {
+                while (it.hasNext()) {
+                    parts.add(m.score(it.nextBatch().images()));
+                }
+            }
+        }
+        return new DualPromptModel.Scores(cat(parts, 0), cat(parts, 1), cat(parts, 2), cat(parts, 3));
+    }
+
+    private static INDArray cat(List<DualPromptModel.Scores> parts, int which) {
+        List<INDArray> a = new ArrayList<>();
+        for (DualPromptModel.Scores s : parts) {
+            INDArray x = switch (which) {
+                case 0 -> s.logits();
+                case 1 -> s.sPos();
+                case 2 -> s.sNeg();
+                default -> s.pClean();
+            };
+            if (x == null) {
+                return null;
+            }
+            a.add(x);
+        }
+        return Nd4j.concat(0, a.toArray(new INDArray[0]));
+    }
+
+    static void writeSeeds(Path file, SeedSet seeds, List<String> classNames) throws IOException {
+        StringBuilder sb = new StringBuilder("id,pseudo_label,confidence,filled\n");
+        for (var s : seeds.seeds()) {
+            sb.append(String.format("%s,%s,%.6f,%s%n", csv(s.id()), csv(classNames.get(s.label())), s.confidence(),
+                    s.filled()));
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, sb.toString(), StandardCharsets.UTF_8);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+}

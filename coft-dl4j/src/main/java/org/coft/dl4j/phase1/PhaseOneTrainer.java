@@ -1,0 +1,220 @@
+package org.coft.dl4j.phase1;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.CosineSchedule;
+import org.coft.dl4j.train.StepInfo;
+import org.coft.dl4j.train.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * The Phase I training loop for one {@link DualPromptModel}: Adam with a per-step cosine schedule over the seed
+ * set, shuffled per epoch, a fresh random complement label per sample per step. Every random draw is a pure
+ * function of (seed, epoch or step, position), so a run resumed from a checkpoint continues exactly as the
+ * uninterrupted run would have.
+ *
+ * <p>Checkpoints ({@link ArrayArchive}, atomic) hold the parameters, Adam's state and the step; they are written
+ * at the end of each epoch and every {@code checkpointEvery} steps.
+ */
+public final class PhaseOneTrainer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What a model trains on: inputs of the seed examples (features [S, embed] or pixels [S, 3, H, W]) and their
+     * pseudo labels.
+     */
+    public record TrainingData(INDArray inputs, int[] labels, List<String> ids) {
+        public TrainingData {
+            if (inputs.size(0) != labels.length || labels.length != ids.size()) {
+                throw new IllegalArgumentException("inputs, labels and ids differ in length: " + inputs.size(0) + ", "
+                        + labels.length + ", " + ids.size());
+            }
+            if (labels.length == 0) {
+                throw new IllegalArgumentException("no training examples");
+            }
+        }
+    }
+
+    private PhaseOneTrainer() {
+    }
+
+    /** Steps per epoch for {@code n} examples (the last batch may be smaller). */
+    public static int stepsPerEpoch(int n, int batch) {
+        return (n + batch - 1) / batch;
+    }
+
+    /**
+     * Trains {@code model} in place.
+     *
+     * @param name       the model's name in listener events and checkpoints ("A", "B")
+     * @param seed       drives shuffling and complement labels
+     * @param checkpoint checkpoint file, or null for none; when it exists training resumes from it
+     * @throws IOException when a checkpoint cannot be read or written, or belongs to another run
+     */
+    public static void train(DualPromptModel model, String name, TrainingData data, long seed, Path checkpoint,
+                             List<TrainingListener> listeners) throws IOException {
+        PhaseOneConfig cfg = model.config();
+        int n = data.labels().length;
+        int c = model.classNames().size();
+        int perEpoch = stepsPerEpoch(n, cfg.batchSize());
+        int total = perEpoch * cfg.epochs();
+        Map<String, INDArray> params = model.parameters();
+        Adam adam = new Adam(new CosineSchedule(cfg.learningRate(), total));
+        Map<String, INDArray> state = new LinkedHashMap<>();
+        Map<String, GradientUpdater> updaters = new LinkedHashMap<>();
+        String fingerprint = fingerprint(model, name, seed, n);
+        int start = 0;
+        boolean resumed = checkpoint != null && Files.isRegularFile(checkpoint);
+        if (resumed) {
+            ArrayArchive.Contents ck = ArrayArchive.read(checkpoint);
+            ObjectNode meta = (ObjectNode) JSON.readTree(ck.meta());
+            if (!fingerprint.equals(meta.path("fingerprint").asText())) {
+                throw new IOException("checkpoint " + checkpoint + " belongs to another run (model, seed, data or config "
+                        + "differ): delete it or use another output folder");
+            }
+            start = meta.path("step").asInt();
+            for (String p : params.keySet()) {
+                INDArray v = ck.arrays().get("param/" + p);
+                INDArray s = ck.arrays().get("adam/" + p);
+                if (v == null || s == null) {
+                    throw new IOException("checkpoint " + checkpoint + " lacks parameter '" + p + "'");
+                }
+                params.get(p).assign(v);
+                state.put(p, s.castTo(DataType.FLOAT).reshape(1, s.length()).dup());
+            }
+        }
+        for (Map.Entry<String, INDArray> p : params.entrySet()) {
+            long len = p.getValue().length();
+            INDArray view = state.computeIfAbsent(p.getKey(), k -> Nd4j.zeros(DataType.FLOAT, 1, adam.stateSize(len)));
+            updaters.put(p.getKey(), adam.instantiate(view, !resumed));
+        }
+        for (TrainingListener l : listeners) {
+            l.onStart(name, start, total);
+        }
+        for (int step = start; step < total; step++) {
+            int epoch = step / perEpoch;
+            int b = step % perEpoch;
+            int[] order = permutation(n, DualPromptModel.mix(seed, 1_000_000L + epoch));
+            int from = b * cfg.batchSize();
+            int to = Math.min(n, from + cfg.batchSize());
+            int[] idx = java.util.Arrays.copyOfRange(order, from, to);
+            INDArray x = rows(data.inputs(), idx);
+            int[] labels = new int[idx.length];
+            List<String> ids = new ArrayList<>();
+            INDArray y = Nd4j.zeros(DataType.FLOAT, idx.length, c);
+            INDArray comp = Nd4j.zeros(DataType.FLOAT, idx.length, c);
+            SplittableRandom r = new SplittableRandom(DualPromptModel.mix(seed, 2_000_000_000L + step));
+            for (int i = 0; i < idx.length; i++) {
+                labels[i] = data.labels()[idx[i]];
+                ids.add(data.ids().get(idx[i]));
+                y.putScalar(i, labels[i], 1f);
+                int k = r.nextInt(c - 1);
+                comp.putScalar(i, k >= labels[i] ? k + 1 : k, 1f);
+            }
+            DualPromptModel.Step st = model.gradients(x, y, comp);
+            double lr = adam.getLearningRate(step, epoch);
+            StepInfo info = new StepInfo(name, epoch, cfg.epochs(), step + 1, total, st.loss(), st.l1(), st.l2(), lr, ids,
+                    labels, st.pCleanOfLabel());
+            for (TrainingListener l : listeners) {
+                l.onGradients(info, st.gradients());
+            }
+            for (Map.Entry<String, INDArray> p : params.entrySet()) {
+                INDArray g = st.gradients().get(p.getKey()).castTo(DataType.FLOAT).dup('c');
+                if (cfg.weightDecay() > 0) {
+                    g.addi(p.getValue().mul(cfg.weightDecay()));
+                }
+                INDArray flat = g.reshape(1, g.length());
+                updaters.get(p.getKey()).applyUpdater(flat, step, epoch);
+                p.getValue().subi(flat.reshape(p.getValue().shape()));
+            }
+            for (TrainingListener l : listeners) {
+                l.onStep(info);
+            }
+            boolean epochEnd = b == perEpoch - 1;
+            boolean every = cfg.checkpointEvery() > 0 && (step + 1) % cfg.checkpointEvery() == 0;
+            if (checkpoint != null && (epochEnd || every)) {
+                save(checkpoint, params, state, fingerprint, step + 1);
+                for (TrainingListener l : listeners) {
+                    l.onCheckpoint(name, step + 1, checkpoint);
+                }
+            }
+            if (epochEnd) {
+                for (TrainingListener l : listeners) {
+                    l.onEpochEnd(name, epoch);
+                }
+            }
+        }
+        for (TrainingListener l : listeners) {
+            l.onEnd(name);
+        }
+    }
+
+    private static void save(Path file, Map<String, INDArray> params, Map<String, INDArray> state, String fingerprint,
+                             int step) throws IOException {
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (String p : params.keySet()) {
+            arrays.put("param/" + p, params.get(p));
+            arrays.put("adam/" + p, state.get(p));
+        }
+        ObjectNode meta = JSON.createObjectNode();
+        meta.put("fingerprint", fingerprint);
+        meta.put("step", step);
+        ArrayArchive.write(file, arrays, meta.toString());
+    }
+
+    private static String fingerprint(DualPromptModel model, String name, long seed, int n) {
+        String s = model.config().toJson() + "|" + name + "|" + seed + "|" + n + "|" + model.classNames();
+        return sha256(s);
+    }
+
+    static String sha256(String s) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A seeded permutation of 0..n-1 (Fisher–Yates). */
+    static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    /** Rows (first-axis entries) of an array, in the given order. */
+    static INDArray rows(INDArray a, int[] idx) {
+        long[] shape = a.shape().clone();
+        shape[0] = idx.length;
+        INDArray out = Nd4j.create(a.dataType(), shape);
+        for (int i = 0; i < idx.length; i++) {
+            out.get(NDArrayIndex.point(i)).assign(a.get(NDArrayIndex.point(idx[i])));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,92 @@
+package org.coft.dl4j.train;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A zip of named arrays ({@code <name>.npy}, readable by numpy) plus one JSON text ({@code meta.json}), written
+ * atomically: to a temporary file in the same folder, then moved over the target, so a crash leaves either the
+ * old or the new file, never a torn one.
+ */
+public final class ArrayArchive {
+    public static final String META = "meta.json";
+
+    private ArrayArchive() {
+    }
+
+    /** Writes {@code arrays} and {@code meta} to {@code file} atomically. */
+    public static void write(Path file, Map<String, INDArray> arrays, String meta) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
+                zip.putNextEntry(new ZipEntry(META));
+                zip.write(meta.getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+                for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+                    zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
+                    zip.write(Nd4j.toNpyByteArray(e.getValue().dup('c')));
+                    zip.closeEntry();
+                }
+            }
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Contents of an archive. */
+    public record Contents(Map<String, INDArray> arrays, String meta) { }
+
+    /**
+     * @throws IOException naming the file when it is missing, not a zip, or has a damaged entry
+     */
+    public static Contents read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("no such archive: " + file);
+        }
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        String meta = null;
+        try (InputStream is = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(is)) {
+            ZipEntry e;
+            while ((e = zip.getNextEntry()) != null) {
+                byte[] bytes = readAll(zip);
+                if (e.getName().equals(META)) {
+                    meta = new String(bytes, StandardCharsets.UTF_8);
+                } else if (e.getName().endsWith(".npy")) {
+                    try {
+                        arrays.put(e.getName().substring(0, e.getName().length() - 4), Nd4j.createNpyFromByteArray(bytes));
+                    } catch (RuntimeException ex) {
+                        throw new IOException(file + ": entry " + e.getName() + " is not a valid .npy array", ex);
+                    }
+                }
+            }
+        } catch (java.util.zip.ZipException ex) {
+            throw new IOException(file + " is not a valid archive: " + ex.getMessage(), ex);
+        }
+        if (meta == null) {
+            throw new IOException(file + " has no " + META + " (not written by CoFT, or truncated)");
+        }
+        return new Contents(arrays, meta);
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        in.transferTo(bos);
+        return bos.toByteArray();
+    }
+}
