@@ -90,7 +90,8 @@ final class AdaptCommand implements Callable<Integer> {
         UnlabeledImages images = ImageViews.byFileName(source.images());
         pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, visual %s%n", m.cliName(), data, images.size(),
                 cl.size(), seed, m == Method.ZERO_SHOT ? "-" : cfg.visual());
-        ClipBackbone backbone = ClipBackbone.load(dir, m == Method.ZERO_SHOT ? cfg.withVisual(VisualModule.NONE) : cfg);
+        ClipBackbone backbone = ClipBackbone.load(dir, m == Method.ZERO_SHOT ? cfg.withVisual(VisualModule.NONE) : cfg,
+                cl.names());
         List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50)));
         var result = Adaptation.adapt(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(), cfg,
                 seed, out, new PhaseOne.Options(threads, 256, listeners, pw));

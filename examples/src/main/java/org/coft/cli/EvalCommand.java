@@ -63,7 +63,7 @@ final class EvalCommand implements Callable<Integer> {
         ImageSource source = ImageSources.open(data, SourceOptions.defaults().withBadInput(BadInputPolicy.parse(badImages))
                 .withClasses(cl));
         var images = ImageViews.byFileName(source.images());
-        ClipBackbone backbone = ClipBackbone.load(dir, a.config());
+        ClipBackbone backbone = ClipBackbone.load(dir, a.config(), a.classes());
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, images,
                 new PhaseOne.Options(threads, 256, List.of(), pw));
         int[] predicted = argmax(pred.probabilities());

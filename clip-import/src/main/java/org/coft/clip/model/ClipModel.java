@@ -111,7 +111,12 @@ public final class ClipModel {
             throw new ClipModelException("model directory " + dir + ": " + e.getMessage(), e);
         }
         JsonNode config = readConfig(dir.resolve("config.json"));
-        int context = config.path("text_config").path("max_position_embeddings").asInt(77);
+        int fullContext = config.path("text_config").path("max_position_embeddings").asInt(77);
+        if (options.textContext() > fullContext) {
+            throw new ClipModelException("text context " + options.textContext() + " exceeds the model's "
+                    + fullContext + " positions (" + dir + ")");
+        }
+        int context = options.textContext() > 0 ? options.textContext() : fullContext;
         PreprocessConfig preprocess;
         Path pp = dir.resolve("preprocessor_config.json");
         try {

@@ -55,6 +55,17 @@ class ClipModelTest {
     }
 
     @Test
+    void shorterTextContextGivesTheSameFeaturesForTextsThatFit() throws Exception {
+        ClipModel short12 = ClipModel.load(Fixtures.path("clip-tiny-hf"), ClipLoadOptions.defaults().withTextContext(12));
+        assertEquals(12, short12.contextLength());
+        java.util.List<String> texts = java.util.List.of("a photo of a cat.", "two dogs");
+        Tensors.assertClose("short-context text features", short12.encodeTexts(texts), model.encodeTexts(texts), 1e-5,
+                1e-4);
+        assertThrows(ClipModelException.class, () -> ClipModel.load(Fixtures.path("clip-tiny-hf"),
+                ClipLoadOptions.defaults().withTextContext(model.contextLength() + 1)));
+    }
+
+    @Test
     void textTowerFromTokenEmbeddingsMatchesPyTorch() {
         for (String b : new String[] {"b1", "b3"}) {
             long[][] ids = ids(ref("clip-tiny-hf_text_model", b, "input_ids"));

@@ -83,6 +83,18 @@ public final class PromptLearner {
         return new PromptLearner(model, classNames, contextTokens, ids, pre, suf);
     }
 
+    /**
+     * Token positions the prompts of these classes need with M context tokens: start, M, the longest name, ".",
+     * end of text.
+     */
+    public static int promptLength(ClipModel model, List<String> classNames, int contextTokens) {
+        int longest = 0;
+        for (String c : classNames) {
+            longest = Math.max(longest, model.tokenizer().encode(c + ".").length - 2);
+        }
+        return contextTokens + longest + 2;
+    }
+
     /** Number of BPE tokens of a phrase (its length as a context). */
     public static int phraseTokens(ClipModel model, String phrase) {
         return model.tokenizer().encode(phrase).length - 2;

@@ -1,32 +1,39 @@
 package org.coft.dl4j.phase1;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.coft.clip.model.ClipLoadOptions;
 import org.coft.clip.model.ClipModel;
 import org.coft.clip.model.ClipModelException;
+import org.coft.dl4j.layers.PromptLearner;
 
 /**
- * The frozen CLIP a Phase I run adapts: the plain model (text tower, zero-shot, cached image features) and, for
- * visual prompts, the same model directory loaded with prompt inputs in its image tower.
- *
- * @param plain    the model as exported
- * @param prompted the model with P visual prompt tokens, or null when the visual module needs none
+ * The frozen CLIP a Phase I run adapts, loaded twice from one model directory:
+ * <ul>
+ *   <li>{@code plain}: as exported (zero-shot with any template, cached image features);</li>
+ *   <li>{@code prompted}: what the learnable parts attach to — the text tower imported for just the positions
+ *   the class prompts need (identical features, several times faster to train: CLIP's text attention is causal
+ *   and pools at the end-of-text token), and the image tower with visual prompt inputs when the config uses VPT.</li>
+ * </ul>
  */
 public record ClipBackbone(ClipModel plain, ClipModel prompted) {
 
-    /** Loads what {@code config}'s visual module needs from a model directory. */
-    public static ClipBackbone load(Path dir, PhaseOneConfig config) throws ClipModelException {
+    /** Loads what {@code config} needs for these classes from a model directory. */
+    public static ClipBackbone load(Path dir, PhaseOneConfig config, List<String> classNames) throws ClipModelException {
         ClipModel plain = ClipModel.load(dir);
-        ClipModel prompted = switch (config.visual()) {
-            case VPT_SHALLOW -> ClipModel.load(dir, ClipLoadOptions.shallowPrompts(config.promptTokens()));
-            case VPT_DEEP -> ClipModel.load(dir, ClipLoadOptions.deepPrompts(config.promptTokens()));
-            default -> null;
+        int m = config.contextInit().isEmpty() ? config.contextTokens()
+                : PromptLearner.phraseTokens(plain, config.contextInit());
+        int context = Math.min(plain.contextLength(), PromptLearner.promptLength(plain, classNames, m));
+        ClipLoadOptions opts = switch (config.visual()) {
+            case VPT_SHALLOW -> ClipLoadOptions.shallowPrompts(config.promptTokens());
+            case VPT_DEEP -> ClipLoadOptions.deepPrompts(config.promptTokens());
+            default -> ClipLoadOptions.defaults();
         };
-        return new ClipBackbone(plain, prompted);
+        return new ClipBackbone(plain, ClipModel.load(dir, opts.withTextContext(context)));
     }
 
     /** Embedding width of the joint space. */
     public int embedDim() {
-        return (int) plain.encodeTexts(java.util.List.of("a")).size(1);
+        return (int) plain.encodeTexts(List.of("a")).size(1);
     }
 }

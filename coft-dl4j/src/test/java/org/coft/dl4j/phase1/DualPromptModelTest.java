@@ -23,7 +23,8 @@ class DualPromptModelTest {
 
     @BeforeAll
     static void load() throws Exception {
-        backbone = ClipBackbone.load(TestModels.microClip(), PhaseOneConfig.defaults().withPromptTokens(3));
+        backbone = ClipBackbone.load(TestModels.microClip(), PhaseOneConfig.defaults().withPromptTokens(3),
+                TestModels.FASHION);
         INDArray pixels = PromptLearner.gaussian(new long[] {6, 3, 28, 28}, 11, 1.0);
         features = backbone.plain().encodeImages(pixels);
     }

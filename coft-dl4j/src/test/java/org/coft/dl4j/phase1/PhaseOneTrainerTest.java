@@ -32,7 +32,7 @@ class PhaseOneTrainerTest {
 
     @BeforeAll
     static void load() throws Exception {
-        backbone = ClipBackbone.load(TestModels.microClip(), CFG);
+        backbone = ClipBackbone.load(TestModels.microClip(), CFG, TestModels.FASHION);
         INDArray pixels = PromptLearner.gaussian(new long[] {20, 3, 28, 28}, 21, 1.0);
         INDArray f = backbone.plain().encodeImages(pixels);
         int[] labels = new int[20];
