@@ -28,7 +28,7 @@ import org.coft.dl4j.seeds.ShortfallPolicy;
  * @param seedsPerClass    K (16)
  * @param shortfall        classes with fewer than K predicted examples (FILL_BY_SCORE) (ours)
  * @param templates        zero-shot templates for the seeds ("a photo of a {}.")
- * @param epochs           passes over the seed set per model (50) (ours)
+ * @param epochs           passes over the seed set per model (20; 100 steps for 16 seeds x 10 classes) (ours)
  * @param batchSize        seeds per step (32)
  * @param learningRate     Adam, cosine-decayed to 0 over the run (2e-3) (ours: CoOp uses SGD 2e-3)
  * @param weightDecay      L2 weight decay added to the gradients (0)
@@ -74,7 +74,7 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
     /** CoFT Phase I defaults. */
     public static PhaseOneConfig defaults() {
         return new PhaseOneConfig(true, 16, "", 0.02, VisualModule.VPT_DEEP, 20, 0, 1.0, 0.0, true, 16,
-                ShortfallPolicy.FILL_BY_SCORE, List.of("a photo of a {}."), 50, 32, 2e-3, 0.0, 0, 256);
+                ShortfallPolicy.FILL_BY_SCORE, List.of("a photo of a {}."), 20, 32, 2e-3, 0.0, 0, 256);
     }
 
     /** UPL (Huang et al. 2022): the same seeds, one learnable positive prompt, cross-entropy, no visual module. */
