@@ -20,6 +20,7 @@ import org.coft.dl4j.phase1.PhaseOneConfig;
 import org.coft.dl4j.phase1.VisualModule;
 import org.coft.dl4j.train.DivergenceGuard;
 import org.coft.dl4j.train.ProgressListener;
+import org.coft.dl4j.train.PseudoLabelStats;
 import org.coft.dl4j.train.TrainingListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,6 +67,10 @@ final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "image decoding threads (default: ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--monitor-labels", description = "when the data has labels, report each epoch's pseudo-label "
+            + "accuracy and p_clean AUROC against them (measurement only: training never sees them)")
+    boolean monitorLabels;
+
     @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images (default: "
             + "${DEFAULT-VALUE})")
     String badImages;
@@ -93,6 +98,13 @@ final class AdaptCommand implements Callable<Integer> {
         ClipBackbone backbone = ClipBackbone.load(dir, m == Method.ZERO_SHOT ? cfg.withVisual(VisualModule.NONE) : cfg,
                 cl.names());
         List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50)));
+        if (monitorLabels) {
+            var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
+                    "--monitor-labels: " + data + " has no labels"));
+            listeners.add(new PseudoLabelStats(labels::labelOf, pw));
+        } else if (m == Method.COFT_PHASE1) {
+            listeners.add(new PseudoLabelStats(null, pw));
+        }
         var result = Adaptation.adapt(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(), cfg,
                 seed, out, new PhaseOne.Options(threads, 256, listeners, pw));
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + (result == null ? ""

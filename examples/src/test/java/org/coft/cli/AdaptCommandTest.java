@@ -55,10 +55,18 @@ class AdaptCommandTest {
         Path a = tmp.resolve("a");
         Path b = tmp.resolve("b");
         for (Path[] run : new Path[][] {{labelled, a}, {flat, b}}) {
-            String[] r = CliTest.run("adapt", "--method", "coft-phase1", "--visual", "adapter", "--config",
-                    config.toString(), "--seed", "3", "--data", run[0].toString(), "--out", run[1].toString());
+            // the labelled run also measures its pseudo labels against the hidden labels: that must change nothing
+            List<String> args = new java.util.ArrayList<>(List.of("adapt", "--method", "coft-phase1", "--visual",
+                    "adapter", "--config", config.toString(), "--seed", "3", "--data", run[0].toString(), "--out",
+                    run[1].toString()));
+            if (run[0] == labelled) {
+                args.add("--monitor-labels");
+            }
+            String[] r = CliTest.run(args.toArray(new String[0]));
             assertEquals("0", r[0], r[1] + r[2]);
             assertTrue(r[1].contains("adapted model"), r[1]);
+            assertTrue(r[1].contains("p_clean mean"), r[1]);
+            assertEquals(run[0] == labelled, r[1].contains("true accuracy"), r[1]);
         }
         for (String model : List.of("model-a.zip", "model-b.zip")) {
             var x = ArrayArchive.read(a.resolve(model)).arrays();
