@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the Phase I results table (README "Phase I results"): zero-shot, UPL, CoFT Phase I (deep VPT and
-# feature adapter) on the reference tasks, 3 seeds each, with the embedded micro-CLIP; then supervised references
-# come from tools/reference-clip/results.json.
+# feature adapter) and the supervised 16-shot CoOp reference on the reference tasks, 3 seeds each, with the
+# embedded micro-CLIP. (The PyTorch linear probe and CoOp figures are in tools/reference-clip/results.json.)
 #
 #   mvn -B -ntp -q package -DskipTests
 #   java -jar examples/target/coft.jar task fashion-shift --out /tmp/tasks/fashion-shift
@@ -46,6 +46,7 @@ for task in fashion-shift digits-real; do
     run "$task" upl "" "$seed"
     run "$task" coft-phase1 adapter "$seed"
     run "$task" coft-phase1 vpt-deep "$seed"
+    run "$task" coop "" "$seed"
   done
 done
 python3 - "$OUT/results.tsv" <<'PY'

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
         description = "Adapt CLIP to unlabeled images without labels (zero-shot, UPL or CoFT Phase I); writes the "
                 + "adapted model, its config and provenance to --out. Running again on the same --out resumes.")
 final class AdaptCommand implements Callable<Integer> {
-    @Option(names = "--method", defaultValue = "coft-phase1", description = "zero-shot, upl or coft-phase1 (default: "
+    @Option(names = "--method", defaultValue = "coft-phase1", description = "zero-shot, upl, coft-phase1, or coop (the supervised few-shot reference; reads labels) (default: "
             + "${DEFAULT-VALUE})")
     String method;
 
@@ -105,8 +105,15 @@ final class AdaptCommand implements Callable<Integer> {
         } else if (m == Method.COFT_PHASE1) {
             listeners.add(new PseudoLabelStats(null, pw));
         }
+        java.util.function.ToIntFunction<String> shotLabels = null;
+        if (m == Method.COOP) {
+            var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
+                    "coop is the supervised few-shot reference and needs labelled data; " + data + " has no labels"));
+            shotLabels = labels::labelOf;
+            pw.println("coop: supervised reference — " + cfg.seedsPerClass() + " labelled shots per class");
+        }
         var result = Adaptation.adapt(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(), cfg,
-                seed, out, new PhaseOne.Options(threads, 256, listeners, pw));
+                seed, out, new PhaseOne.Options(threads, 256, listeners, pw), shotLabels);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + (result == null ? ""
                 : " (" + result.models().size() + " model(s), " + result.seeds().size() + " seeds)"));
         return 0;

@@ -90,8 +90,8 @@ class AdaptCommandTest {
     }
 
     @Test
-    void zeroShotAndUplAdaptAndEvaluate() {
-        for (String method : List.of("zero-shot", "upl")) {
+    void zeroShotUplAndSupervisedCoopAdaptAndEvaluate() {
+        for (String method : List.of("zero-shot", "upl", "coop")) {
             Path out = tmp.resolve(method);
             String[] r = CliTest.run("adapt", "--method", method, "--config", config.toString(), "--data",
                     labelled.toString(), "--out", out.toString());
@@ -114,5 +114,8 @@ class AdaptCommandTest {
                 tmp.resolve("y").toString());
         assertNotEquals("0", r[0]);
         assertTrue((r[1] + r[2]).contains("unknown field 'epochz'"), r[1] + r[2]);
+        r = CliTest.run("adapt", "--method", "coop", "--data", flat.toString(), "--out", tmp.resolve("z").toString());
+        assertNotEquals("0", r[0]);
+        assertTrue((r[1] + r[2]).contains("needs labelled data"), r[1] + r[2]);
     }
 }

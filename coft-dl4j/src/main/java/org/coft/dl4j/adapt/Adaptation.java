@@ -61,17 +61,36 @@ public final class Adaptation {
     public static PhaseOne.Result adapt(Method method, BaseModel base, ClipBackbone backbone, UnlabeledImages images,
                                         String dataSpec, List<String> classNames, PhaseOneConfig cfg, long seed,
                                         Path out, PhaseOne.Options opt) throws IOException {
+        return adapt(method, base, backbone, images, dataSpec, classNames, cfg, seed, out, opt, null);
+    }
+
+    /**
+     * As above; {@code shotLabels} (id → class) is required by, and only read for, the supervised reference
+     * {@link Method#COOP}.
+     */
+    public static PhaseOne.Result adapt(Method method, BaseModel base, ClipBackbone backbone, UnlabeledImages images,
+                                        String dataSpec, List<String> classNames, PhaseOneConfig cfg, long seed,
+                                        Path out, PhaseOne.Options opt,
+                                        java.util.function.ToIntFunction<String> shotLabels) throws IOException {
+        if (method == Method.COOP && shotLabels == null) {
+            throw new IllegalArgumentException("coop is the supervised reference: it needs labelled data");
+        }
+        if (method != Method.COOP && shotLabels != null) {
+            throw new IllegalArgumentException(method.cliName() + " is label-free: it must not be given labels");
+        }
         if (method == Method.COFT_PHASE1 && !cfg.negativePrompt()) {
             throw new IllegalArgumentException("coft-phase1 needs negativePrompt = true in the config");
         }
-        if (method == Method.UPL && cfg.negativePrompt()) {
-            throw new IllegalArgumentException("upl uses a single prompt: set negativePrompt = false in the config");
+        if ((method == Method.UPL || method == Method.COOP) && cfg.negativePrompt()) {
+            throw new IllegalArgumentException(method.cliName()
+                    + " uses a single prompt: set negativePrompt = false in the config");
         }
         Files.createDirectories(out);
         long t0 = System.nanoTime();
         ObjectNode m = JSON.createObjectNode();
         m.put("format", "coft-adapted/1");
         m.put("method", method.cliName());
+        m.put("supervised", method == Method.COOP);
         m.set("classes", JSON.valueToTree(classNames));
         m.set("config", JSON.readTree(cfg.toJson()));
         m.put("seed", seed);
@@ -84,7 +103,12 @@ public final class Adaptation {
         writeString(out.resolve("classes.txt"), String.join("\n", classNames) + "\n");
         PhaseOne.Result result = null;
         if (method != Method.ZERO_SHOT) {
-            result = PhaseOne.run(backbone, images, classNames, cfg, seed, out, opt);
+            org.coft.dl4j.seeds.SeedSet shots = method != Method.COOP ? null
+                    : org.coft.dl4j.seeds.LabelledShots.draw(PhaseOne.features(backbone, images,
+                            out.resolve(PhaseOne.FEATURES_FILE), opt).ids(), shotLabels, classNames.size(),
+                            cfg.seedsPerClass(), org.coft.dl4j.phase1.DualPromptModel.mix(seed, 7));
+            result = PhaseOne.run(backbone, images, classNames, cfg, seed, out, opt,
+                    cfg.negativePrompt() ? PhaseOne.MODELS : PhaseOne.MODELS.subList(0, 1), shots);
             ObjectNode s = m.putObject("seeds");
             s.put("count", result.seeds().size());
             s.set("per_class", JSON.valueToTree(result.seeds().selected()));

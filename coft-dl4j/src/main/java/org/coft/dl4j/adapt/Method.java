@@ -10,7 +10,12 @@ public enum Method {
     /** UPL (Huang et al. 2022): top-K seeds, one learnable positive prompt, cross-entropy. */
     UPL("upl"),
     /** CoFT Phase I: two dual-prompt models with a visual module; the classifier is their positive-prompt ensemble. */
-    COFT_PHASE1("coft-phase1");
+    COFT_PHASE1("coft-phase1"),
+    /**
+     * Supervised reference, not label-free: CoOp (Zhou et al. 2022) with K labelled shots per class drawn at random
+     * from the data's labels; one positive prompt, no visual module.
+     */
+    COOP("coop");
 
     private final String cliName;
 

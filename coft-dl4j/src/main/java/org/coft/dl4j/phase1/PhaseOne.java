@@ -78,18 +78,34 @@ public final class PhaseOne {
      */
     public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames,
                              PhaseOneConfig cfg, long seed, Path work, Options opt) throws IOException {
-        return run(backbone, images, classNames, cfg, seed, work, opt, cfg.negativePrompt() ? MODELS : MODELS.subList(0, 1));
+        return run(backbone, images, classNames, cfg, seed, work, opt, cfg.negativePrompt() ? MODELS : MODELS.subList(0, 1),
+                null);
     }
 
     /** As {@link #run(ClipBackbone, UnlabeledImages, List, PhaseOneConfig, long, Path, Options)} with given models. */
+    /**
+     * As {@link #run(ClipBackbone, UnlabeledImages, List, PhaseOneConfig, long, Path, Options)} with given models
+     * and, for the supervised few-shot reference only, given training examples ({@code given}: null = zero-shot
+     * top-K seeds; see {@link org.coft.dl4j.seeds.LabelledShots}).
+     */
     public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames,
-                             PhaseOneConfig cfg, long seed, Path work, Options opt, List<String> modelNames)
-            throws IOException {
+                             PhaseOneConfig cfg, long seed, Path work, Options opt, List<String> modelNames,
+                             SeedSet given) throws IOException {
         Files.createDirectories(work);
         Features feats = features(backbone, images, work.resolve(FEATURES_FILE), opt);
         ZeroShotClassifier zs = ZeroShotClassifier.build(backbone.plain(), classNames, new PromptTemplates(cfg.templates()));
         INDArray probs = Transforms.softmax(zs.logits(feats.features()).castTo(DataType.DOUBLE), true);
-        SeedSet seeds = SeedSelection.topKPerClass(probs, feats.ids(), cfg.seedsPerClass(), cfg.shortfall());
+        SeedSet seeds = given != null ? given
+                : SeedSelection.topKPerClass(probs, feats.ids(), cfg.seedsPerClass(), cfg.shortfall());
+        if (given != null) {
+            java.util.Set<String> have = new java.util.HashSet<>(feats.ids());
+            for (var s : given.seeds()) {
+                if (!have.contains(s.id()) || !feats.ids().get(s.index()).equals(s.id())) {
+                    throw new IllegalArgumentException("given training example " + s.id() + " at " + s.index()
+                            + " is not that image of " + images.description());
+                }
+            }
+        }
         writeSeeds(work.resolve(SEEDS_FILE), seeds, classNames);
         opt.log().printf("seeds: %d (%d per class requested, %d classes)%n", seeds.size(), cfg.seedsPerClass(),
                 classNames.size());
