@@ -11,6 +11,8 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import org.coft.clip.model.ClipModel;
+import org.coft.dl4j.phase1.PhaseOneConfig;
+import org.coft.dl4j.phase1.VisualModule;
 import org.coft.clip.zeroshot.PromptTemplates;
 import org.coft.datavec.BadInputPolicy;
 import org.coft.cli.task.BenchmarkTask;
@@ -25,7 +27,8 @@ import picocli.CommandLine.Option;
  * {@code coft demo}: the most complete pipeline that exists, on embedded defaults. Today: load the embedded
  * micro-CLIP through our ONNX importer, materialise a small labelled image folder — a balanced subset of the
  * {@code fashion-shift} task when Fashion-MNIST is installed, else generated coloured shapes — zero-shot classify it
- * and report accuracy. It grows into zero-shot → CoFT → report as those stages land.
+ * and report accuracy; then adapt to the same images without their labels (CoFT Phase I with the feature
+ * adapter) and report the adapted accuracy. It grows with Phase II as that lands.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the main pipeline on the embedded model and generated images; ends with accuracy=<fraction>.")
@@ -35,8 +38,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--work", description = "work folder (default: a new temporary folder)")
     Path work;
 
-    @Option(names = "--per-class", defaultValue = "8", description = "images per class (default: ${DEFAULT-VALUE})")
+    @Option(names = "--per-class", defaultValue = "40", description = "images per class (default: ${DEFAULT-VALUE})")
     int perClass;
+
+    @Option(names = "--no-phase1", negatable = false, description = "stop after zero-shot (skip label-free CoFT Phase I)")
+    boolean noPhase1;
 
     @Option(names = "--data", defaultValue = "auto", description = "auto (fashion-shift when Fashion-MNIST is "
             + "installed, else shapes), fashion-shift, or shapes (generated coloured shapes) (default: ${DEFAULT-VALUE})")
@@ -73,8 +79,46 @@ final class DemoCommand implements Callable<Integer> {
         out.println("data: " + data + " (" + classes.size() * perClass + " images, " + classes.size() + " classes)");
         ZeroShotRun.Result r = ZeroShotRun.run(model, classes, PromptTemplates.single(), data.toString(), 16,
                 BadInputPolicy.FAIL, dir.resolve("predictions.csv"), out);
-        out.printf("summary: zero-shot on %d images in %.1f s; accuracy=%.4f%n", r.examples(),
-                (System.nanoTime() - t0) / 1e9, r.accuracy().orElse(Double.NaN));
+        if (noPhase1) {
+            out.printf("summary: zero-shot on %d images in %.1f s; accuracy=%.4f%n", r.examples(),
+                    (System.nanoTime() - t0) / 1e9, r.accuracy().orElse(Double.NaN));
+            return 0;
+        }
+        // label-free CoFT Phase I on the same images (their labels are not read), then the same evaluation
+        int k = Math.max(1, Math.min(16, perClass / 5));
+        PhaseOneConfig cfg = PhaseOneConfig.defaults().withVisual(VisualModule.ADAPTER).withSeeds(k,
+                PhaseOneConfig.defaults().shortfall()).withTraining(10, Math.max(4, Math.min(32, k * classes.size() / 4)),
+                PhaseOneConfig.defaults().learningRate());
+        out.printf("CoFT Phase I (label-free): %d seeds per class, feature adapter, %d epochs, two models%n", k,
+                cfg.epochs());
+        Path adapted = dir.resolve("adapted");
+        org.coft.dl4j.phase1.ClipBackbone backbone = org.coft.dl4j.phase1.ClipBackbone.load(model.directory(), cfg,
+                classes.names());
+        var images = org.coft.dl4j.phase1.ImageViews.byFileName(org.coft.datavec.source.ImageSources.open(
+                data.toString(), org.coft.datavec.source.SourceOptions.defaults()).images());
+        org.coft.dl4j.adapt.Adaptation.adapt(org.coft.dl4j.adapt.Method.COFT_PHASE1,
+                new org.coft.dl4j.adapt.Adaptation.BaseModel(model.directory(), true), backbone, images, data.toString(),
+                classes.names(), cfg, seed, adapted, new org.coft.dl4j.phase1.PhaseOne.Options(2, 256,
+                        List.of(new org.coft.dl4j.train.DivergenceGuard(),
+                                new org.coft.dl4j.train.ProgressListener(out, 1000)), out));
+        java.io.StringWriter report = new java.io.StringWriter();
+        EvalCommand eval = new EvalCommand();
+        eval.model = adapted;
+        eval.data = data.toString();
+        eval.base = model.directory();
+        eval.threads = 2;
+        eval.badImages = "fail";
+        eval.printTo(new PrintWriter(report, true));
+        eval.call();
+        String[] lines = report.toString().strip().split("\n");
+        double acc = Double.parseDouble(lines[lines.length - 1].substring("accuracy=".length()));
+        for (String line : lines) {
+            if (line.startsWith("model ") || line.startsWith("seed pseudo-labels")) {
+                out.println("  " + line);
+            }
+        }
+        out.printf("summary: zero-shot on %d images %.4f, CoFT Phase I (no labels) %.4f, in %.1f s; accuracy=%.4f%n",
+                r.examples(), r.accuracy().orElse(Double.NaN), acc, (System.nanoTime() - t0) / 1e9, acc);
         return 0;
     }
 

@@ -53,12 +53,19 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images")
     String badImages;
 
+    private PrintWriter printTo;
+
+    /** Sends the report to {@code w} instead of standard output (used by {@code coft demo}). */
+    void printTo(PrintWriter w) {
+        printTo = w;
+    }
+
     @Override
     public Integer call() throws Exception {
         Adaptation.Adapted a = Adaptation.read(model);
         Path dir = base != null ? base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
         Adaptation.checkBase(a, dir);
-        PrintWriter pw = new PrintWriter(System.out, true);
+        PrintWriter pw = printTo != null ? printTo : new PrintWriter(System.out, true);
         ClassList cl = ClassList.of(a.classes());
         ImageSource source = ImageSources.open(data, SourceOptions.defaults().withBadInput(BadInputPolicy.parse(badImages))
                 .withClasses(cl));
