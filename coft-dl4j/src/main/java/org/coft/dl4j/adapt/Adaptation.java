@@ -175,7 +175,9 @@ public final class Adaptation {
     /** Classifies images with an adapted model (labels are not involved). */
     public static Predictions predict(Adapted a, ClipBackbone backbone, UnlabeledImages images, PhaseOne.Options opt)
             throws IOException {
-        PhaseOne.Features feats = PhaseOne.features(backbone, images, null, opt);
+        // the features cached by adapt are reused when these are the same images (same ids, same base model)
+        PhaseOne.Features feats = PhaseOne.features(backbone, images, a.dir().resolve(PhaseOne.FEATURES_FILE), false,
+                opt);
         if (a.method() == Method.ZERO_SHOT) {
             ZeroShotClassifier zs = ZeroShotClassifier.build(backbone.plain(), a.classes(),
                     new PromptTemplates(a.config().templates()));

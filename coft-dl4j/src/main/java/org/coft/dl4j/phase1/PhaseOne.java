@@ -92,7 +92,9 @@ public final class PhaseOne {
                              PhaseOneConfig cfg, long seed, Path work, Options opt, List<String> modelNames,
                              SeedSet given) throws IOException {
         Files.createDirectories(work);
+        long t = System.nanoTime();
         Features feats = features(backbone, images, work.resolve(FEATURES_FILE), opt);
+        t = lap(opt, "image features (" + feats.ids().size() + " images)", t);
         ZeroShotClassifier zs = ZeroShotClassifier.build(backbone.plain(), classNames, new PromptTemplates(cfg.templates()));
         INDArray probs = Transforms.softmax(zs.logits(feats.features()).castTo(DataType.DOUBLE), true);
         SeedSet seeds = given != null ? given
@@ -130,11 +132,20 @@ public final class PhaseOne {
                 PhaseOneTrainer.train(m, name, data, modelSeed, ck, opt.listeners());
                 save(m, done, seed);
                 Files.deleteIfExists(ck);
+                t = lap(opt, "model " + name + " training", t);
             }
             models.put(name, m);
             scores.put(name, score(m, backbone, images, feats, cfg, opt));
+            t = lap(opt, "model " + name + " scoring all images", t);
         }
         return new Result(feats, probs, seeds, models, scores);
+    }
+
+    private static long lap(Options opt, String what, long since) {
+        long now = System.nanoTime();
+        opt.log().printf("time: %s %.1f s%n", what, (now - since) / 1e9);
+        opt.log().flush();
+        return now;
     }
 
     /** Saves a trained model's parameters and config (atomically). */
@@ -166,6 +177,15 @@ public final class PhaseOne {
     /** Frozen projected image features of all images (cached in {@code file}; reused when the ids match). */
     public static Features features(ClipBackbone backbone, UnlabeledImages images, Path file, Options opt)
             throws IOException {
+        return features(backbone, images, file, true, opt);
+    }
+
+    /**
+     * As {@link #features(ClipBackbone, UnlabeledImages, Path, Options)}; with {@code write = false} a matching
+     * cache is read but a new one is not written.
+     */
+    public static Features features(ClipBackbone backbone, UnlabeledImages images, Path file, boolean write,
+                                    Options opt) throws IOException {
         if (file != null && Files.isRegularFile(file)) {
             ArrayArchive.Contents c = ArrayArchive.read(file);
             List<String> ids = new ArrayList<>();
@@ -189,7 +209,7 @@ public final class PhaseOne {
             throw new IOException("no readable images in " + images.description());
         }
         INDArray f = Nd4j.concat(0, parts.toArray(new INDArray[0]));
-        if (file != null) {
+        if (file != null && write) {
             ObjectNode meta = JSON.createObjectNode();
             meta.set("ids", JSON.valueToTree(ids));
             meta.put("source_ids_sha256", PhaseOneTrainer.sha256(String.join("\n", images.ids())));
