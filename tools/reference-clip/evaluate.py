@@ -6,7 +6,8 @@
     /usr/bin/python3 tools/reference-clip/evaluate.py --model models/micro-clip \\
         --task fashion-shift=/tmp/tasks/fashion-shift --task digits-real=/tmp/tasks/digits-real \\
         --results tools/reference-clip/results.json \\
-        --subset-json examples/src/test/resources/org/coft/cli/micro-clip-pytorch-subsets.json --write-readme
+        --subset-json examples/src/test/resources/org/coft/cli/micro-clip-pytorch-subsets.json --write-readme \\
+        --shift-candidates --threads 1
 
 The task folders are the ones the Java command writes (``tasks.py compare`` shows the Python generator gives
 the same pixels), so both sides evaluate identical images.  The PyTorch model is rebuilt from the model
