@@ -15,7 +15,9 @@ import org.coft.dl4j.seeds.ShortfallPolicy;
  *
  * @param negativePrompt   learn the negative prompt and L2 (CoFT); false: a single positive prompt (UPL / CoOp)
  * @param contextTokens    M context vectors per prompt (16); ignored when {@code contextInit} is set
- * @param contextInit      phrase whose token embeddings initialise the positive context ("" = random N(0, std²))
+ * @param contextInit      phrase whose token embeddings initialise the positive context ("a photo of a", M = 4);
+ *                         "" = M random N(0, std²) vectors. (ours: with ~160 noisy seeds a random 16-vector context
+ *                         lost to zero-shot in a UPL pilot, the phrase start did not)
  * @param contextStd       std of random context init (0.02, CoOp)
  * @param visual           visual module (VPT_DEEP)
  * @param promptTokens     visual prompt tokens (20 deep, paper-style VPT default) (ours for the micro model)
@@ -73,7 +75,7 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
 
     /** CoFT Phase I defaults. */
     public static PhaseOneConfig defaults() {
-        return new PhaseOneConfig(true, 16, "", 0.02, VisualModule.VPT_DEEP, 20, 0, 1.0, 0.0, true, 16,
+        return new PhaseOneConfig(true, 16, "a photo of a", 0.02, VisualModule.VPT_DEEP, 20, 0, 1.0, 0.0, true, 16,
                 ShortfallPolicy.FILL_BY_SCORE, List.of("a photo of a {}."), 20, 32, 2e-3, 0.0, 0, 256);
     }
 
