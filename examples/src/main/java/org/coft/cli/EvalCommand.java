@@ -21,6 +21,7 @@ import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.phase1.PhaseOne;
+import org.coft.dl4j.phase2.CollaborativeFilter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -112,9 +113,42 @@ final class EvalCommand implements Callable<Integer> {
                         100.0 * kept / p.length, kept == 0 ? 0.0 : (double) keptRight / kept);
             }
         }
+        if (pred.scores().size() == 2 && pred.scores().get("A").sNeg() != null) {
+            collaborativeFiltering(pred.scores().get("A"), pred.scores().get("B"), truth, pw);
+        }
         seedAccuracy(a.dir().resolve("seeds.csv"), labels.get(), cl, pw);
         Evaluation.report(cl, truth, predicted, pw);
         return 0;
+    }
+
+    /**
+     * What Phase II would train on (measured here only): each model's labels kept by the other model's negative
+     * prompt (cross-model) and, for comparison, by its own (self), with their precision against the labels.
+     */
+    static void collaborativeFiltering(DualPromptModel.Scores a, DualPromptModel.Scores b, int[] truth, PrintWriter pw) {
+        var sa = new CollaborativeFilter.Scores(a.sPos(), a.sNeg());
+        var sb = new CollaborativeFilter.Scores(b.sPos(), b.sNeg());
+        CollaborativeFilter.Result cross = CollaborativeFilter.filter(sa, sb);
+        CollaborativeFilter.Result self = CollaborativeFilter.filter(sa, sa);
+        pw.println(cross.summary());
+        pw.printf("filter A's labels: cross-model keeps %d at precision %.4f; self keeps %d at precision %.4f "
+                + "(all: precision %.4f)%n", cross.cleanA(), precision(cross.labelsA(), cross.keptByB(), truth),
+                self.cleanA(), precision(self.labelsA(), self.keptByB(), truth),
+                precision(cross.labelsA(), null, truth));
+        pw.printf("filter B's labels: cross-model keeps %d at precision %.4f%n", cross.cleanB(),
+                precision(cross.labelsB(), cross.keptByA(), truth));
+    }
+
+    static double precision(int[] labels, boolean[] kept, int[] truth) {
+        int n = 0;
+        int right = 0;
+        for (int i = 0; i < labels.length; i++) {
+            if (kept == null || kept[i]) {
+                n++;
+                right += labels[i] == truth[i] ? 1 : 0;
+            }
+        }
+        return n == 0 ? Double.NaN : (double) right / n;
     }
 
     /** Accuracy of the seed pseudo-labels (measurement only; the seeds were chosen without labels). */

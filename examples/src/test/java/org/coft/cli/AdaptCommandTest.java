@@ -86,6 +86,7 @@ class AdaptCommandTest {
         assertEquals("0", e[0], e[1] + e[2]);
         assertTrue(e[1].contains("p_clean AUROC"), e[1]);
         assertTrue(e[1].contains("seed pseudo-labels: 40"), e[1]);
+        assertTrue(e[1].contains("collaborative filtering: 120 images"), e[1]);
         assertTrue(lastLine(e[1]).matches("accuracy=0\\.\\d{4}"), lastLine(e[1]));
     }
 
