@@ -90,8 +90,10 @@ final class AdaptCommand implements Callable<Integer> {
         Path dir = embedded ? EmbeddedModel.extract() : model;
         ClassList cl = ClassList.fromFile(classes != null ? classes : ZeroShotCommand.defaultClasses(data));
         PrintWriter pw = new PrintWriter(System.out, true);
+        // the class list fixes what label indices mean for coop and --monitor-labels (without it a folder's
+        // sub-folders would be numbered alphabetically); label-free methods never read labels
         ImageSource source = ImageSources.open(data, SourceOptions.defaults()
-                .withBadInput(BadInputPolicy.parse(badImages)));
+                .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
         UnlabeledImages images = ImageViews.byFileName(source.images());
         pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, visual %s%n", m.cliName(), data, images.size(),
                 cl.size(), seed, m == Method.ZERO_SHOT ? "-" : cfg.visual());
