@@ -91,7 +91,7 @@ class AdaptCommandTest {
     }
 
     @Test
-    void zeroShotUplAndSupervisedCoopAdaptAndEvaluate() {
+    void zeroShotUplAndSupervisedCoopAdaptAndEvaluate() throws Exception {
         for (String method : List.of("zero-shot", "upl", "coop")) {
             Path out = tmp.resolve(method);
             String[] r = CliTest.run("adapt", "--method", method, "--config", config.toString(), "--data",
@@ -100,6 +100,13 @@ class AdaptCommandTest {
             String[] e = CliTest.run("eval", "--model", out.toString(), "--data", labelled.toString());
             assertEquals("0", e[0], e[1] + e[2]);
             assertTrue(lastLine(e[1]).startsWith("accuracy="), e[1]);
+        }
+        // coop's shots carry their true class, named as in classes.txt (ids are <class folder>/<file>)
+        List<String> shots = Files.readAllLines(tmp.resolve("coop").resolve("seeds.csv"));
+        assertEquals(41, shots.size());
+        for (String line : shots.subList(1, shots.size())) {
+            String[] f = line.split(",");
+            assertEquals(f[0].substring(0, f[0].indexOf('/')), f[1], line);
         }
     }
 

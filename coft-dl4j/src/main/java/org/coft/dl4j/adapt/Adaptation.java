@@ -245,8 +245,6 @@ public final class Adaptation {
     }
 
     static void writeString(Path file, String s) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, s, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        org.coft.dl4j.train.ArrayArchive.writeString(file, s);
     }
 }

@@ -49,6 +49,19 @@ public final class ArrayArchive {
         }
     }
 
+    /** Writes a UTF-8 text file atomically (temporary file in the same folder, then a move over the target). */
+    public static void writeString(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /** Contents of an archive. */
     public record Contents(Map<String, INDArray> arrays, String meta) { }
 
