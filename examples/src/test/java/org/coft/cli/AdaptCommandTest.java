@@ -84,6 +84,11 @@ class AdaptCommandTest {
 
         String[] e = CliTest.run("eval", "--model", a.toString(), "--data", labelled.toString());
         assertEquals("0", e[0], e[1] + e[2]);
+        // another base model than the one adapted is refused, naming the differing file
+        String[] wrong = CliTest.run("eval", "--model", a.toString(), "--data", labelled.toString(), "--base",
+                Paths.get("..", "fixtures", "clip-tiny-hf").toString());
+        assertNotEquals("0", wrong[0]);
+        assertTrue((wrong[1] + wrong[2]).contains("differs from the one"), wrong[1] + wrong[2]);
         assertTrue(e[1].contains("p_clean AUROC"), e[1]);
         assertTrue(e[1].contains("seed pseudo-labels: 40"), e[1]);
         assertTrue(e[1].contains("collaborative filtering: 120 images"), e[1]);
