@@ -1,5 +1,8 @@
 package org.coft.dl4j.layers;
 
+import static org.coft.dl4j.PlainMath.dot;
+import static org.coft.dl4j.PlainMath.unit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
@@ -52,22 +55,6 @@ class DualPromptHeadTest {
         return part == 0 ? l1 + LAMBDA * l2 : part == 1 ? l1 : l2;
     }
 
-    static double[] unit(double[] v) {
-        double n = Math.sqrt(dot(v, v));
-        double[] o = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            o[i] = v[i] / n;
-        }
-        return o;
-    }
-
-    static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
-    }
 
     static double[][] fd(double[][] x, java.util.function.DoubleSupplier f) {
         double[][] g = new double[x.length][x[0].length];

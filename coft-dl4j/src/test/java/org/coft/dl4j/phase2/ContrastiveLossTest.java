@@ -1,5 +1,8 @@
 package org.coft.dl4j.phase2;
 
+import static org.coft.dl4j.PlainMath.dot;
+import static org.coft.dl4j.PlainMath.unit;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
@@ -34,22 +37,6 @@ class ContrastiveLossTest {
         return total / q.length;
     }
 
-    static double[] unit(double[] v) {
-        double s = Math.sqrt(dot(v, v));
-        double[] o = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            o[i] = v[i] / s;
-        }
-        return o;
-    }
-
-    static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
-    }
 
     @Test
     void matchesPlainMathIncludingTheQueryGradient() {
