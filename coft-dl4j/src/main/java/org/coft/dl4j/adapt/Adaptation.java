@@ -103,9 +103,8 @@ public final class Adaptation {
         writeString(out.resolve("classes.txt"), String.join("\n", classNames) + "\n");
         PhaseOne.Result result = null;
         if (method != Method.ZERO_SHOT) {
-            org.coft.dl4j.seeds.SeedSet shots = method != Method.COOP ? null
-                    : org.coft.dl4j.seeds.LabelledShots.draw(PhaseOne.features(backbone, images,
-                            out.resolve(PhaseOne.FEATURES_FILE), opt).ids(), shotLabels, classNames.size(),
+            java.util.function.Function<PhaseOne.Features, org.coft.dl4j.seeds.SeedSet> shots = method != Method.COOP
+                    ? null : f -> org.coft.dl4j.seeds.LabelledShots.draw(f.ids(), shotLabels, classNames.size(),
                             cfg.seedsPerClass(), org.coft.dl4j.phase1.DualPromptModel.mix(seed, 7));
             result = PhaseOne.run(backbone, images, classNames, cfg, seed, out, opt,
                     cfg.negativePrompt() ? PhaseOne.MODELS : PhaseOne.MODELS.subList(0, 1), shots);
@@ -184,19 +183,16 @@ public final class Adaptation {
             return new Predictions(feats.ids(), Transforms.softmax(zs.logits(feats.features()).castTo(DataType.DOUBLE),
                     true), Map.of());
         }
-        Map<String, DualPromptModel.Scores> scores = new LinkedHashMap<>();
-        INDArray sum = null;
-        for (String file : a.models()) {
-            DualPromptModel m = PhaseOne.load(backbone, a.classes(), a.config(), a.dir().resolve(file));
-            DualPromptModel.Scores s = PhaseOne.score(m, backbone, images, feats, a.config(), opt);
-            scores.put(file.replace("model-", "").replace(".zip", "").toUpperCase(), s);
-            INDArray p = Transforms.softmax(s.logits().castTo(DataType.DOUBLE), true);
-            sum = sum == null ? p : sum.addi(p);
-        }
-        if (sum == null) {
+        if (a.models().isEmpty()) {
             throw new IOException(a.dir() + " lists no trained models");
         }
-        return new Predictions(feats.ids(), sum.divi(a.models().size()), scores);
+        Map<String, DualPromptModel.Scores> scores = new LinkedHashMap<>();
+        for (String file : a.models()) {
+            DualPromptModel m = PhaseOne.load(backbone, a.classes(), a.config(), a.dir().resolve(file));
+            scores.put(file.replace("model-", "").replace(".zip", "").toUpperCase(),
+                    PhaseOne.score(m, backbone, images, feats, a.config(), opt));
+        }
+        return new Predictions(feats.ids(), PhaseOne.ensemble(scores.values()), scores);
     }
 
     /** SHA-256 of each regular file directly in {@code dir} (sorted by name). */

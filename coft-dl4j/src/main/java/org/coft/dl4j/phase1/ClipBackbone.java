@@ -13,10 +13,13 @@ import org.coft.dl4j.layers.PromptLearner;
  *   <li>{@code plain}: as exported (zero-shot with any template, cached image features);</li>
  *   <li>{@code prompted}: what the learnable parts attach to — the text tower imported for just the positions
  *   the class prompts need (identical features, several times faster to train: CLIP's text attention is causal
- *   and pools at the end-of-text token), and the image tower with visual prompt inputs when the config uses VPT.</li>
+ *   and pools at the end-of-text token), and the image tower with visual prompt inputs when the config uses VPT.
+ *   Null for a zero-shot-only backbone ({@link #plainOnly}).</li>
  * </ul>
+ *
+ * @param embedDim width of the joint embedding space
  */
-public record ClipBackbone(ClipModel plain, ClipModel prompted) {
+public record ClipBackbone(ClipModel plain, ClipModel prompted, int embedDim) {
 
     /** Loads what {@code config} needs for these classes from a model directory. */
     public static ClipBackbone load(Path dir, PhaseOneConfig config, List<String> classNames) throws ClipModelException {
@@ -29,11 +32,25 @@ public record ClipBackbone(ClipModel plain, ClipModel prompted) {
             case VPT_DEEP -> ClipLoadOptions.deepPrompts(config.promptTokens());
             default -> ClipLoadOptions.defaults();
         };
-        return new ClipBackbone(plain, ClipModel.load(dir, opts.withTextContext(context)));
+        return new ClipBackbone(plain, ClipModel.load(dir, opts.withTextContext(context)), embedDim(plain));
     }
 
-    /** Embedding width of the joint space. */
-    public int embedDim() {
+    /** Only the model as exported: enough for zero-shot and frozen features, not for prompt learning. */
+    public static ClipBackbone plainOnly(Path dir) throws ClipModelException {
+        ClipModel plain = ClipModel.load(dir);
+        return new ClipBackbone(plain, null, embedDim(plain));
+    }
+
+    private static int embedDim(ClipModel plain) {
         return (int) plain.encodeTexts(List.of("a")).size(1);
+    }
+
+    /** The prompted model; throws when this backbone was loaded for zero-shot only. */
+    public ClipModel requirePrompted() {
+        if (prompted == null) {
+            throw new IllegalStateException("this backbone was loaded for zero-shot only (ClipBackbone.plainOnly); "
+                    + "prompt learning needs ClipBackbone.load with a Phase I config");
+        }
+        return prompted;
     }
 }

@@ -63,8 +63,8 @@ public final class DualPromptModel {
     public static Map<String, INDArray> initialValues(ClipBackbone backbone, List<String> classNames,
                                                       PhaseOneConfig config, long initSeed) {
         int m = config.contextInit().isEmpty() ? config.contextTokens()
-                : PromptLearner.phraseTokens(backbone.prompted(), config.contextInit());
-        PromptLearner pl = PromptLearner.create(backbone.prompted(), classNames, m);
+                : PromptLearner.phraseTokens(backbone.requirePrompted(), config.contextInit());
+        PromptLearner pl = PromptLearner.create(backbone.requirePrompted(), classNames, m);
         Map<String, INDArray> v = new LinkedHashMap<>();
         v.put(CTX_POS, config.contextInit().isEmpty() ? pl.randomContext(mix(initSeed, 1), config.contextStd())
                 : pl.phraseContext(config.contextInit()));
@@ -99,7 +99,7 @@ public final class DualPromptModel {
         SameDiff sd = SameDiff.create();
         List<String> params = new ArrayList<>();
         INDArray ctxPos = need(values, CTX_POS);
-        PromptLearner pl = PromptLearner.create(backbone.prompted(), classNames, (int) ctxPos.size(0));
+        PromptLearner pl = PromptLearner.create(backbone.requirePrompted(), classNames, (int) ctxPos.size(0));
         SDVariable pos = sd.var(CTX_POS, ctxPos.dup());
         params.add(CTX_POS);
         SDVariable textPos;
@@ -160,7 +160,7 @@ public final class DualPromptModel {
     }
 
     private static ClipBackbone requirePrompted(ClipBackbone b) {
-        if (!b.prompted().vision().graph().inputNames().contains(org.coft.clip.model.ClipModel.VISUAL_PROMPTS_INPUT)) {
+        if (!b.requirePrompted().vision().graph().inputNames().contains(org.coft.clip.model.ClipModel.VISUAL_PROMPTS_INPUT)) {
             throw new IllegalArgumentException("visual prompts need the backbone loaded with prompt tokens "
                     + "(ClipBackbone.load with a VPT config)");
         }

@@ -51,21 +51,25 @@ public final class PhaseOne {
                          Map<String, DualPromptModel> models, Map<String, DualPromptModel.Scores> scores) {
         /** The Phase I classifier: the mean of both models' positive-prompt probabilities [N, C]. */
         public INDArray ensembleProbabilities() {
-            INDArray sum = null;
-            for (DualPromptModel.Scores s : scores.values()) {
-                INDArray p = Transforms.softmax(s.logits().castTo(DataType.DOUBLE), true);
-                sum = sum == null ? p : sum.addi(p);
-            }
-            return sum.divi(scores.size());
+            return ensemble(scores.values());
         }
     }
 
-    /** Options of a run besides the config. */
-    public record Options(int threads, int imageBatch, List<TrainingListener> listeners, PrintWriter log) {
-        public static Options quiet() {
-            return new Options(2, 256, List.of(), new PrintWriter(java.io.Writer.nullWriter()));
+    /** The mean of the models' positive-prompt softmax probabilities [N, C] (the Phase I classifier). */
+    public static INDArray ensemble(java.util.Collection<DualPromptModel.Scores> scores) {
+        if (scores.isEmpty()) {
+            throw new IllegalArgumentException("no model scores to ensemble");
         }
+        INDArray sum = null;
+        for (DualPromptModel.Scores s : scores) {
+            INDArray p = Transforms.softmax(s.logits().castTo(DataType.DOUBLE), true);
+            sum = sum == null ? p : sum.addi(p);
+        }
+        return sum.divi(scores.size());
     }
+
+    /** Options of a run besides the config. */
+    public record Options(int threads, int imageBatch, List<TrainingListener> listeners, PrintWriter log) { }
 
     /**
      * Runs seeds + Phase I.
@@ -81,27 +85,25 @@ public final class PhaseOne {
                 null);
     }
 
-    /** As {@link #run(ClipBackbone, UnlabeledImages, List, PhaseOneConfig, long, Path, Options)} with given models. */
     /**
      * As {@link #run(ClipBackbone, UnlabeledImages, List, PhaseOneConfig, long, Path, Options)} with given models
-     * and, for the supervised few-shot reference only, given training examples ({@code given}: null = zero-shot
-     * top-K seeds; see {@link org.coft.dl4j.seeds.LabelledShots}).
+     * and, for the supervised few-shot reference only, given training examples ({@code given}: from the images'
+     * features (ids) to the examples, or null = zero-shot top-K seeds; see {@link org.coft.dl4j.seeds.LabelledShots}).
      */
     public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames,
                              PhaseOneConfig cfg, long seed, Path work, Options opt, List<String> modelNames,
-                             SeedSet given) throws IOException {
+                             java.util.function.Function<Features, SeedSet> given) throws IOException {
         Files.createDirectories(work);
         long t = System.nanoTime();
         Features feats = features(backbone, images, work.resolve(FEATURES_FILE), opt);
         t = lap(opt, "image features (" + feats.ids().size() + " images)", t);
         ZeroShotClassifier zs = ZeroShotClassifier.build(backbone.plain(), classNames, new PromptTemplates(cfg.templates()));
         INDArray probs = Transforms.softmax(zs.logits(feats.features()).castTo(DataType.DOUBLE), true);
-        SeedSet seeds = given != null ? given
+        SeedSet seeds = given != null ? given.apply(feats)
                 : SeedSelection.topKPerClass(probs, feats.ids(), cfg.seedsPerClass(), cfg.shortfall());
         if (given != null) {
-            java.util.Set<String> have = new java.util.HashSet<>(feats.ids());
-            for (var s : given.seeds()) {
-                if (!have.contains(s.id()) || !feats.ids().get(s.index()).equals(s.id())) {
+            for (var s : seeds.seeds()) {
+                if (s.index() < 0 || s.index() >= feats.ids().size() || !feats.ids().get(s.index()).equals(s.id())) {
                     throw new IllegalArgumentException("given training example " + s.id() + " at " + s.index()
                             + " is not that image of " + images.description());
                 }
@@ -185,12 +187,13 @@ public final class PhaseOne {
      */
     public static Features features(ClipBackbone backbone, UnlabeledImages images, Path file, boolean write,
                                     Options opt) throws IOException {
+        String sourceIds = PhaseOneTrainer.sha256(String.join("\n", images.ids()));
         if (file != null && Files.isRegularFile(file)) {
             ArrayArchive.Contents c = ArrayArchive.read(file);
-            List<String> ids = new ArrayList<>();
-            JSON.readTree(c.meta()).get("ids").forEach(n -> ids.add(n.asText()));
-            if (PhaseOneTrainer.sha256(String.join("\n", images.ids())).equals(
-                    JSON.readTree(c.meta()).path("source_ids_sha256").asText())) {
+            var meta = JSON.readTree(c.meta());
+            if (sourceIds.equals(meta.path("source_ids_sha256").asText())) {
+                List<String> ids = new ArrayList<>();
+                meta.get("ids").forEach(n -> ids.add(n.asText()));
                 return new Features(c.arrays().get("features"), ids);
             }
         }
@@ -211,7 +214,7 @@ public final class PhaseOne {
         if (file != null && write) {
             ObjectNode meta = JSON.createObjectNode();
             meta.set("ids", JSON.valueToTree(ids));
-            meta.put("source_ids_sha256", PhaseOneTrainer.sha256(String.join("\n", images.ids())));
+            meta.put("source_ids_sha256", sourceIds);
             ArrayArchive.write(file, Map.of("features", f), meta.toString());
         }
         return new Features(f, ids);
@@ -227,17 +230,21 @@ public final class PhaseOne {
         return new PhaseOneTrainer.TrainingData(pixels(backbone, images, seeds.ids(), opt), seeds.labels(), seeds.ids());
     }
 
-    /** Preprocessed pixels of the examples with the given ids, in that order. */
-    static INDArray pixels(ClipBackbone backbone, UnlabeledImages images, List<String> ids, Options opt)
-            throws IOException {
+    /** The examples with the given ids, in that order. */
+    static UnlabeledImages select(UnlabeledImages images, List<String> ids) {
         Map<String, Integer> pos = new HashMap<>();
         for (int i = 0; i < images.size(); i++) {
             pos.put(images.id(i), i);
         }
-        int[] p = ids.stream().mapToInt(pos::get).toArray();
+        return ImageViews.subset(images, ids.stream().mapToInt(pos::get).toArray());
+    }
+
+    /** Preprocessed pixels of the examples with the given ids, in that order. */
+    static INDArray pixels(ClipBackbone backbone, UnlabeledImages images, List<String> ids, Options opt)
+            throws IOException {
         List<INDArray> parts = new ArrayList<>();
         List<String> got = new ArrayList<>();
-        try (ImageBatchIterator it = ImageBatchIterator.builder(ImageViews.subset(images, p),
+        try (ImageBatchIterator it = ImageBatchIterator.builder(select(images, ids),
                 backbone.plain().preprocess()).batchSize(opt.imageBatch()).threads(opt.threads()).build()) {
             while (it.hasNext()) {
                 ImageBatch b = it.nextBatch();
@@ -263,12 +270,7 @@ public final class PhaseOne {
                         org.nd4j.linalg.indexing.NDArrayIndex.all())));
             }
         } else {
-            Map<String, Integer> pos = new HashMap<>();
-            for (int i = 0; i < images.size(); i++) {
-                pos.put(images.id(i), i);
-            }
-            int[] p = feats.ids().stream().mapToInt(pos::get).toArray();
-            try (ImageBatchIterator it = ImageBatchIterator.builder(ImageViews.subset(images, p),
+            try (ImageBatchIterator it = ImageBatchIterator.builder(select(images, feats.ids()),
                     backbone.plain().preprocess()).batchSize(cfg.scoreBatch()).threads(opt.threads()).build()) {
                 while (it.hasNext()) {
                     parts.add(m.score(it.nextBatch().images()));

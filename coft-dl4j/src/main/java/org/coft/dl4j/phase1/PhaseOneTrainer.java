@@ -105,10 +105,13 @@ public final class PhaseOneTrainer {
         for (TrainingListener l : listeners) {
             l.onStart(name, start, total);
         }
+        int[] order = null;
         for (int step = start; step < total; step++) {
             int epoch = step / perEpoch;
             int b = step % perEpoch;
-            int[] order = permutation(n, DualPromptModel.mix(seed, 1_000_000L + epoch));
+            if (order == null || b == 0) {
+                order = permutation(n, DualPromptModel.mix(seed, 1_000_000L + epoch));
+            }
             int from = b * cfg.batchSize();
             int to = Math.min(n, from + cfg.batchSize());
             int[] idx = java.util.Arrays.copyOfRange(order, from, to);
