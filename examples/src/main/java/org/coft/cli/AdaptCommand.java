@@ -97,7 +97,7 @@ final class AdaptCommand implements Callable<Integer> {
         UnlabeledImages images = ImageViews.byFileName(source.images());
         pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, visual %s%n", m.cliName(), data, images.size(),
                 cl.size(), seed, m == Method.ZERO_SHOT ? "-" : cfg.visual());
-        ClipBackbone backbone = ClipBackbone.load(dir, m == Method.ZERO_SHOT ? cfg.withVisual(VisualModule.NONE) : cfg,
+        ClipBackbone backbone = m == Method.ZERO_SHOT ? ClipBackbone.plainOnly(dir) : ClipBackbone.load(dir, cfg,
                 cl.names());
         List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50)));
         if (monitorLabels) {

@@ -108,11 +108,8 @@ final class DemoCommand implements Callable<Integer> {
         eval.base = model.directory();
         eval.threads = 2;
         eval.badImages = "fail";
-        eval.printTo(new PrintWriter(report, true));
-        eval.call();
-        String[] lines = report.toString().strip().split("\n");
-        double acc = Double.parseDouble(lines[lines.length - 1].substring("accuracy=".length()));
-        for (String line : lines) {
+        double acc = eval.evaluate(new PrintWriter(report, true)).orElseThrow();
+        for (String line : report.toString().split("\n")) {
             if (line.startsWith("model ") || line.startsWith("seed pseudo-labels")) {
                 out.println("  " + line);
             }

@@ -54,24 +54,23 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images")
     String badImages;
 
-    private PrintWriter printTo;
-
-    /** Sends the report to {@code w} instead of standard output (used by {@code coft demo}). */
-    void printTo(PrintWriter w) {
-        printTo = w;
-    }
-
     @Override
     public Integer call() throws Exception {
+        evaluate(new PrintWriter(System.out, true));
+        return 0;
+    }
+
+    /** Writes the report to {@code pw}; returns the accuracy, empty when the data has no labels. */
+    Optional<Double> evaluate(PrintWriter pw) throws Exception {
         Adaptation.Adapted a = Adaptation.read(model);
         Path dir = base != null ? base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
         Adaptation.checkBase(a, dir);
-        PrintWriter pw = printTo != null ? printTo : new PrintWriter(System.out, true);
         ClassList cl = ClassList.of(a.classes());
         ImageSource source = ImageSources.open(data, SourceOptions.defaults().withBadInput(BadInputPolicy.parse(badImages))
                 .withClasses(cl));
         var images = ImageViews.byFileName(source.images());
-        ClipBackbone backbone = ClipBackbone.load(dir, a.config(), a.classes());
+        ClipBackbone backbone = a.method() == org.coft.dl4j.adapt.Method.ZERO_SHOT ? ClipBackbone.plainOnly(dir)
+                : ClipBackbone.load(dir, a.config(), a.classes());
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, images,
                 new PhaseOne.Options(threads, 256, List.of(), pw));
         int[] predicted = argmax(pred.probabilities());
@@ -89,7 +88,7 @@ final class EvalCommand implements Callable<Integer> {
         Optional<EvaluationLabels> labels = source.evaluationLabels();
         if (labels.isEmpty()) {
             pw.println("the data has no labels: no accuracy");
-            return 0;
+            return Optional.empty();
         }
         int[] truth = labels.get().labelsOf(pred.ids());
         for (Map.Entry<String, DualPromptModel.Scores> e : pred.scores().entrySet()) {
@@ -117,8 +116,7 @@ final class EvalCommand implements Callable<Integer> {
             collaborativeFiltering(pred.scores().get("A"), pred.scores().get("B"), truth, pw);
         }
         seedAccuracy(a.dir().resolve("seeds.csv"), labels.get(), cl, pw);
-        Evaluation.report(cl, truth, predicted, pw);
-        return 0;
+        return Optional.of(Evaluation.report(cl, truth, predicted, pw));
     }
 
     /**
