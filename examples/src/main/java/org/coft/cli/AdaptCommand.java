@@ -12,6 +12,7 @@ import org.coft.datavec.source.ImageSources;
 import org.coft.datavec.source.SourceOptions;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.adapt.Adaptation;
+import org.coft.dl4j.adapt.CoftConfig;
 import org.coft.dl4j.adapt.Method;
 import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.ImageViews;
@@ -30,19 +31,24 @@ import picocli.CommandLine.Option;
  * manifest labels) are never read: only the unlabeled view of the source is passed on, ordered by file name.
  */
 @Command(name = "adapt", mixinStandardHelpOptions = true,
-        description = "Adapt CLIP to unlabeled images without labels (zero-shot, UPL or CoFT Phase I); writes the "
-                + "adapted model, its config and provenance to --out. Running again on the same --out resumes.")
+        description = "Adapt CLIP to unlabeled images without labels (zero-shot, UPL, CoFT Phase I, CoFT, CoFT+); "
+                + "writes the adapted model, its config and provenance to --out. Running again on the same --out "
+                + "(or coft adapt --resume OUT) resumes.")
 final class AdaptCommand implements Callable<Integer> {
-    @Option(names = "--method", defaultValue = "coft-phase1", description = "zero-shot, upl, coft-phase1, or coop (the supervised few-shot reference; reads labels) (default: "
-            + "${DEFAULT-VALUE})")
+    @Option(names = "--method", defaultValue = "coft-phase1", description = "zero-shot, upl, coft-phase1, coft, "
+            + "coft-plus, or coop (the supervised few-shot reference; reads labels) (default: ${DEFAULT-VALUE})")
     String method;
 
-    @Option(names = "--data", required = true, description = "a folder (sub-folders are ignored as labels), a .csv "
-            + "manifest or idx:IMAGES")
+    @Option(names = "--data", description = "a folder (sub-folders are ignored as labels), a .csv manifest or "
+            + "idx:IMAGES (required unless --resume)")
     String data;
 
-    @Option(names = "--out", required = true, description = "output folder (adapted model)")
+    @Option(names = "--out", description = "output folder (adapted model) (required unless --resume)")
     Path out;
+
+    @Option(names = "--resume", description = "continue an interrupted coft / coft-plus run in this folder with the "
+            + "settings it started with (finished stages are kept)")
+    Path resume;
 
     @Option(names = "--model", description = "CLIP model directory (default: the embedded micro-CLIP)")
     Path model;
@@ -53,9 +59,13 @@ final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "run seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--config", description = "JSON file of Phase I settings over the method's defaults "
-            + "(fields: see coft-dl4j/README.md)")
+    @Option(names = "--config", description = "JSON settings over the method's defaults: Phase I fields, or for coft "
+            + "and coft-plus {\"rounds\": R, \"phase1\": {...}, \"phase2\": {...}} (fields: see coft-dl4j/README.md)")
     Path config;
+
+    @Option(names = "--prompts", description = "coft-plus: JSON of zero-shot templates and class descriptions for the "
+            + "first labels (default: the data folder's prompts.json when there is one)")
+    Path prompts;
 
     @Option(names = "--visual", description = "visual module: vpt-deep, vpt-shallow, adapter or none (overrides the "
             + "config)")
@@ -63,6 +73,9 @@ final class AdaptCommand implements Callable<Integer> {
 
     @Option(names = "--epochs", description = "Phase I epochs (overrides the config)")
     Integer epochs;
+
+    @Option(names = "--phase2-epochs", description = "coft, coft-plus: Phase II epochs (overrides the config)")
+    Integer phase2Epochs;
 
     @Option(names = "--threads", defaultValue = "2", description = "image decoding threads (default: ${DEFAULT-VALUE})")
     int threads;
@@ -77,7 +90,17 @@ final class AdaptCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (resume != null) {
+            return resumeRun();
+        }
+        if (data == null || out == null) {
+            throw new IllegalArgumentException("--data and --out are required (or --resume OUT)");
+        }
         Method m = Method.parse(method);
+        if (m.fineTunes()) {
+            return runCoft(m, coftConfig(m), model, seed, ClassList.fromFile(classes != null ? classes
+                    : ZeroShotCommand.defaultClasses(data)));
+        }
         PhaseOneConfig cfg = config != null ? PhaseOneConfig.read(config, Adaptation.defaultConfig(m))
                 : Adaptation.defaultConfig(m);
         if (visual != null) {
@@ -118,6 +141,78 @@ final class AdaptCommand implements Callable<Integer> {
                 seed, out, new PhaseOne.Options(threads, 256, listeners, pw), shotLabels);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + (result == null ? ""
                 : " (" + result.models().size() + " model(s), " + result.seeds().size() + " seeds)"));
+        return 0;
+    }
+
+    private CoftConfig coftConfig(Method m) throws java.io.IOException {
+        CoftConfig cfg = config != null ? CoftConfig.read(config, CoftConfig.defaults(m)) : CoftConfig.defaults(m);
+        Path p = prompts;
+        if (p == null && m == Method.COFT_PLUS) {
+            Path local = Path.of(data).resolve("prompts.json");
+            if (java.nio.file.Files.isRegularFile(local)) {
+                p = local;
+            }
+        }
+        if (p != null) {
+            cfg = cfg.withPrompts(p);
+        }
+        if (visual != null) {
+            cfg = cfg.withPhase1(cfg.phase1().withVisual(VisualModule.valueOf(visual.toUpperCase().replace('-', '_'))));
+        }
+        if (epochs != null) {
+            cfg = cfg.withPhase1(cfg.phase1().withTraining(epochs, cfg.phase1().batchSize(), cfg.phase1().learningRate()));
+        }
+        if (phase2Epochs != null) {
+            cfg = cfg.withPhase2(cfg.phase2().withTraining(phase2Epochs, cfg.phase2().batchSize(),
+                    cfg.phase2().learningRate()));
+        }
+        return cfg;
+    }
+
+    private int resumeRun() throws Exception {
+        Path runFile = resume.resolve(Adaptation.RUN_FILE);
+        if (!java.nio.file.Files.isRegularFile(runFile)) {
+            throw new IllegalArgumentException("--resume: " + resume + " has no " + Adaptation.RUN_FILE
+                    + " (only coft and coft-plus runs can be resumed this way; others resume by running again)");
+        }
+        var run = new com.fasterxml.jackson.databind.ObjectMapper().readTree(runFile.toFile());
+        Method m = Method.parse(run.path("method").asText());
+        data = run.path("data").asText();
+        out = resume;
+        CoftConfig cfg = CoftConfig.fromJson(run.get("config"), CoftConfig.defaults(m), runFile.toString());
+        List<String> names = new ArrayList<>();
+        run.path("classes").forEach(n -> names.add(n.asText()));
+        String base = run.path("base_model").asText();
+        return runCoft(m, cfg, "embedded".equals(base) ? null : Path.of(base), run.path("seed").asLong(),
+                ClassList.of(names));
+    }
+
+    private int runCoft(Method m, CoftConfig cfg, Path modelDir, long runSeed, ClassList cl) throws Exception {
+        boolean embedded = modelDir == null;
+        Path dir = embedded ? EmbeddedModel.extract() : modelDir;
+        PrintWriter pw = new PrintWriter(System.out, true);
+        ImageSource source = ImageSources.open(data, SourceOptions.defaults()
+                .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
+        UnlabeledImages images = ImageViews.byFileName(source.images());
+        pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, %d round(s) of Phase I with %s, Phase II %d "
+                + "epoch(s), filter %s, %s%n", m.cliName(), data, images.size(), cl.size(), runSeed, cfg.rounds(),
+                cfg.phase1().visual(), cfg.phase2().epochs(), cfg.phase2().filter(),
+                cfg.phase2().contrastive() ? "contrastive gamma " + cfg.phase2().gamma() : "no contrastive term");
+        ClipBackbone backbone = ClipBackbone.load(dir, cfg.phase1(), cl.names());
+        List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50)));
+        if (monitorLabels) {
+            var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
+                    "--monitor-labels: " + data + " has no labels"));
+            listeners.add(new PseudoLabelStats(labels::labelOf, pw));
+        } else {
+            listeners.add(new PseudoLabelStats(null, pw));
+        }
+        List<TrainingListener> phase2 = List.of(new DivergenceGuard(), new ProgressListener(pw, 25, "CE",
+                "contrastive"));
+        var r = Adaptation.adaptCoft(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(),
+                cfg, runSeed, out, new PhaseOne.Options(threads, 256, listeners, pw), phase2);
+        pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + " (" + r.classifiers().size()
+                + " classifier graph(s); self-contained: coft eval / coft predict need no base model)");
         return 0;
     }
 }

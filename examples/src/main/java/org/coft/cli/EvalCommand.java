@@ -63,14 +63,18 @@ final class EvalCommand implements Callable<Integer> {
     /** Writes the report to {@code pw}; returns the accuracy, empty when the data has no labels. */
     Optional<Double> evaluate(PrintWriter pw) throws Exception {
         Adaptation.Adapted a = Adaptation.read(model);
-        Path dir = base != null ? base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
-        Adaptation.checkBase(a, dir);
+        Path dir = null;
+        if (!a.selfContained()) {
+            // a fine-tuned classifier (coft, coft-plus) carries its image tower: no base model is read
+            dir = base != null ? base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
+            Adaptation.checkBase(a, dir);
+        }
         ClassList cl = ClassList.of(a.classes());
         ImageSource source = ImageSources.open(data, SourceOptions.defaults().withBadInput(BadInputPolicy.parse(badImages))
                 .withClasses(cl));
         var images = ImageViews.byFileName(source.images());
-        ClipBackbone backbone = a.method() == org.coft.dl4j.adapt.Method.ZERO_SHOT ? ClipBackbone.plainOnly(dir)
-                : ClipBackbone.load(dir, a.config(), a.classes());
+        ClipBackbone backbone = a.selfContained() ? null : a.method() == org.coft.dl4j.adapt.Method.ZERO_SHOT
+                ? ClipBackbone.plainOnly(dir) : ClipBackbone.load(dir, a.config(), a.classes());
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, images,
                 new PhaseOne.Options(threads, 256, List.of(), pw));
         int[] predicted = argmax(pred.probabilities());
@@ -115,7 +119,7 @@ final class EvalCommand implements Callable<Integer> {
         if (pred.scores().size() == 2 && pred.scores().get("A").sNeg() != null) {
             collaborativeFiltering(pred.scores().get("A"), pred.scores().get("B"), truth, pw);
         }
-        seedAccuracy(a.dir().resolve("seeds.csv"), labels.get(), cl, pw);
+        seedAccuracy(a.dir().resolve(a.selfContained() ? "phase1/seeds.csv" : "seeds.csv"), labels.get(), cl, pw);
         return Optional.of(Evaluation.report(cl, truth, predicted, pw));
     }
 

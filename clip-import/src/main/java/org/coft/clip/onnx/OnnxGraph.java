@@ -38,8 +38,8 @@ public final class OnnxGraph {
     /**
      * Adds this graph to another SameDiff graph as a layer and returns its outputs by ONNX name. Inputs named
      * in {@code inputs} read the caller's variables (so gradients flow into them); the others become
-     * placeholders named {@code prefix + name}. Weights are shared with this graph's arrays; they are trainable
-     * variables when {@code trainable}, else constants.
+     * placeholders named {@code prefix + name}. Weights are trainable variables holding their own copies when
+     * {@code trainable} (training them leaves this graph unchanged), else constants sharing this graph's arrays.
      */
     public SameDiffEmitter.Defined defineInto(SameDiff sd, String prefix,
             Map<String, org.nd4j.autodiff.samediff.SDVariable> inputs, boolean trainable) {

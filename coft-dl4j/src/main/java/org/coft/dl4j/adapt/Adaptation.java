@@ -122,9 +122,113 @@ public final class Adaptation {
         return result;
     }
 
+    /** The run settings a CoFT / CoFT+ output folder starts with ({@value #RUN_FILE}; what {@code --resume} reads). */
+    public static final String RUN_FILE = "run.json";
+    /** Preprocessing of the classifier (in a CoFT / CoFT+ output folder). */
+    public static final String PREPROCESS_FILE = "preprocess.json";
+
+    /**
+     * Runs CoFT or CoFT+ ({@link CoftPipeline}) and writes {@code out}: the classifier graphs, {@value #PREPROCESS_FILE},
+     * {@code classes.txt} and the manifest — a self-contained classifier that needs neither the text tower nor the
+     * base model. The settings are written first ({@value #RUN_FILE}); a folder holding another run's settings is
+     * refused, the same settings resume.
+     */
+    public static CoftPipeline.Result adaptCoft(Method method, BaseModel base, ClipBackbone backbone,
+                                                UnlabeledImages images, String dataSpec, List<String> classNames,
+                                                CoftConfig cfg, long seed, Path out, PhaseOne.Options opt,
+                                                List<org.coft.dl4j.train.TrainingListener> phase2Listeners)
+            throws IOException {
+        if (!method.fineTunes()) {
+            throw new IllegalArgumentException(method.cliName() + " does not run Phase II; use adapt(...)");
+        }
+        if (!cfg.phase1().negativePrompt()) {
+            throw new IllegalArgumentException(method.cliName() + " needs negativePrompt = true in phase1");
+        }
+        Files.createDirectories(out);
+        long t0 = System.nanoTime();
+        ObjectNode run = JSON.createObjectNode();
+        run.put("method", method.cliName());
+        run.put("data", dataSpec);
+        run.set("classes", JSON.valueToTree(classNames));
+        run.put("seed", seed);
+        run.set("config", JSON.readTree(cfg.toJson()));
+        run.put("base_model", base.embedded() ? "embedded" : base.dir().toAbsolutePath().toString());
+        run.set("base_sha256", JSON.valueToTree(hashes(base.dir())));
+        Path runFile = out.resolve(RUN_FILE);
+        if (Files.isRegularFile(runFile)) {
+            JsonNode before = JSON.readTree(runFile.toFile());
+            for (String f : List.of("method", "classes", "seed", "config", "base_sha256")) {
+                if (!before.path(f).toString().equals(run.path(f).toString())) {
+                    throw new IOException(out + " holds a run with another '" + f + "' (" + runFile + "); resume it "
+                            + "with the same settings (coft adapt --resume " + out + ") or use a fresh folder");
+                }
+            }
+            opt.log().println("resuming the run in " + out);
+        } else {
+            writeString(runFile, JSON.writeValueAsString(run));
+        }
+        CoftPipeline.Result r = CoftPipeline.run(backbone, images, classNames, cfg, seed, out, opt, phase2Listeners);
+        // each round's Phase I models form a coft-phase1 adapted folder of their own (coft eval --model OUT/phase1)
+        for (int round = 1; round <= cfg.rounds(); round++) {
+            Path dir = out.resolve(round == 1 ? "phase1" : "round-" + round);
+            ObjectNode p1 = JSON.createObjectNode();
+            p1.put("format", "coft-adapted/1");
+            p1.put("method", Method.COFT_PHASE1.cliName());
+            p1.put("supervised", false);
+            p1.put("part_of", "../" + MANIFEST);
+            p1.put("round", round);
+            p1.set("classes", JSON.valueToTree(classNames));
+            p1.set("config", JSON.readTree(cfg.phase1().toJson()));
+            p1.put("seed", round == 1 ? seed : org.coft.dl4j.phase1.DualPromptModel.mix(seed, 1000 + round));
+            ObjectNode pb = p1.putObject("base_model");
+            pb.put("path", base.embedded() ? "embedded" : base.dir().toAbsolutePath().toString());
+            pb.set("sha256", run.get("base_sha256"));
+            p1.put("data", dataSpec);
+            p1.set("models", JSON.valueToTree(List.of("model-a.zip", "model-b.zip")));
+            writeString(dir.resolve(MANIFEST), JSON.writeValueAsString(p1));
+        }
+        writeString(out.resolve(PREPROCESS_FILE), backbone.plain().preprocess().toJson());
+        writeString(out.resolve("classes.txt"), String.join("\n", classNames) + "\n");
+        ObjectNode m = JSON.createObjectNode();
+        m.put("format", "coft-adapted/1");
+        m.put("method", method.cliName());
+        m.put("supervised", false);
+        m.set("classes", JSON.valueToTree(classNames));
+        m.set("config", JSON.readTree(cfg.phase1().toJson()));
+        m.set("coft", JSON.readTree(cfg.toJson()));
+        m.put("seed", seed);
+        ObjectNode b = m.putObject("base_model");
+        b.put("path", base.embedded() ? "embedded" : base.dir().toAbsolutePath().toString());
+        b.set("sha256", run.get("base_sha256"));
+        m.put("data", dataSpec);
+        m.put("images", images.size());
+        ObjectNode s = m.putObject("seeds");
+        s.put("count", r.firstRound().seeds().size());
+        s.set("per_class", JSON.valueToTree(r.firstRound().seeds().selected()));
+        m.put("phase2_labels", r.labels().summary());
+        m.set("classifiers", JSON.valueToTree(r.classifiers().values().stream()
+                .map(p -> out.relativize(p).toString()).toList()));
+        m.put("preprocess", PREPROCESS_FILE);
+        m.set("versions", JSON.valueToTree(versions()));
+        m.put("seconds_this_session", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+        long rss = CoftPipeline.peakRssKib();
+        if (rss > 0) {
+            m.put("peak_rss_mib_this_session", Math.round(rss / 1024.0));
+        }
+        m.put("created", Instant.now().toString());
+        writeString(out.resolve(MANIFEST), JSON.writeValueAsString(m));
+        return r;
+    }
+
     /** An adapted model folder, read back. */
     public record Adapted(Path dir, Method method, List<String> classes, PhaseOneConfig config, long seed,
-                          String basePath, Map<String, String> baseHashes, List<String> models) {
+                          String basePath, Map<String, String> baseHashes, List<String> models,
+                          List<String> classifiers) {
+        /** Whether this is a self-contained fine-tuned classifier (CoFT, CoFT+): no base model needed. */
+        public boolean selfContained() {
+            return !classifiers.isEmpty();
+        }
+
         public boolean embeddedBase() {
             return "embedded".equals(basePath);
         }
@@ -149,9 +253,11 @@ public final class Adaptation {
         m.get("base_model").path("sha256").fields().forEachRemaining(e -> hashes.put(e.getKey(), e.getValue().asText()));
         List<String> models = new ArrayList<>();
         m.path("models").forEach(n -> models.add(n.asText()));
+        List<String> classifiers = new ArrayList<>();
+        m.path("classifiers").forEach(n -> classifiers.add(n.asText()));
         try {
             return new Adapted(dir, Method.parse(m.get("method").asText()), classes, cfg, m.get("seed").asLong(),
-                    m.get("base_model").path("path").asText(), hashes, models);
+                    m.get("base_model").path("path").asText(), hashes, models, classifiers);
         } catch (IllegalArgumentException e) {
             throw new IOException(f + ": " + e.getMessage(), e);
         }
@@ -171,15 +277,40 @@ public final class Adaptation {
     /** Predictions of an adapted model: class probabilities [N, C] and, for CoFT, each model's scores. */
     public record Predictions(List<String> ids, INDArray probabilities, Map<String, DualPromptModel.Scores> scores) { }
 
-    /** Classifies images with an adapted model (labels are not involved). */
+    /** Loads the fine-tuned classifier of a CoFT / CoFT+ folder (no base model involved). */
+    public static org.coft.dl4j.phase2.Classifier classifier(Adapted a) throws IOException {
+        if (!a.selfContained()) {
+            throw new IOException(a.dir() + " (" + a.method().cliName() + ") has no fine-tuned classifier");
+        }
+        Path pp = a.dir().resolve(PREPROCESS_FILE);
+        if (!Files.isRegularFile(pp)) {
+            throw new IOException(a.dir() + " lacks " + PREPROCESS_FILE + " (the classifier's preprocessing)");
+        }
+        org.coft.clip.preprocess.PreprocessConfig config;
+        try {
+            config = org.coft.clip.preprocess.PreprocessConfig.fromJson(Files.readString(pp));
+        } catch (RuntimeException e) {
+            throw new IOException(pp + ": " + e.getMessage(), e);
+        }
+        return org.coft.dl4j.phase2.Classifier.load(a.classifiers().stream().map(a.dir()::resolve).toList(), config,
+                a.classes());
+    }
+
+    /**
+     * Classifies images with an adapted model (labels are not involved). {@code backbone} may be null for a
+     * self-contained classifier ({@link Adapted#selfContained()}).
+     */
     public static Predictions predict(Adapted a, ClipBackbone backbone, UnlabeledImages images, PhaseOne.Options opt)
             throws IOException {
+        if (a.selfContained()) {
+            var p = classifier(a).predict(images, 256, opt.threads());
+            return new Predictions(p.ids(), p.probabilities(), Map.of());
+        }
         // the features cached by adapt are reused when these are the same images (same ids, same base model)
         PhaseOne.Features feats = PhaseOne.features(backbone, images, a.dir().resolve(PhaseOne.FEATURES_FILE), false,
                 opt);
         if (a.method() == Method.ZERO_SHOT) {
-            ZeroShotClassifier zs = ZeroShotClassifier.build(backbone.plain(), a.classes(),
-                    new PromptTemplates(a.config().templates()));
+            ZeroShotClassifier zs = PhaseOne.zeroShot(backbone.plain(), a.classes(), a.config());
             return new Predictions(feats.ids(), Transforms.softmax(zs.logits(feats.features()).castTo(DataType.DOUBLE),
                     true), Map.of());
         }

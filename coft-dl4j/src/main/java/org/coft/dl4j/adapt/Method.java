@@ -11,6 +11,10 @@ public enum Method {
     UPL("upl"),
     /** CoFT Phase I: two dual-prompt models with a visual module; the classifier is their positive-prompt ensemble. */
     COFT_PHASE1("coft-phase1"),
+    /** CoFT: seeds → Phase I → collaborative filtering → Phase II full fine-tuning of the image tower + linear head. */
+    COFT("coft"),
+    /** CoFT+: CoFT with R rounds of Phase I, a momentum contrastive term in Phase II and richer prompts. */
+    COFT_PLUS("coft-plus"),
     /**
      * Supervised reference, not label-free: CoOp (Zhou et al. 2022) with K labelled shots per class drawn at random
      * from the data's labels; one positive prompt, no visual module.
@@ -21,6 +25,11 @@ public enum Method {
 
     Method(String cliName) {
         this.cliName = cliName;
+    }
+
+    /** Whether the method runs Phase II (its output is a fine-tuned classifier). */
+    public boolean fineTunes() {
+        return this == COFT || this == COFT_PLUS;
     }
 
     public String cliName() {

@@ -34,12 +34,23 @@ public final class ImageViews {
 
     /** The examples at the given positions, in that order. */
     public static UnlabeledImages subset(UnlabeledImages images, int[] positions) {
-        int[] pos = positions.clone();
         List<String> ids = new ArrayList<>();
-        for (int p : pos) {
+        for (int p : positions) {
             ids.add(images.id(p));
         }
-        List<String> fixed = List.copyOf(ids);
+        return subset(images, positions, ids);
+    }
+
+    /**
+     * The examples at the given positions under new ids (e.g. keys that carry no class sub-folder, so that
+     * augmentation seeded by id is the same with or without sub-folders).
+     */
+    public static UnlabeledImages subset(UnlabeledImages images, int[] positions, List<String> newIds) {
+        int[] pos = positions.clone();
+        if (newIds.size() != pos.length) {
+            throw new IllegalArgumentException(pos.length + " positions but " + newIds.size() + " ids");
+        }
+        List<String> fixed = List.copyOf(newIds);
         return new UnlabeledImages() {
             @Override
             public int size() {

@@ -97,7 +97,7 @@ public final class PhaseOne {
         long t = System.nanoTime();
         Features feats = features(backbone, images, work.resolve(FEATURES_FILE), opt);
         t = lap(opt, "image features (" + feats.ids().size() + " images)", t);
-        ZeroShotClassifier zs = ZeroShotClassifier.build(backbone.plain(), classNames, new PromptTemplates(cfg.templates()));
+        ZeroShotClassifier zs = zeroShot(backbone.plain(), classNames, cfg);
         INDArray probs = Transforms.softmax(zs.logits(feats.features()).castTo(DataType.DOUBLE), true);
         SeedSet seeds = given != null ? given.apply(feats)
                 : SeedSelection.topKPerClass(probs, feats.ids(), cfg.seedsPerClass(), cfg.shortfall());
@@ -116,21 +116,49 @@ public final class PhaseOne {
             opt.log().println("  " + line);
         }
         opt.log().flush();
-        PhaseOneTrainer.TrainingData data = trainingData(backbone, images, feats, seeds, cfg, opt);
+        Map<String, SeedSet> perModel = new LinkedHashMap<>();
+        for (String name : modelNames) {
+            perModel.put(name, seeds);
+        }
+        Round r = round(backbone, images, classNames, cfg, seed, work, opt, feats, perModel);
+        return new Result(feats, probs, seeds, r.models(), r.scores());
+    }
+
+    /** The models of one round of Phase I and their scores of all images. */
+    public record Round(Map<String, DualPromptModel> models, Map<String, DualPromptModel.Scores> scores) { }
+
+    /**
+     * Trains one model per entry of {@code seedsPerModel} (each on its own seed set; CoFT+'s later rounds) and scores
+     * all images with it. Finished models in {@code work} are reused; a model in training resumes from its checkpoint.
+     *
+     * @param seed the round's seed; model i derives its own from it
+     */
+    public static Round round(ClipBackbone backbone, UnlabeledImages images, List<String> classNames,
+                              PhaseOneConfig cfg, long seed, Path work, Options opt, Features feats,
+                              Map<String, SeedSet> seedsPerModel) throws IOException {
+        Files.createDirectories(work);
+        long t = System.nanoTime();
         Map<String, DualPromptModel> models = new LinkedHashMap<>();
         Map<String, DualPromptModel.Scores> scores = new LinkedHashMap<>();
-        for (int i = 0; i < modelNames.size(); i++) {
-            String name = modelNames.get(i);
-            long modelSeed = DualPromptModel.mix(seed, 100 + i);
+        Map<SeedSet, PhaseOneTrainer.TrainingData> data = new java.util.IdentityHashMap<>();
+        int i = 0;
+        for (Map.Entry<String, SeedSet> e : seedsPerModel.entrySet()) {
+            String name = e.getKey();
+            long modelSeed = DualPromptModel.mix(seed, 100 + i++);
             Path done = work.resolve("model-" + name.toLowerCase() + ".zip");
             DualPromptModel m;
             if (Files.isRegularFile(done)) {
                 m = load(backbone, classNames, cfg, done);
                 opt.log().printf("model %s: finished earlier (%s)%n", name, done);
             } else {
+                PhaseOneTrainer.TrainingData d = data.get(e.getValue());
+                if (d == null) {
+                    d = trainingData(backbone, images, feats, e.getValue(), cfg, opt);
+                    data.put(e.getValue(), d);
+                }
                 m = DualPromptModel.create(backbone, classNames, cfg, modelSeed);
                 Path ck = work.resolve("checkpoint-" + name.toLowerCase() + ".zip");
-                PhaseOneTrainer.train(m, name, data, modelSeed, ck, opt.listeners());
+                PhaseOneTrainer.train(m, name, d, modelSeed, ck, opt.listeners());
                 save(m, done, seed);
                 Files.deleteIfExists(ck);
                 t = lap(opt, "model " + name + " training", t);
@@ -139,7 +167,39 @@ public final class PhaseOne {
             scores.put(name, score(m, backbone, images, feats, cfg, opt));
             t = lap(opt, "model " + name + " scoring all images", t);
         }
-        return new Result(feats, probs, seeds, models, scores);
+        return new Round(models, scores);
+    }
+
+    /**
+     * The zero-shot classifier that picks the seeds: the config's templates, and when it has class descriptions, the
+     * mean of the normalised embeddings of every filled template and description of a class.
+     *
+     * @throws IllegalArgumentException naming a described class that is not one of {@code classNames}
+     */
+    public static ZeroShotClassifier zeroShot(org.coft.clip.model.ClipModel plain, List<String> classNames,
+                                              PhaseOneConfig cfg) {
+        PromptTemplates templates = new PromptTemplates(cfg.templates());
+        if (cfg.descriptions().isEmpty()) {
+            return ZeroShotClassifier.build(plain, classNames, templates);
+        }
+        for (String c : cfg.descriptions().keySet()) {
+            if (!classNames.contains(c)) {
+                throw new IllegalArgumentException("class descriptions name '" + c + "', which is not a class; classes "
+                        + "are " + classNames);
+            }
+        }
+        List<INDArray> rows = new ArrayList<>();
+        for (String c : classNames) {
+            List<String> texts = new ArrayList<>(templates.fill(c));
+            texts.addAll(cfg.descriptions().getOrDefault(c, List.of()));
+            List<INDArray> parts = new ArrayList<>();
+            for (int from = 0; from < texts.size(); from += 64) {
+                parts.add(plain.encodeTexts(texts.subList(from, Math.min(texts.size(), from + 64))));
+            }
+            INDArray emb = org.coft.clip.model.ClipModel.normalize(Nd4j.concat(0, parts.toArray(new INDArray[0])));
+            rows.add(emb.mean(true, 0));
+        }
+        return ZeroShotClassifier.fromEmbeddings(plain, classNames, Nd4j.concat(0, rows.toArray(new INDArray[0])));
     }
 
     private static long lap(Options opt, String what, long since) {
@@ -231,7 +291,7 @@ public final class PhaseOne {
     }
 
     /** The examples with the given ids, in that order. */
-    static UnlabeledImages select(UnlabeledImages images, List<String> ids) {
+    public static UnlabeledImages select(UnlabeledImages images, List<String> ids) {
         Map<String, Integer> pos = new HashMap<>();
         for (int i = 0; i < images.size(); i++) {
             pos.put(images.id(i), i);

@@ -36,16 +36,20 @@ import org.coft.dl4j.seeds.ShortfallPolicy;
  * @param weightDecay      L2 weight decay added to the gradients (0)
  * @param checkpointEvery  steps between checkpoints of a model (0 = end of each epoch only)
  * @param scoreBatch       images per forward when scoring all images (256)
+ * @param descriptions     extra zero-shot prompts per class name (e.g. LLM-written descriptions, CoFT+), averaged with
+ *                         the filled templates into the class embedding that picks the seeds (none)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String contextInit, double contextStd,
                              VisualModule visual, int promptTokens, int adapterHidden, double lambda, double tau,
                              boolean l2ToVisual, int seedsPerClass, ShortfallPolicy shortfall, List<String> templates,
                              int epochs, int batchSize, double learningRate, double weightDecay, int checkpointEvery,
-                             int scoreBatch) {
+                             int scoreBatch, java.util.Map<String, List<String>> descriptions) {
 
     public PhaseOneConfig {
         templates = templates == null ? List.of("a photo of a {}.") : List.copyOf(templates);
+        descriptions = descriptions == null ? java.util.Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(descriptions));
         contextInit = contextInit == null ? "" : contextInit;
         visual = visual == null ? VisualModule.VPT_DEEP : visual;
         shortfall = shortfall == null ? ShortfallPolicy.FILL_BY_SCORE : shortfall;
@@ -76,7 +80,7 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
     /** CoFT Phase I defaults. */
     public static PhaseOneConfig defaults() {
         return new PhaseOneConfig(true, 16, "a photo of a", 0.02, VisualModule.VPT_DEEP, 20, 0, 1.0, 0.0, true, 16,
-                ShortfallPolicy.FILL_BY_SCORE, List.of("a photo of a {}."), 20, 32, 2e-3, 0.0, 0, 256);
+                ShortfallPolicy.FILL_BY_SCORE, List.of("a photo of a {}."), 20, 32, 2e-3, 0.0, 0, 256, java.util.Map.of());
     }
 
     /** UPL (Huang et al. 2022): the same seeds, one learnable positive prompt, cross-entropy, no visual module. */
@@ -87,55 +91,62 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
     public PhaseOneConfig withNegativePrompt(boolean v) {
         return new PhaseOneConfig(v, contextTokens, contextInit, contextStd, visual, promptTokens, adapterHidden, lambda,
                 tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
-                checkpointEvery, scoreBatch);
+                checkpointEvery, scoreBatch, descriptions);
     }
 
     public PhaseOneConfig withVisual(VisualModule v) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, v, promptTokens, adapterHidden,
                 lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch);
+                weightDecay, checkpointEvery, scoreBatch, descriptions);
     }
 
     public PhaseOneConfig withContext(int tokens, String init) {
         return new PhaseOneConfig(negativePrompt, tokens, init, contextStd, visual, promptTokens, adapterHidden, lambda,
                 tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
-                checkpointEvery, scoreBatch);
+                checkpointEvery, scoreBatch, descriptions);
     }
 
     public PhaseOneConfig withTraining(int epochs, int batchSize, double learningRate) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, checkpointEvery, scoreBatch);
+                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions);
     }
 
     public PhaseOneConfig withCheckpointEvery(int steps) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, steps, scoreBatch);
+                learningRate, weightDecay, steps, scoreBatch, descriptions);
     }
 
     public PhaseOneConfig withSeeds(int k, ShortfallPolicy policy) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, k, policy, templates, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch);
+                weightDecay, checkpointEvery, scoreBatch, descriptions);
     }
 
     public PhaseOneConfig withL2(double lambda, double tau, boolean toVisual) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, toVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, checkpointEvery, scoreBatch);
+                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions);
     }
 
     public PhaseOneConfig withPromptTokens(int p) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, p, adapterHidden,
                 lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch);
+                weightDecay, checkpointEvery, scoreBatch, descriptions);
     }
 
     public PhaseOneConfig withTemplates(List<String> t) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, t, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch);
+                weightDecay, checkpointEvery, scoreBatch, descriptions);
+    }
+
+    /** A copy with these zero-shot templates and per-class descriptions (CoFT+'s richer prompts). */
+    public PhaseOneConfig withPrompts(List<String> t, java.util.Map<String, List<String>> d) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
+                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, t, epochs, batchSize, learningRate,
+                weightDecay, checkpointEvery, scoreBatch, d);
     }
 
     static ObjectMapper mapper() {

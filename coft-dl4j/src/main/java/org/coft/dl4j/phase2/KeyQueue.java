@@ -56,4 +56,31 @@ public final class KeyQueue {
         return Nd4j.concat(0, buffer.get(NDArrayIndex.interval(next, cap), NDArrayIndex.all()),
                 buffer.get(NDArrayIndex.interval(0, next), NDArrayIndex.all()));
     }
+
+    /** The ring buffer itself [capacity, dim] (live; for checkpoints). */
+    public INDArray buffer() {
+        return buffer;
+    }
+
+    /** The row the next key goes to (for checkpoints). */
+    public int next() {
+        return next;
+    }
+
+    /**
+     * Restores a checkpointed state.
+     *
+     * @throws IllegalArgumentException when the buffer's shape or the positions do not fit this queue
+     */
+    public void restore(INDArray savedBuffer, int savedNext, int savedFilled) {
+        if (!java.util.Arrays.equals(savedBuffer.shape(), buffer.shape()) || savedNext < 0 || savedNext >= capacity()
+                || savedFilled < 0 || savedFilled > capacity()) {
+            throw new IllegalArgumentException("queue state " + java.util.Arrays.toString(savedBuffer.shape()) + ", next "
+                    + savedNext + ", filled " + savedFilled + " does not fit a queue of " + capacity() + " x "
+                    + buffer.size(1));
+        }
+        buffer.assign(savedBuffer);
+        next = savedNext;
+        filled = savedFilled;
+    }
 }

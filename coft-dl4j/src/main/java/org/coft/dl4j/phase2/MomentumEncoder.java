@@ -18,13 +18,25 @@ public final class MomentumEncoder {
      * @param momentum μ in [0, 1); 0.999 in MoCo
      */
     public MomentumEncoder(Map<String, INDArray> query, double momentum) {
+        this(query, momentum, true);
+    }
+
+    private MomentumEncoder(Map<String, INDArray> arrays, double momentum, boolean copy) {
         if (!(momentum >= 0 && momentum < 1)) {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }
         this.momentum = momentum;
-        for (Map.Entry<String, INDArray> e : query.entrySet()) {
-            keys.put(e.getKey(), e.getValue().dup());
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            keys.put(e.getKey(), copy ? e.getValue().dup() : e.getValue());
         }
+    }
+
+    /**
+     * A key encoder that updates the given arrays in place (e.g. the live weights of a key network's graph, which
+     * must start equal to the query encoder's).
+     */
+    public static MomentumEncoder over(Map<String, INDArray> liveKeyArrays, double momentum) {
+        return new MomentumEncoder(liveKeyArrays, momentum, false);
     }
 
     public double momentum() {

@@ -9,9 +9,19 @@ public final class ProgressListener implements TrainingListener {
     private long start;
     private int firstStep;
 
+    private final String l1Name;
+    private final String l2Name;
+
     public ProgressListener(PrintWriter out, int every) {
+        this(out, every, "L1", "L2");
+    }
+
+    /** With names for the two loss terms (Phase II: "CE", "contrastive"). */
+    public ProgressListener(PrintWriter out, int every, String l1Name, String l2Name) {
         this.out = out;
         this.every = Math.max(1, every);
+        this.l1Name = l1Name;
+        this.l2Name = l2Name;
     }
 
     @Override
@@ -27,8 +37,8 @@ public final class ProgressListener implements TrainingListener {
     public void onStep(StepInfo s) {
         if (s.step() % every == 0 || s.step() == s.totalSteps()) {
             double sec = (System.nanoTime() - start) / 1e9;
-            out.printf("model %s step %d/%d epoch %d/%d loss %.4f (L1 %.4f, L2 %.4f) lr %.2e  %.1f steps/s%n",
-                    s.model(), s.step(), s.totalSteps(), s.epoch() + 1, s.epochs(), s.loss(), s.l1(), s.l2(),
+            out.printf("model %s step %d/%d epoch %d/%d loss %.4f (%s %.4f, %s %.4f) lr %.2e  %.1f steps/s%n",
+                    s.model(), s.step(), s.totalSteps(), s.epoch() + 1, s.epochs(), s.loss(), l1Name, s.l1(), l2Name, s.l2(),
                     s.learningRate(), (s.step() - firstStep) / Math.max(sec, 1e-9));
             out.flush();
         }

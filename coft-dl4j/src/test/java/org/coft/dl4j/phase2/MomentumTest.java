@@ -47,4 +47,18 @@ class MomentumTest {
         assertEquals(rows(8, 9, 10, 11), q.keys(), "a batch larger than the queue keeps its newest rows");
         assertThrows(IllegalArgumentException.class, () -> q.enqueue(Nd4j.zeros(2, 3)));
     }
+
+    @Test
+    void queueStateRestoresExactly() {
+        KeyQueue q = new KeyQueue(3, 2);
+        q.enqueue(Nd4j.createFromArray(new float[][] {{1, 1}, {2, 2}, {3, 3}, {4, 4}}));
+        KeyQueue r = new KeyQueue(3, 2);
+        r.restore(q.buffer().dup(), q.next(), q.size());
+        assertEquals(q.keys(), r.keys());
+        q.enqueue(Nd4j.createFromArray(new float[][] {{5, 5}}));
+        r.enqueue(Nd4j.createFromArray(new float[][] {{5, 5}}));
+        assertEquals(q.keys(), r.keys());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> r.restore(Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 4, 2), 0, 0));
+    }
 }

@@ -59,7 +59,8 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         Augmenter augmenter = b.augmentation == null ? null : new Augmenter(b.augmentation, b.config);
         this.preparer = new SamplePreparer(images, b.config, augmenter, b.seed, b.view);
         this.producer = new BatchProducer(preparer, b.threads, b.threads > 1 ? b.prefetchBatches * b.batchSize : 1);
-        producer.start(order(0), 0);
+        this.epoch = b.startEpoch;
+        producer.start(order(epoch), epoch);
     }
 
     /**
@@ -237,6 +238,7 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         private int view;
         private AugmentationConfig augmentation;
         private List<String> classNames;
+        private int startEpoch;
 
         private Builder(UnlabeledImages images, PreprocessConfig config) {
             this.images = Objects.requireNonNull(images, "images");
@@ -293,13 +295,22 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
             return this;
         }
 
+        /**
+         * @param value the epoch to start at (0..2^20): its shuffle and augmentation draws are those the iterator
+         *              would reach after that many {@code reset()} calls, so a resumed training run sees the same data
+         */
+        public Builder startEpoch(int value) {
+            this.startEpoch = check("startEpoch", value, 0, 1 << 20);
+            return this;
+        }
+
         /** @param value the task's class names, reported by {@code getLabels()}; null for none */
         public Builder classNames(List<String> value) {
             this.classNames = value == null ? null : List.copyOf(value);
             return this;
         }
 
-        /** @return the iterator, positioned at the start of epoch 0 (its threads start decoding at once) */
+        /** @return the iterator, positioned at the start of epoch 0 or {@link #startEpoch} (its threads start decoding at once) */
         public ImageBatchIterator build() {
             return new ImageBatchIterator(this);
         }

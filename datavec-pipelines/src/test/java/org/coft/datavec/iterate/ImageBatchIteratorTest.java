@@ -155,6 +155,27 @@ class ImageBatchIteratorTest {
     }
 
     @Test
+    void startEpochGivesWhatResetsWouldHaveReached() {
+        AugmentationConfig aug = AugmentationConfig.standard();
+        List<ImageBatch> viaResets;
+        try (ImageBatchIterator it = ImageBatchIterator.builder(source.images(), CONFIG).batchSize(4).threads(1)
+                .shuffle(true).seed(9).augmentation(aug).build()) {
+            epoch(it);
+            it.reset();
+            epoch(it);
+            it.reset();
+            viaResets = epoch(it);
+        }
+        try (ImageBatchIterator it = ImageBatchIterator.builder(source.images(), CONFIG).batchSize(4).threads(2)
+                .shuffle(true).seed(9).augmentation(aug).startEpoch(2).build()) {
+            assertEquals(2, it.epoch());
+            List<ImageBatch> direct = epoch(it);
+            assertEquals(ids(viaResets), ids(direct));
+            assertArrayEquals(flat(viaResets), flat(direct));
+        }
+    }
+
+    @Test
     void viewsGiveDifferentAugmentationsInTheSameOrder() {
         AugmentationConfig aug = AugmentationConfig.standard();
         List<List<ImageBatch>> views = new ArrayList<>();

@@ -58,7 +58,7 @@ public final class SameDiffEmitter implements EmitContext.Values {
     /**
      * Emits the graph into an existing SameDiff graph, as a layer: graph inputs named in {@code bound} read the
      * caller's variables (e.g. learned prompt embeddings), the others become placeholders; every variable name
-     * gets {@code prefix}; weights are variables when {@code trainableWeights}, else constants.
+     * gets {@code prefix}; weights are variables (own copies) when {@code trainableWeights}, else constants (shared).
      */
     public static Defined emitInto(IrGraph graph, OpRegistry registry, SameDiff sd, String prefix,
                                    Map<String, SDVariable> bound, boolean trainableWeights) {
@@ -114,7 +114,8 @@ public final class SameDiffEmitter implements EmitContext.Values {
         INDArray c = graph.constant(valueName);
         if (c != null) {
             boolean weight = graph.initializers().contains(valueName) && c.dataType().isFPType();
-            v = weight && trainableWeights ? sd.var(sdName(valueName), c) : sd.constant(sdName(valueName), c);
+            // a trainable weight gets its own copy: training it must not change the imported graph it came from
+            v = weight && trainableWeights ? sd.var(sdName(valueName), c.dup()) : sd.constant(sdName(valueName), c);
             if (weight && trainableWeights) {
                 String origin = graph.weightOrigins().getOrDefault(valueName, valueName);
                 weights.put(weights.containsKey(origin) ? valueName : origin, v.name());

@@ -1,0 +1,132 @@
+package org.coft.dl4j.adapt;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.zeroshot.ZeroShotClassifier;
+import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.phase1.ClipBackbone;
+import org.coft.dl4j.phase1.DualPromptModel;
+import org.coft.dl4j.phase1.PhaseOne;
+import org.coft.dl4j.phase2.PhaseTwo;
+import org.coft.dl4j.seeds.SeedSelection;
+import org.coft.dl4j.seeds.SeedSet;
+import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * CoFT and CoFT+ end to end on unlabeled images: zero-shot seeds → R rounds of Phase I (round r > 1: both models
+ * re-initialised, each on the top-K seeds of its own round r − 1 model) → filtering of the last round's labels →
+ * Phase II fine-tuning → classifier graphs. Every stage leaves its files in the output folder ({@code phase1/},
+ * {@code round-r/}, {@value PhaseTwo#LABELS_FILE}, Phase II checkpoints and classifiers), so a run given the same
+ * folder continues after the last finished stage (within a model, from its last checkpoint).
+ */
+public final class CoftPipeline {
+    private CoftPipeline() {
+    }
+
+    /** What the pipeline produced. */
+    public record Result(PhaseOne.Result firstRound, Map<String, DualPromptModel.Scores> lastRound,
+                         PhaseTwo.Labels labels, Map<String, Path> classifiers) { }
+
+    /**
+     * @param phase2Listeners listeners of the Phase II networks' training
+     */
+    public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames, CoftConfig cfg,
+                             long seed, Path out, PhaseOne.Options opt, List<TrainingListener> phase2Listeners)
+            throws IOException {
+        PhaseOne.Result first = PhaseOne.run(backbone, images, classNames, cfg.phase1(), seed, out.resolve("phase1"),
+                opt);
+        memory(opt, "phase I round 1");
+        Map<String, DualPromptModel.Scores> last = first.scores();
+        List<String> ids = first.features().ids();
+        for (int r = 2; r <= cfg.rounds(); r++) {
+            Path dir = out.resolve("round-" + r);
+            Map<String, SeedSet> seeds = new LinkedHashMap<>();
+            for (Map.Entry<String, DualPromptModel.Scores> e : last.entrySet()) {
+                INDArray p = Transforms.softmax(e.getValue().logits().castTo(DataType.DOUBLE), true);
+                SeedSet s = SeedSelection.topKPerClass(p, ids, cfg.phase1().seedsPerClass(), cfg.phase1().shortfall());
+                Files.createDirectories(dir);
+                writeSeeds(dir.resolve("seeds-" + e.getKey().toLowerCase() + ".csv"), s, classNames);
+                opt.log().printf("round %d: model %s picks %d seeds with its round %d model%n", r, e.getKey(), s.size(),
+                        r - 1);
+                seeds.put(e.getKey(), s);
+            }
+            last = PhaseOne.round(backbone, images, classNames, cfg.phase1(), DualPromptModel.mix(seed, 1000 + r), dir,
+                    opt, first.features(), seeds).scores();
+            memory(opt, "phase I round " + r);
+        }
+        if (last.size() != 2) {
+            throw new IllegalStateException("Phase II needs the two Phase I models, got " + last.keySet());
+        }
+        PhaseTwo.Labels labels = PhaseTwo.labels(cfg.phase2(), last.get("A"), last.get("B"));
+        opt.log().println(labels.summary());
+        writeLabels(out.resolve(PhaseTwo.LABELS_FILE), ids, labels, classNames);
+        ZeroShotClassifier zs = PhaseOne.zeroShot(backbone.plain(), classNames, cfg.phase1());
+        UnlabeledImages ordered = PhaseOne.select(images, ids);
+        Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), zs.classEmbeddings(), ordered, labels,
+                classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners,
+                        opt.log()));
+        memory(opt, "phase II");
+        return new Result(first, last, labels, classifiers);
+    }
+
+    /** Logs the process's peak resident memory so far (Linux; native ND4J buffers included). */
+    static void memory(PhaseOne.Options opt, String after) {
+        long kib = peakRssKib();
+        if (kib > 0) {
+            opt.log().printf("memory: peak RSS %.0f MiB after %s%n", kib / 1024.0, after);
+            opt.log().flush();
+        }
+    }
+
+    /** VmHWM of /proc/self/status in KiB, or −1 where unavailable. */
+    public static long peakRssKib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static void writeSeeds(Path file, SeedSet seeds, List<String> classNames) throws IOException {
+        StringBuilder sb = new StringBuilder("id,pseudo_label,confidence,filled\n");
+        for (var s : seeds.seeds()) {
+            sb.append(String.format("%s,%s,%.6f,%s%n", csv(s.id()), csv(classNames.get(s.label())), s.confidence(),
+                    s.filled()));
+        }
+        ArrayArchive.writeString(file, sb.toString());
+    }
+
+    private static void writeLabels(Path file, List<String> ids, PhaseTwo.Labels labels, List<String> classNames)
+            throws IOException {
+        StringBuilder sb = new StringBuilder("id");
+        for (String n : labels.perNetwork().keySet()) {
+            sb.append(",label_").append(n.toLowerCase());
+        }
+        sb.append('\n');
+        for (int i = 0; i < ids.size(); i++) {
+            sb.append(csv(ids.get(i)));
+            for (int[] y : labels.perNetwork().values()) {
+                sb.append(',').append(y[i] < 0 ? "" : csv(classNames.get(y[i])));
+            }
+            sb.append('\n');
+        }
+        ArrayArchive.writeString(file, sb.toString());
+    }
+
+    static String csv(String s) {
+        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+}

@@ -1,0 +1,206 @@
+package org.coft.dl4j.phase2;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.model.ClipModel;
+import org.coft.dl4j.layers.DualPromptHead;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * CoFT Phase II's network: the whole CLIP image tower, trainable (its own copy of the weights), and a linear head
+ * on the L2-normalised image embedding, {@code logits = s · f̂ Wᵀ + b} with CLIP's logit scale s. The head starts
+ * from the class text embeddings (so step 0 is the zero-shot classifier) or at random.
+ *
+ * <p>Training loss: cross-entropy on pseudo-labelled samples, weighted per sample (weight 0 = no label: rejected
+ * samples still take part in the contrastive term), {@code L_FFT = Σ w_i CE_i / Σ w_i}; with CoFT+'s contrastive
+ * term {@code L = L_FFT + γ · L_cont} where {@link ContrastiveLoss} compares the embedding of one view (query) with
+ * the momentum encoder's embedding of another view (key) and a queue of earlier keys.
+ *
+ * <p>The graph's inputs are placeholders: pixels [batch, 3, H, W] ({@link #pixelInput()}), {@value #LABELS}
+ * [batch, C] one-hot, {@value #WEIGHTS} [batch], and for the contrastive term {@value #KEYS} [batch, E] and
+ * {@value #QUEUE} [Q, E].
+ */
+public final class FineTuneNetwork {
+    public static final String HEAD_W = "head/W";
+    public static final String HEAD_B = "head/b";
+    public static final String LOGITS = "logits";
+    public static final String EMBEDS = "embeds";
+    public static final String LOSS = "loss";
+    public static final String CE = "loss_ce";
+    static final String LABELS = "labels";
+    static final String WEIGHTS = "weights";
+    static final String KEYS = "keys";
+    static final String QUEUE = "queue";
+    private static final String PREFIX = "vision/";
+
+    private final SameDiff sd;
+    private final String pixelInput;
+    private final Map<String, String> towerWeights;
+    private final List<String> params;
+    private final boolean contrastive;
+    private final double logitScale;
+
+    private FineTuneNetwork(SameDiff sd, String pixelInput, Map<String, String> towerWeights, List<String> params,
+                            boolean contrastive, double logitScale) {
+        this.sd = sd;
+        this.pixelInput = pixelInput;
+        this.towerWeights = Map.copyOf(towerWeights);
+        this.params = List.copyOf(params);
+        this.contrastive = contrastive;
+        this.logitScale = logitScale;
+    }
+
+    /**
+     * Builds the network over a copy of {@code model}'s image-tower weights.
+     *
+     * @param head        initial head weights [C, E] (rows are normalised text embeddings, or random)
+     * @param gamma       weight γ of the contrastive term; 0 = none (plain CoFT)
+     * @param tauCont     temperature τ′ of the contrastive term
+     */
+    public static FineTuneNetwork create(ClipModel model, INDArray head, double gamma, double tauCont) {
+        SameDiff sd = SameDiff.create();
+        var defined = model.vision().graph().defineInto(sd, PREFIX, Map.of(), true);
+        // trainable weights are the network's own copies (the imported model stays as it was)
+        Map<String, String> tower = new LinkedHashMap<>(defined.emitted().weights());
+        SDVariable embeds = sd.identity(EMBEDS, defined.outputs().get(model.vision().output()));
+        String pixels = defined.emitted().inputs().get(model.pixelInput());
+        int c = (int) head.size(0);
+        SDVariable w = sd.var(HEAD_W, head.castTo(DataType.FLOAT).dup());
+        SDVariable b = sd.var(HEAD_B, org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 1, c));
+        double scale = model.logitScale();
+        SDVariable logits = sd.mmul(DualPromptHead.normalize(embeds), w, false, true, false).mul(scale).add(LOGITS, b);
+        SDVariable labels = sd.placeHolder(LABELS, DataType.FLOAT, -1, c);
+        SDVariable weights = sd.placeHolder(WEIGHTS, DataType.FLOAT, -1);
+        SDVariable ce = labels.mul(DualPromptHead.logSoftmax(sd, logits)).sum(1).neg();
+        SDVariable lce = ce.mul(weights).sum().div(weights.sum().add(1e-8)).rename(CE);
+        SDVariable loss;
+        if (gamma > 0) {
+            long e = embeds.getShape() != null ? embeds.getShape()[1] : -1;
+            SDVariable keys = sd.placeHolder(KEYS, DataType.FLOAT, -1, e);
+            SDVariable queue = sd.placeHolder(QUEUE, DataType.FLOAT, -1, e);
+            SDVariable cont = ContrastiveLoss.define(sd, embeds, keys, queue, tauCont);
+            loss = lce.add(LOSS, cont.mul(gamma));
+        } else {
+            loss = lce.add(LOSS, 0.0);
+        }
+        sd.setLossVariables(loss);
+        List<String> params = new ArrayList<>(tower.values());
+        params.add(HEAD_W);
+        params.add(HEAD_B);
+        for (String p : params) {
+            if (sd.getVariable(p).getVariableType() != VariableType.VARIABLE) {
+                throw new IllegalStateException("parameter " + p + " is not trainable");
+            }
+        }
+        return new FineTuneNetwork(sd, pixels, tower, params, gamma > 0, scale);
+    }
+
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    /** Name of the pixel placeholder. */
+    public String pixelInput() {
+        return pixelInput;
+    }
+
+    public boolean contrastive() {
+        return contrastive;
+    }
+
+    public double logitScale() {
+        return logitScale;
+    }
+
+    /** Trainable parameter names (tower weights, then the head), in a fixed order. */
+    public List<String> parameterNames() {
+        return params;
+    }
+
+    /** ONNX weight name → SameDiff name of the image tower's weights (what the momentum encoder follows). */
+    public Map<String, String> towerWeights() {
+        return towerWeights;
+    }
+
+    /** The live parameter arrays (updates write into them). */
+    public Map<String, INDArray> parameters() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String p : params) {
+            out.put(p, sd.getVariable(p).getArr());
+        }
+        return out;
+    }
+
+    /** The live image-tower weight arrays, by ONNX weight name. */
+    public Map<String, INDArray> towerParameters() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : towerWeights.entrySet()) {
+            out.put(e.getKey(), sd.getVariable(e.getValue()).getArr());
+        }
+        return out;
+    }
+
+    /** What one forward/backward gave: total loss, cross-entropy term, contrastive term, embeddings, gradients. */
+    public record Step(double loss, double ce, double contrastive, INDArray embeds, Map<String, INDArray> gradients) { }
+
+    /**
+     * Loss terms and gradients for one batch (parameters unchanged).
+     *
+     * @param keys  the momentum encoder's embeddings of another view [batch, E] (contrastive only, else null)
+     * @param queue the queue's keys [Q, E] (contrastive only, else null)
+     */
+    public Step gradients(INDArray pixels, INDArray labels, INDArray weights, INDArray keys, INDArray queue) {
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        ph.put(pixelInput, pixels);
+        ph.put(LABELS, labels);
+        ph.put(WEIGHTS, weights);
+        if (contrastive) {
+            if (keys == null || queue == null) {
+                throw new IllegalArgumentException("the contrastive network needs keys and a queue");
+            }
+            ph.put(KEYS, keys);
+            ph.put(QUEUE, queue);
+        }
+        if (sd.getFunction("grad") == null) {
+            quietly(sd::createGradFunction);
+        }
+        List<String> outs = new ArrayList<>(List.of(LOSS, CE));
+        if (contrastive) {
+            outs.add(ContrastiveLoss.LOSS);
+        }
+        var og = sd.calculateGradientsAndOutputs(ph, outs, params);
+        Map<String, INDArray> o = og.getOutputs();
+        return new Step(o.get(LOSS).getDouble(0), o.get(CE).getDouble(0),
+                contrastive ? o.get(ContrastiveLoss.LOSS).getDouble(0) : 0.0, null,
+                new LinkedHashMap<>(og.getGradients()));
+    }
+
+    /** Logits [batch, C] of preprocessed pixels. */
+    public INDArray logits(INDArray pixels) {
+        return sd.output(Map.of(pixelInput, pixels), LOGITS).get(LOGITS);
+    }
+
+    /** Image embeddings [batch, E] (projected, unnormalised) of preprocessed pixels. */
+    public INDArray embeds(INDArray pixels) {
+        return sd.output(Map.of(pixelInput, pixels), EMBEDS).get(EMBEDS);
+    }
+
+    /** SameDiff M2.1 prints every differentiated op to stdout while building the backward graph. */
+    static void quietly(Runnable r) {
+        synchronized (System.class) {
+            java.io.PrintStream saved = System.out;
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            try {
+                r.run();
+            } finally {
+                System.setOut(saved);
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package org.coft.dl4j.phase2;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.model.ClipModel;
+import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.phase1.DualPromptModel;
+import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * CoFT Phase II on unlabeled images: the Phase I models' scores → pseudo labels kept by the configured filter
+ * ({@link PhaseTwoConfig.Filter}) → one or two {@link FineTuneNetwork}s fine-tuned on them → each saved as a
+ * self-contained classifier graph ({@value #CLASSIFIER_PREFIX}{@code <name>.fb}, see {@link Classifier}).
+ * Finished networks are reused, a network in training resumes from its epoch checkpoint.
+ */
+public final class PhaseTwo {
+    public static final String CLASSIFIER_PREFIX = "classifier-";
+    public static final String LABELS_FILE = "phase2-labels.csv";
+
+    private PhaseTwo() {
+    }
+
+    /** The pseudo labels of each network to train (−1: no label), and the filter's statistics line. */
+    public record Labels(Map<String, int[]> perNetwork, String summary) { }
+
+    /**
+     * Which labels each Phase II network trains on (a pure function of the two models' scores).
+     *
+     * @param a model A's scores (s⁺, s⁻ for CROSS and SELF; logits suffice for AGREEMENT and NONE)
+     */
+    public static Labels labels(PhaseTwoConfig cfg, DualPromptModel.Scores a, DualPromptModel.Scores b) {
+        int[] la = argmax(a.logits());
+        int[] lb = argmax(b.logits());
+        int n = la.length;
+        boolean[] keepA = new boolean[n];
+        boolean[] keepB = new boolean[n];
+        String how;
+        switch (cfg.filter()) {
+            case CROSS -> {
+                CollaborativeFilter.Result r = CollaborativeFilter.filter(scores(a), scores(b));
+                keepA = r.keptByB();
+                keepB = r.keptByA();
+                how = "cross-model (A's labels checked by B's prompts and vice versa)";
+            }
+            case SELF -> {
+                CollaborativeFilter.Result r = CollaborativeFilter.filter(scores(a), scores(a));
+                CollaborativeFilter.Result s = CollaborativeFilter.filter(scores(b), scores(b));
+                keepA = r.keptByB();
+                keepB = s.keptByB();
+                how = "self (each model checks its own labels)";
+            }
+            case AGREEMENT -> {
+                for (int i = 0; i < n; i++) {
+                    keepA[i] = la[i] == lb[i];
+                    keepB[i] = keepA[i];
+                }
+                how = "agreement of the two models' positive prompts (no negative prompt)";
+            }
+            default -> {
+                java.util.Arrays.fill(keepA, true);
+                java.util.Arrays.fill(keepB, true);
+                how = "none (every label kept)";
+            }
+        }
+        Map<String, int[]> out = new LinkedHashMap<>();
+        int ka = 0;
+        int kb = 0;
+        int conflicts = 0;
+        if (cfg.cleanSets() == PhaseTwoConfig.CleanSets.ENSEMBLE) {
+            int[] ya = new int[n];
+            int[] yb = new int[n];
+            for (int i = 0; i < n; i++) {
+                ya[i] = keepA[i] ? la[i] : -1;
+                yb[i] = keepB[i] ? lb[i] : -1;
+                ka += keepA[i] ? 1 : 0;
+                kb += keepB[i] ? 1 : 0;
+            }
+            out.put("A", ya);
+            out.put("B", yb);
+        } else {
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) {
+                ka += keepA[i] ? 1 : 0;
+                kb += keepB[i] ? 1 : 0;
+                if (keepA[i] && keepB[i] && la[i] != lb[i]) {
+                    y[i] = -1;
+                    conflicts++;
+                } else {
+                    y[i] = keepA[i] ? la[i] : keepB[i] ? lb[i] : -1;
+                }
+            }
+            out.put("U", y);
+        }
+        StringBuilder sb = new StringBuilder(String.format("phase II labels, filter %s: %d images; A's kept %d (%.1f %%), "
+                + "B's kept %d (%.1f %%)", how, n, ka, 100.0 * ka / n, kb, 100.0 * kb / n));
+        for (Map.Entry<String, int[]> e : out.entrySet()) {
+            int kept = (int) java.util.Arrays.stream(e.getValue()).filter(v -> v >= 0).count();
+            sb.append(String.format("; network %s trains on %d labelled images", e.getKey(), kept));
+        }
+        if (cfg.cleanSets() == PhaseTwoConfig.CleanSets.UNION) {
+            sb.append(String.format(" (%d conflicting labels left out)", conflicts));
+        }
+        return new Labels(out, sb.toString());
+    }
+
+    private static CollaborativeFilter.Scores scores(DualPromptModel.Scores s) {
+        if (s.sNeg() == null) {
+            throw new IllegalArgumentException("this filter needs negative prompts (s-); the Phase I models have none");
+        }
+        return new CollaborativeFilter.Scores(s.sPos(), s.sNeg());
+    }
+
+    static int[] argmax(INDArray a) {
+        double[][] m = a.castTo(DataType.DOUBLE).toDoubleMatrix();
+        int[] out = new int[m.length];
+        for (int i = 0; i < m.length; i++) {
+            out[i] = CollaborativeFilter.argmax(m[i]);
+        }
+        return out;
+    }
+
+    /** Options of a run. */
+    public record Options(int threads, List<TrainingListener> listeners, PrintWriter log) { }
+
+    /**
+     * Trains (or reuses) the Phase II networks and writes their classifier graphs into {@code work}.
+     *
+     * @param images     all images, in the order of the labels
+     * @param classHead  initial head [C, E] for {@link PhaseTwoConfig.Head#TEXT} (normalised class text embeddings)
+     * @return the classifier files written, by network name
+     */
+    public static Map<String, Path> run(ClipModel plain, INDArray classHead, UnlabeledImages images, Labels labels,
+                                        int classes, PhaseTwoConfig cfg, long seed, Path work, Options opt)
+            throws IOException {
+        Files.createDirectories(work);
+        Map<String, Path> out = new LinkedHashMap<>();
+        int i = 0;
+        for (Map.Entry<String, int[]> e : labels.perNetwork().entrySet()) {
+            String name = e.getKey();
+            long netSeed = DualPromptModel.mix(seed, 500 + i++);
+            Path done = work.resolve(CLASSIFIER_PREFIX + name.toLowerCase() + ".fb");
+            if (Files.isRegularFile(done)) {
+                opt.log().printf("phase II network %s: finished earlier (%s)%n", name, done);
+                out.put(name, done);
+                continue;
+            }
+            long t = System.nanoTime();
+            INDArray head = cfg.head() == PhaseTwoConfig.Head.TEXT ? classHead
+                    : org.coft.clip.model.ClipModel.normalize(org.coft.dl4j.layers.PromptLearner.gaussian(
+                            classHead.shape(), DualPromptModel.mix(netSeed, 3), 1.0));
+            FineTuneNetwork net = FineTuneNetwork.create(plain, head, cfg.gamma(), cfg.tauCont());
+            FineTuneNetwork keyNet = cfg.contrastive() ? FineTuneNetwork.create(plain, head, 0, cfg.tauCont()) : null;
+            Path ck = work.resolve("checkpoint-phase2-" + name.toLowerCase() + ".zip");
+            PhaseTwoTrainer.train(net, name, images, e.getValue(), classes, cfg, netSeed, plain.preprocess(), ck,
+                    opt.threads(), keyNet, opt.listeners());
+            Classifier.save(net, done);
+            Files.deleteIfExists(ck);
+            opt.log().printf("time: phase II network %s %.1f s%n", name, (System.nanoTime() - t) / 1e9);
+            opt.log().flush();
+            out.put(name, done);
+        }
+        return out;
+    }
+}

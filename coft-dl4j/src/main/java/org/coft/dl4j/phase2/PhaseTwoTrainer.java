@@ -1,0 +1,281 @@
+package org.coft.dl4j.phase2;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.preprocess.PreprocessConfig;
+import org.coft.datavec.iterate.ImageBatch;
+import org.coft.datavec.iterate.ImageBatchIterator;
+import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.phase1.DualPromptModel;
+import org.coft.dl4j.phase1.ImageViews;
+import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.CosineSchedule;
+import org.coft.dl4j.train.StepInfo;
+import org.coft.dl4j.train.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * The Phase II training loop for one {@link FineTuneNetwork}: Adam with a per-step cosine schedule, augmented views
+ * from {@link ImageBatchIterator} (shuffle and augmentation are pure functions of seed, epoch and image id), and for
+ * CoFT+ a second view through the momentum key encoder with a queue of keys.
+ *
+ * <p>Plain CoFT trains on the images with a kept label only; with the contrastive term every image takes part
+ * (unlabelled ones with cross-entropy weight 0). A checkpoint (atomic) is written after every epoch: parameters,
+ * Adam state, key encoder and queue; a run resumed from it continues exactly as the uninterrupted run.
+ */
+public final class PhaseTwoTrainer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Steps between explicit garbage collections (frees the native memory of finished steps). */
+    static final int GC_EVERY = 4;
+
+    private PhaseTwoTrainer() {
+    }
+
+    /**
+     * Trains {@code net} in place.
+     *
+     * @param images     all images (in the run's order)
+     * @param labels     pseudo label per image, −1 for none (same order as {@code images})
+     * @param checkpoint checkpoint file (resumed from when present), or null
+     * @param threads    image decoding threads
+     */
+    public static void train(FineTuneNetwork net, String name, UnlabeledImages images, int[] labels, int classes,
+                             PhaseTwoConfig cfg, long seed, PreprocessConfig preprocess, Path checkpoint, int threads,
+                             FineTuneNetwork keyNet, List<TrainingListener> listeners) throws IOException {
+        if (labels.length != images.size()) {
+            throw new IllegalArgumentException(images.size() + " images but " + labels.length + " labels");
+        }
+        if (cfg.contrastive() != (keyNet != null)) {
+            throw new IllegalArgumentException("a key encoder network is needed exactly when gamma > 0");
+        }
+        List<Integer> use = new ArrayList<>();
+        for (int i = 0; i < labels.length; i++) {
+            if (cfg.contrastive() || labels[i] >= 0) {
+                use.add(i);
+            }
+        }
+        if (use.isEmpty()) {
+            throw new IllegalArgumentException("model " + name + ": no image kept a pseudo label; nothing to train on");
+        }
+        // keys by position in the run's order (not the ids: an id may carry a class sub-folder, and augmentation is
+        // seeded by key, so the same images with or without sub-folders train identically)
+        List<String> sampleKeys = new ArrayList<>();
+        Map<String, Integer> labelOf = new HashMap<>();
+        Map<String, String> idOf = new HashMap<>();
+        for (int i : use) {
+            String key = "#" + i;
+            sampleKeys.add(key);
+            labelOf.put(key, labels[i]);
+            idOf.put(key, images.id(i));
+        }
+        UnlabeledImages train = ImageViews.subset(images, use.stream().mapToInt(Integer::intValue).toArray(),
+                sampleKeys);
+        int n = train.size();
+        int perEpoch = (n + cfg.batchSize() - 1) / cfg.batchSize();
+        int total = perEpoch * cfg.epochs();
+        Map<String, INDArray> params = net.parameters();
+        Adam adam = new Adam(new CosineSchedule(cfg.learningRate(), total));
+        Map<String, INDArray> state = new LinkedHashMap<>();
+        Map<String, GradientUpdater> updaters = new LinkedHashMap<>();
+        MomentumEncoder keys = null;
+        KeyQueue queue = null;
+        if (keyNet != null) {
+            // the key network's own weight arrays are the key encoder: it starts equal to the query network and
+            // follows it by EMA in place
+            Map<String, INDArray> live = keyNet.towerParameters();
+            Map<String, INDArray> query = net.towerParameters();
+            for (Map.Entry<String, INDArray> e : live.entrySet()) {
+                INDArray q = query.get(e.getKey());
+                if (q == null || q == e.getValue()) {
+                    throw new IllegalArgumentException("the key network must hold its own copy of '" + e.getKey() + "'");
+                }
+                e.getValue().assign(q);
+            }
+            keys = MomentumEncoder.over(live, cfg.momentum());
+            int dim = (int) net.embeds(firstImage(train, preprocess)).size(1);
+            queue = new KeyQueue(cfg.queueSize(), dim);
+            // MoCo starts from a queue of random unit keys
+            queue.enqueue(org.coft.dl4j.layers.PromptLearner.gaussian(new long[] {cfg.queueSize(), dim},
+                    DualPromptModel.mix(seed, 31), 1.0));
+        }
+        String fingerprint = fingerprint(net, name, seed, cfg, train.ids(), labelOf);
+        int startEpoch = 0;
+        boolean resumed = checkpoint != null && Files.isRegularFile(checkpoint);
+        if (resumed) {
+            ArrayArchive.Contents ck = ArrayArchive.read(checkpoint);
+            ObjectNode meta = (ObjectNode) JSON.readTree(ck.meta());
+            if (!fingerprint.equals(meta.path("fingerprint").asText())) {
+                throw new IOException("checkpoint " + checkpoint + " belongs to another run (network, seed, labels or "
+                        + "config differ): delete it or use another output folder");
+            }
+            startEpoch = meta.path("epoch").asInt();
+            for (String p : params.keySet()) {
+                INDArray v = ck.arrays().get("param/" + p);
+                INDArray s = ck.arrays().get("adam/" + p);
+                if (v == null || s == null) {
+                    throw new IOException("checkpoint " + checkpoint + " lacks parameter '" + p + "'");
+                }
+                params.get(p).assign(v);
+                state.put(p, s.castTo(DataType.FLOAT).reshape(1, s.length()).dup());
+            }
+            if (keys != null) {
+                for (Map.Entry<String, INDArray> e : keys.parameters().entrySet()) {
+                    e.getValue().assign(need(ck, "key/" + e.getKey(), checkpoint));
+                }
+                queue.restore(need(ck, "queue", checkpoint), meta.path("queue_next").asInt(),
+                        meta.path("queue_filled").asInt());
+            }
+        }
+        for (Map.Entry<String, INDArray> p : params.entrySet()) {
+            long len = p.getValue().length();
+            INDArray view = state.computeIfAbsent(p.getKey(), k -> Nd4j.zeros(DataType.FLOAT, 1, adam.stateSize(len)));
+            updaters.put(p.getKey(), adam.instantiate(view, !resumed));
+        }
+        for (TrainingListener l : listeners) {
+            l.onStart(name, startEpoch * perEpoch, total);
+        }
+        long dataSeed = DualPromptModel.mix(seed, 41);
+        for (int epoch = startEpoch; epoch < cfg.epochs(); epoch++) {
+            try (ImageBatchIterator q = iterator(train, preprocess, cfg, dataSeed, epoch, 0, threads);
+                 ImageBatchIterator k = keyNet == null ? null : iterator(train, preprocess, cfg, dataSeed, epoch, 1,
+                         threads)) {
+                for (int b = 0; b < perEpoch; b++) {
+                    int step = epoch * perEpoch + b;
+                    ImageBatch batch = q.nextBatch();
+                    int m = batch.ids().size();
+                    INDArray y = Nd4j.zeros(DataType.FLOAT, m, classes);
+                    INDArray w = Nd4j.zeros(DataType.FLOAT, m);
+                    int[] bl = new int[m];
+                    for (int i = 0; i < m; i++) {
+                        bl[i] = labelOf.get(batch.ids().get(i));
+                        if (bl[i] >= 0) {
+                            y.putScalar(i, bl[i], 1f);
+                            w.putScalar(i, 1f);
+                        }
+                    }
+                    INDArray kb = null;
+                    if (keyNet != null) {
+                        ImageBatch other = k.nextBatch();
+                        if (!other.ids().equals(batch.ids())) {
+                            throw new IllegalStateException("the two views are out of step at step " + step);
+                        }
+                        kb = keyNet.embeds(other.images());
+                    }
+                    FineTuneNetwork.Step st = net.gradients(batch.images(), y, w, kb,
+                            queue == null ? null : queue.keys());
+                    double lr = adam.getLearningRate(step, epoch);
+                    StepInfo info = new StepInfo(name, epoch, cfg.epochs(), step + 1, total, st.loss(), st.ce(),
+                            st.contrastive(), lr, batch.ids().stream().map(idOf::get).toList(), bl, null);
+                    for (TrainingListener l : listeners) {
+                        l.onGradients(info, st.gradients());
+                    }
+                    for (Map.Entry<String, INDArray> p : params.entrySet()) {
+                        INDArray g = st.gradients().get(p.getKey()).castTo(DataType.FLOAT).dup('c');
+                        if (cfg.weightDecay() > 0) {
+                            g.addi(p.getValue().mul(cfg.weightDecay()));
+                        }
+                        INDArray flat = g.reshape(1, g.length());
+                        updaters.get(p.getKey()).applyUpdater(flat, step, epoch);
+                        p.getValue().subi(flat.reshape(p.getValue().shape()));
+                    }
+                    if (keys != null) {
+                        keys.update(net.towerParameters());
+                        queue.enqueue(kb);
+                    }
+                    for (TrainingListener l : listeners) {
+                        l.onStep(info);
+                    }
+                    if ((step + 1) % GC_EVERY == 0) {
+                        // a step's native buffers are freed only when their Java objects are collected; the heap
+                        // barely grows, so without this the process reaches ~13 GB before javacpp forces a GC
+                        System.gc();
+                    }
+                }
+            }
+            if (checkpoint != null) {
+                save(checkpoint, params, state, keys, queue, fingerprint, epoch + 1);
+                for (TrainingListener l : listeners) {
+                    l.onCheckpoint(name, (epoch + 1) * perEpoch, checkpoint);
+                }
+            }
+            for (TrainingListener l : listeners) {
+                l.onEpochEnd(name, epoch);
+            }
+        }
+        for (TrainingListener l : listeners) {
+            l.onEnd(name);
+        }
+    }
+
+    private static INDArray need(ArrayArchive.Contents ck, String key, Path file) throws IOException {
+        INDArray a = ck.arrays().get(key);
+        if (a == null) {
+            throw new IOException("checkpoint " + file + " lacks '" + key + "'");
+        }
+        return a;
+    }
+
+    private static INDArray firstImage(UnlabeledImages images, PreprocessConfig pp) {
+        try (ImageBatchIterator it = ImageBatchIterator.builder(images, pp).batchSize(1).threads(1).build()) {
+            return it.nextBatch().images();
+        }
+    }
+
+    static ImageBatchIterator iterator(UnlabeledImages images, PreprocessConfig pp, PhaseTwoConfig cfg, long seed,
+                                       int epoch, int view, int threads) {
+        return ImageBatchIterator.builder(images, pp).batchSize(cfg.batchSize()).threads(threads).shuffle(true)
+                .seed(seed).startEpoch(epoch).view(view).augmentation(cfg.augmentation()).build();
+    }
+
+    private static void save(Path file, Map<String, INDArray> params, Map<String, INDArray> state, MomentumEncoder keys,
+                             KeyQueue queue, String fingerprint, int epoch) throws IOException {
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (String p : params.keySet()) {
+            arrays.put("param/" + p, params.get(p));
+            arrays.put("adam/" + p, state.get(p));
+        }
+        ObjectNode meta = JSON.createObjectNode();
+        if (keys != null) {
+            for (Map.Entry<String, INDArray> e : keys.parameters().entrySet()) {
+                arrays.put("key/" + e.getKey(), e.getValue());
+            }
+            arrays.put("queue", queue.buffer());
+            meta.put("queue_next", queue.next());
+            meta.put("queue_filled", queue.size());
+        }
+        meta.put("fingerprint", fingerprint);
+        meta.put("epoch", epoch);
+        ArrayArchive.write(file, arrays, meta.toString());
+    }
+
+    private static String fingerprint(FineTuneNetwork net, String name, long seed, PhaseTwoConfig cfg,
+                                      List<String> ids, Map<String, Integer> labelOf) {
+        StringBuilder sb = new StringBuilder();
+        for (String id : ids) {
+            sb.append(id).append('\t').append(labelOf.get(id)).append('\n');
+        }
+        return sha256(cfg.toJson() + "|" + name + "|" + seed + "|" + net.parameterNames() + "|" + sha256(sb.toString()));
+    }
+
+    static String sha256(String s) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(
+                    java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

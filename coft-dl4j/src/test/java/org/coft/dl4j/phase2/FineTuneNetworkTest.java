@@ -1,0 +1,110 @@
+package org.coft.dl4j.phase2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.coft.clip.model.ClipModel;
+import org.coft.clip.zeroshot.PromptTemplates;
+import org.coft.clip.zeroshot.ZeroShotClassifier;
+import org.coft.dl4j.TestModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** Phase II's network over the micro-CLIP image tower: equivalences, weight ownership, gradients, saved classifier. */
+class FineTuneNetworkTest {
+    static ClipModel model;
+    static ZeroShotClassifier zs;
+    static INDArray pixels;
+
+    @BeforeAll
+    static void load() throws Exception {
+        model = ClipModel.load(TestModels.microClip());
+        zs = ZeroShotClassifier.build(model, TestModels.FASHION, PromptTemplates.single());
+        Nd4j.getRandom().setSeed(11);
+        pixels = Nd4j.randn(DataType.FLOAT, 6, 3, 28, 28);
+    }
+
+    static INDArray oneHot(int n, int c) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, c);
+        for (int i = 0; i < n; i++) {
+            y.putScalar(i, i % c, 1f);
+        }
+        return y;
+    }
+
+    @Test
+    void textHeadStartsAsTheZeroShotClassifier() {
+        FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07);
+        INDArray expected = zs.logits(model.encodeImages(pixels));
+        assertTrue(net.logits(pixels).sub(expected).amaxNumber().doubleValue() < 1e-4);
+        assertEquals(0.0, net.embeds(pixels).sub(model.encodeImages(pixels)).amaxNumber().doubleValue(), 1e-5);
+    }
+
+    @Test
+    void trainingMovesItsOwnWeightsOnlyAndEveryParameterGetsAGradient() {
+        INDArray before = model.encodeImages(pixels).dup();
+        FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07);
+        INDArray w = Nd4j.ones(DataType.FLOAT, 6);
+        FineTuneNetwork.Step st = net.gradients(pixels, oneHot(6, 10), w, null, null);
+        assertTrue(st.ce() > 0 && Double.isFinite(st.loss()));
+        for (String p : net.parameterNames()) {
+            assertTrue(st.gradients().get(p).norm2Number().doubleValue() > 0, "no gradient for " + p);
+            net.parameters().get(p).subi(st.gradients().get(p).mul(0.05));
+        }
+        assertEquals(before, model.encodeImages(pixels), "the imported model's weights must not change");
+        assertTrue(net.embeds(pixels).sub(before).amaxNumber().doubleValue() > 1e-4, "the network did not move");
+        // unlabelled samples (weight 0) add nothing to the cross-entropy
+        INDArray half = Nd4j.createFromArray(1f, 1f, 1f, 0f, 0f, 0f);
+        INDArray y = oneHot(6, 10);
+        double all = net.gradients(pixels, y, half, null, null).ce();
+        INDArray logp = Transforms.log(Transforms.softmax(net.logits(pixels).castTo(DataType.DOUBLE), true));
+        double ref = -(logp.getDouble(0, 0) + logp.getDouble(1, 1) + logp.getDouble(2, 2)) / 3;
+        assertEquals(ref, all, 1e-4);
+    }
+
+    @Test
+    void contrastiveTermReachesTheTowerAndAddsToTheLoss() {
+        FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), 0.5, 0.07);
+        INDArray keys = model.encodeImages(pixels.mul(0.9));
+        INDArray queue = Nd4j.randn(DataType.FLOAT, 16, keys.size(1));
+        FineTuneNetwork.Step st = net.gradients(pixels, oneHot(6, 10), Nd4j.zeros(DataType.FLOAT, 6), keys, queue);
+        assertEquals(0.0, st.ce(), 1e-6, "no labelled sample, no cross-entropy");
+        assertTrue(st.contrastive() > 0);
+        assertEquals(st.ce() + 0.5 * st.contrastive(), st.loss(), 1e-5);
+        String firstTowerWeight = net.towerWeights().values().iterator().next();
+        assertTrue(st.gradients().get(firstTowerWeight).norm2Number().doubleValue() > 0);
+        assertThrows(IllegalArgumentException.class, () -> net.gradients(pixels, oneHot(6, 10),
+                Nd4j.ones(DataType.FLOAT, 6), null, null));
+    }
+
+    @Test
+    void savedClassifierRunsAloneAndBadFilesAreNamed(@TempDir Path dir) throws Exception {
+        FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07);
+        Path f = dir.resolve("classifier-u.fb");
+        Classifier.save(net, f);
+        Classifier c = Classifier.load(List.of(f), model.preprocess(), TestModels.FASHION);
+        INDArray expected = Transforms.softmax(net.logits(pixels).castTo(DataType.DOUBLE), true);
+        assertEquals(0.0, c.probabilities(pixels).sub(expected).amaxNumber().doubleValue(), 1e-6);
+        // two graphs: the mean of their probabilities
+        Classifier two = Classifier.load(List.of(f, f), model.preprocess(), TestModels.FASHION);
+        assertEquals(0.0, two.probabilities(pixels).sub(expected).amaxNumber().doubleValue(), 1e-6);
+        var missing = assertThrows(java.io.IOException.class, () -> Classifier.load(List.of(dir.resolve("nope.fb")),
+                model.preprocess(), TestModels.FASHION));
+        assertTrue(missing.getMessage().contains("nope.fb"), missing.getMessage());
+        var wrong = assertThrows(java.io.IOException.class, () -> Classifier.load(List.of(f), model.preprocess(),
+                List.of("a", "b")));
+        assertTrue(wrong.getMessage().contains("10 classes"), wrong.getMessage());
+        Files.writeString(dir.resolve("junk.fb"), "not a graph");
+        assertThrows(java.io.IOException.class, () -> Classifier.load(List.of(dir.resolve("junk.fb")),
+                model.preprocess(), TestModels.FASHION));
+    }
+}

@@ -1,0 +1,86 @@
+package org.coft.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.coft.datavec.BadInputPolicy;
+import org.coft.datavec.source.ClassList;
+import org.coft.datavec.source.ImageSources;
+import org.coft.datavec.source.SourceOptions;
+import org.coft.dl4j.adapt.Adaptation;
+import org.coft.dl4j.phase1.ClipBackbone;
+import org.coft.dl4j.phase1.ImageViews;
+import org.coft.dl4j.phase1.PhaseOne;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code coft predict}: classifies images with an adapted model and writes {@code id,prediction,probability} rows.
+ * Labels in the data are never read. A CoFT / CoFT+ classifier runs alone (no base model, no text tower).
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Classify images with an adapted model (from coft adapt); writes id,prediction,probability.")
+final class PredictCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "adapted model folder (written by coft adapt)")
+    Path model;
+
+    @Option(names = "--data", required = true, description = "a folder (sub-folders are not read as labels), a .csv "
+            + "manifest or idx:IMAGES")
+    String data;
+
+    @Option(names = "--out", description = "CSV file to write (default: standard output)")
+    Path out;
+
+    @Option(names = "--base", description = "base CLIP model directory, when it moved since adapt (not needed for "
+            + "coft and coft-plus)")
+    Path base;
+
+    @Option(names = "--threads", defaultValue = "2", description = "image decoding threads (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images")
+    String badImages;
+
+    @Override
+    public Integer call() throws Exception {
+        Adaptation.Adapted a = Adaptation.read(model);
+        ClipBackbone backbone = null;
+        if (!a.selfContained()) {
+            Path dir = base != null ? base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
+            Adaptation.checkBase(a, dir);
+            backbone = a.method() == org.coft.dl4j.adapt.Method.ZERO_SHOT ? ClipBackbone.plainOnly(dir)
+                    : ClipBackbone.load(dir, a.config(), a.classes());
+        }
+        ClassList cl = ClassList.of(a.classes());
+        var source = ImageSources.open(data, SourceOptions.defaults().withBadInput(BadInputPolicy.parse(badImages))
+                .withClasses(cl));
+        PrintWriter log = new PrintWriter(System.err, true);
+        Adaptation.Predictions pred = Adaptation.predict(a, backbone, ImageViews.byFileName(source.images()),
+                new PhaseOne.Options(threads, 256, List.of(), log));
+        StringBuilder sb = new StringBuilder("id,prediction,probability\n");
+        INDArray p = pred.probabilities();
+        for (int i = 0; i < pred.ids().size(); i++) {
+            int best = 0;
+            for (int c = 1; c < p.size(1); c++) {
+                if (p.getDouble(i, c) > p.getDouble(i, best)) {
+                    best = c;
+                }
+            }
+            sb.append(String.format("%s,%s,%.6f%n", ZeroShotRun.csvField(pred.ids().get(i)),
+                    ZeroShotRun.csvField(cl.name(best)), p.getDouble(i, best)));
+        }
+        if (out != null) {
+            Path parent = out.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            org.coft.dl4j.train.ArrayArchive.writeString(out, sb.toString());
+            log.println("predict: " + pred.ids().size() + " images -> " + out);
+        } else {
+            System.out.print(sb);
+            System.out.flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,207 @@
+package org.coft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.coft.datavec.source.ClassList;
+import org.coft.datavec.source.ImageSources;
+import org.coft.datavec.source.SourceOptions;
+import org.coft.dl4j.adapt.Adaptation;
+import org.coft.dl4j.adapt.CoftConfig;
+import org.coft.dl4j.adapt.Method;
+import org.coft.dl4j.phase1.ClipBackbone;
+import org.coft.dl4j.phase1.ImageViews;
+import org.coft.dl4j.phase1.PhaseOne;
+import org.coft.dl4j.train.StepInfo;
+import org.coft.dl4j.train.TrainingListener;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * CoFT+ end to end on a small fashion-shift subset (2 rounds of Phase I with the adapter, Phase II with the momentum
+ * contrastive term): the self-contained classifier, label-free training, and resumption after an interruption at each
+ * stage ending bit-identical to an uninterrupted run.
+ */
+class CoftPipelineTest {
+    @TempDir
+    static Path tmp;
+    static Path labelled;
+    static Path flat;
+    static Path config;
+    static Path reference;
+    static Map<String, String> referencePredictions;
+
+    @BeforeAll
+    static void data() throws Exception {
+        assumeTrue(Files.isRegularFile(AdaptCommandTest.FASHION.resolve("t10k-images-idx3-ubyte.gz")),
+                "Fashion-MNIST is not installed at " + AdaptCommandTest.FASHION + " (apt-get install dataset-fashion-mnist)");
+        labelled = tmp.resolve("labelled");
+        String[] r = CliTest.run("task", "fashion-shift", "--out", labelled.toString(), "--limit", "100");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(Files.isRegularFile(labelled.resolve("prompts.json")), "the task ships CoFT+'s prompts");
+        flat = tmp.resolve("flat");
+        Files.createDirectories(flat);
+        for (String f : List.of("classes.txt", "prompts.json")) {
+            Files.copy(labelled.resolve(f), flat.resolve(f));
+        }
+        try (Stream<Path> s = Files.walk(labelled)) {
+            for (Path p : s.filter(p -> p.toString().endsWith(".png")).toList()) {
+                Files.copy(p, flat.resolve(p.getFileName()));
+            }
+        }
+        config = tmp.resolve("tiny.json");
+        Files.writeString(config, "{\"rounds\": 2, \"phase1\": {\"visual\": \"ADAPTER\", \"epochs\": 2, "
+                + "\"seedsPerClass\": 3, \"batchSize\": 8}, \"phase2\": {\"epochs\": 2, \"batchSize\": 25, "
+                + "\"gamma\": 0.5, \"queueSize\": 40}}");
+        reference = tmp.resolve("reference");
+        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
+                "--data", labelled.toString(), "--out", reference.toString());
+        assertEquals("0", a[0], a[1] + a[2]);
+        referencePredictions = predictions(reference, labelled);
+    }
+
+    /** {@code coft predict} of a model on data, as file name → "prediction,probability". */
+    static Map<String, String> predictions(Path model, Path data) throws Exception {
+        Path csv = tmp.resolve("pred-" + model.getFileName() + "-" + data.getFileName() + ".csv");
+        String[] p = CliTest.run("predict", "--model", model.toString(), "--data", data.toString(), "--out",
+                csv.toString());
+        assertEquals("0", p[0], p[1] + p[2]);
+        Map<String, String> out = new TreeMap<>();
+        for (String line : Files.readAllLines(csv).subList(1, 101)) {
+            String id = line.substring(0, line.indexOf(','));
+            out.put(id.substring(id.lastIndexOf('/') + 1), line.substring(line.indexOf(',') + 1));
+        }
+        return out;
+    }
+
+    @Test
+    void coftPlusWritesASelfContainedClassifierThatEvalAndPredictRunWithoutTheBaseModel() throws Exception {
+        for (String f : List.of("adapted.json", "run.json", "preprocess.json", "classes.txt", "classifier-u.fb",
+                "phase2-labels.csv", "phase1/adapted.json", "round-2/seeds-a.csv", "round-2/model-b.zip")) {
+            assertTrue(Files.isRegularFile(reference.resolve(f)), f + " missing");
+        }
+        String manifest = Files.readString(reference.resolve("adapted.json"));
+        assertTrue(manifest.contains("\"classifiers\"") && manifest.contains("\"descriptions\""), manifest);
+        assertFalse(Files.exists(reference.resolve("checkpoint-phase2-u.zip")), "finished runs keep no checkpoint");
+        // the base model is not needed: a wrong --base is not even read
+        String[] e = CliTest.run("eval", "--model", reference.toString(), "--data", labelled.toString(), "--base",
+                tmp.resolve("no-such-model").toString());
+        assertEquals("0", e[0], e[1] + e[2]);
+        assertTrue(AdaptCommandTest.lastLine(e[1]).matches("accuracy=0\\.\\d{4}"), e[1]);
+        // each round's Phase I models evaluate as a coft-phase1 model
+        String[] p1 = CliTest.run("eval", "--model", reference.resolve("round-2").toString(), "--data",
+                labelled.toString());
+        assertEquals("0", p1[0], p1[1] + p1[2]);
+        assertTrue(p1[1].contains("collaborative filtering: 100 images"), p1[1]);
+        assertEquals(100, referencePredictions.size());
+    }
+
+    @Test
+    void theSameImagesWithoutClassSubFoldersGiveTheIdenticalClassifier() throws Exception {
+        Path out = tmp.resolve("flat-run");
+        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
+                "--data", flat.toString(), "--out", out.toString());
+        assertEquals("0", a[0], a[1] + a[2]);
+        assertEquals(referencePredictions, predictions(out, labelled));
+    }
+
+    /** Throws at the n-th event of a kind, like a kill at that point. */
+    static final class Interrupt implements TrainingListener {
+        final String kind;
+        int left;
+
+        Interrupt(String kind, int n) {
+            this.kind = kind;
+            this.left = n;
+        }
+
+        private void hit(String k) {
+            if (k.equals(kind) && --left == 0) {
+                throw new IllegalStateException("interrupted at " + kind);
+            }
+        }
+
+        @Override
+        public void onEpochEnd(String model, int epoch) {
+            hit("epoch");
+        }
+
+        @Override
+        public void onStep(StepInfo s) {
+            hit("step");
+        }
+
+        @Override
+        public void onEnd(String model) {
+            hit("end");
+        }
+    }
+
+    @Test
+    void aRunInterruptedAtEachStageResumesToTheSameClassifier() throws Exception {
+        Path out = tmp.resolve("interrupted");
+        ClassList cl = ClassList.fromFile(labelled.resolve("classes.txt"));
+        var images = ImageViews.byFileName(ImageSources.open(labelled.toString(), SourceOptions.defaults()
+                .withClasses(cl)).images());
+        CoftConfig cfg = CoftConfig.read(config, CoftConfig.plus()).withPrompts(labelled.resolve("prompts.json"));
+        Path base = EmbeddedModel.extract();
+        ClipBackbone backbone = ClipBackbone.load(base, cfg.phase1(), cl.names());
+        PrintWriter log = new PrintWriter(java.io.OutputStream.nullOutputStream());
+        // Phase I: round 1 model A mid-training, round 2 model B mid-training; Phase II: after its first epoch, and
+        // after its last step before the classifier is written
+        Object[][] stops = {{"phase1", "epoch", 1}, {"phase1", "epoch", 6}, {"phase2", "epoch", 1},
+                {"phase2", "end", 1}};
+        for (Object[] stop : stops) {
+            Interrupt i = new Interrupt((String) stop[1], (Integer) stop[2]);
+            List<TrainingListener> p1 = stop[0].equals("phase1") ? List.of(i) : List.of();
+            List<TrainingListener> p2 = stop[0].equals("phase2") ? List.of(i) : List.of();
+            var ex = assertThrows(IllegalStateException.class, () -> Adaptation.adaptCoft(Method.COFT_PLUS,
+                    new Adaptation.BaseModel(base, true), backbone, images, labelled.toString(), cl.names(), cfg, 5,
+                    out, new PhaseOne.Options(2, 256, p1, log), p2), "no interruption at " + List.of(stop));
+            assertTrue(ex.getMessage().startsWith("interrupted"), ex.getMessage());
+            assertFalse(Files.exists(out.resolve("adapted.json")), "an interrupted run must not look finished");
+        }
+        // the last resume through the command line, with only the folder
+        String[] r = CliTest.run("adapt", "--resume", out.toString());
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[1].contains("finished earlier") && r[1].contains("resuming"), r[1]);
+        assertEquals(referencePredictions, predictions(out, labelled));
+        // another run's settings in the same folder are refused, naming the field
+        String[] other = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "6",
+                "--data", labelled.toString(), "--out", out.toString());
+        assertNotEquals("0", other[0]);
+        assertTrue((other[1] + other[2]).contains("another 'seed'"), other[1] + other[2]);
+    }
+
+    @Test
+    void badPromptsAndConfigFilesAreNamed() throws Exception {
+        Path bad = tmp.resolve("bad-prompts.json");
+        Files.writeString(bad, "{\"templates\": [\"no placeholder\"]}");
+        String[] r = CliTest.run("adapt", "--method", "coft-plus", "--prompts", bad.toString(), "--data",
+                labelled.toString(), "--out", tmp.resolve("x").toString());
+        assertNotEquals("0", r[0]);
+        assertTrue((r[1] + r[2]).contains("bad-prompts.json") && (r[1] + r[2]).contains("{}"), r[1] + r[2]);
+        Path cfg = tmp.resolve("bad-config.json");
+        Files.writeString(cfg, "{\"phase2\": {\"gama\": 1}}");
+        r = CliTest.run("adapt", "--method", "coft", "--config", cfg.toString(), "--data", labelled.toString(), "--out",
+                tmp.resolve("y").toString());
+        assertNotEquals("0", r[0]);
+        assertTrue((r[1] + r[2]).contains("unknown field 'gama'"), r[1] + r[2]);
+        r = CliTest.run("adapt", "--resume", tmp.resolve("nothing-here").toString());
+        assertNotEquals("0", r[0]);
+        assertTrue((r[1] + r[2]).contains("run.json"), r[1] + r[2]);
+    }
+}

