@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the CoFT / CoFT+ results table (README "CoFT and CoFT+ results") on the reference tasks with the embedded
 # micro-CLIP: CoFT and CoFT+ for each seed, and the ablations (seed 0): filtering without negative prompts
-# (agreement), self- instead of cross-model validation, no filter, L2 kept out of the visual prompts, and each CoFT+
-# component alone. Zero-shot, UPL, Phase I and the supervised references come from tools/experiments/phase1-table.sh.
+# (agreement), self- instead of cross-model validation, one network per clean set (ensemble) instead of one on their
+# union, L2 kept out of the visual prompts, each CoFT+ component alone, and no filter. Zero-shot, UPL, Phase I and the supervised references come from tools/experiments/phase1-table.sh.
 #
 #   mvn -B -ntp -q package -DskipTests
 #   java -jar examples/target/coft.jar task fashion-shift --out /tmp/tasks/fashion-shift
@@ -17,7 +17,7 @@ TASKS=${1:?tasks folder (with fashion-shift/ and digits-real/)}
 OUT=${2:?output folder}
 SEEDS=${SEEDS:-"0 1 2"}
 TASK_LIST=${TASK_LIST:-"fashion-shift digits-real"}
-ABLATIONS=${ABLATIONS:-"agreement self contrastive-only prompts-only rounds-only l2-off none"}
+ABLATIONS=${ABLATIONS:-"agreement self ensemble contrastive-only prompts-only rounds-only l2-off none"}
 JAR=${JAR:-examples/target/coft.jar}
 PHASE1_RUNS=${PHASE1_RUNS:-}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
@@ -29,6 +29,7 @@ cfg() { # name -> config file
     agreement) echo '{"phase2": {"filter": "AGREEMENT"}}' > "$f" ;;
     self) echo '{"phase2": {"filter": "SELF"}}' > "$f" ;;
     none) echo '{"phase2": {"filter": "NONE"}}' > "$f" ;;
+    ensemble) echo '{"phase2": {"cleanSets": "ENSEMBLE"}}' > "$f" ;;
     l2-off) echo '{"phase1": {"l2ToVisual": false}}' > "$f" ;;
     contrastive-only) echo '{"phase2": {"gamma": 0.5}}' > "$f" ;;
     rounds-only) echo '{"rounds": 2}' > "$f" ;;
@@ -44,7 +45,7 @@ run() { # task variant seed
     mkdir -p "$dir/phase1"
     # Phase I with the default settings and this seed is the same in every variant whose zero-shot prompts and
     # Phase I settings are the defaults: reuse it
-    case $variant in coft|agreement|self|none|contrastive-only|rounds-only)
+    case $variant in coft|agreement|self|none|ensemble|contrastive-only|rounds-only)
       local src=""
       if [[ -n "$PHASE1_RUNS" && -f "$PHASE1_RUNS/$task/coft-phase1-vpt-deep-s$seed/model-b.zip" ]]; then
         src="$PHASE1_RUNS/$task/coft-phase1-vpt-deep-s$seed"
@@ -68,7 +69,7 @@ run() { # task variant seed
   local acc p1 secs rss kept
   acc=$(grep '^accuracy=' "$dir/eval.txt" | tail -1 | cut -d= -f2)
   p1=$(grep '^accuracy=' "$dir/eval-phase1.txt" 2>/dev/null | tail -1 | cut -d= -f2)
-  kept=$(grep -o 'network U trains on [0-9]*' "$dir.adapt.log" | awk '{print $5}' | head -1)
+  kept=$(grep -o 'network [AUB] trains on [0-9]*' "$dir.adapt.log" | awk '{print $5}' | paste -sd+ -)
   secs=$(grep '^adapt_seconds' "$dir/eval.txt" | awk '{print $2}')
   rss=$(grep '^peak_rss_mib' "$dir/eval.txt" | awk '{print $2}')
   printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" "$task" "$variant" "$seed" "$acc" "${p1:-NA}" "${kept:-NA}" "$secs" "$rss" \

@@ -41,8 +41,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--per-class", defaultValue = "40", description = "images per class (default: ${DEFAULT-VALUE})")
     int perClass;
 
-    @Option(names = "--no-phase1", negatable = false, description = "stop after zero-shot (skip label-free CoFT Phase I)")
+    @Option(names = "--no-phase1", negatable = false, description = "stop after zero-shot (skip label-free CoFT)")
     boolean noPhase1;
+
+    @Option(names = "--no-phase2", negatable = false, description = "stop after CoFT Phase I (skip Phase II fine-tuning)")
+    boolean noPhase2;
 
     @Option(names = "--data", defaultValue = "auto", description = "auto (fashion-shift when Fashion-MNIST is "
             + "installed, else shapes), fashion-shift, or shapes (generated coloured shapes) (default: ${DEFAULT-VALUE})")
@@ -89,23 +92,55 @@ final class DemoCommand implements Callable<Integer> {
         PhaseOneConfig cfg = PhaseOneConfig.defaults().withVisual(VisualModule.ADAPTER).withSeeds(k,
                 PhaseOneConfig.defaults().shortfall()).withTraining(10, Math.max(4, Math.min(32, k * classes.size() / 4)),
                 PhaseOneConfig.defaults().learningRate());
-        out.printf("CoFT Phase I (label-free): %d seeds per class, feature adapter, %d epochs, two models%n", k,
-                cfg.epochs());
+        if (!noPhase2 && perClass < 10) {
+            out.println("CoFT Phase II skipped: " + perClass + " images per class are too few to fine-tune the image "
+                    + "tower (use --per-class 10 or more)");
+            noPhase2 = true;
+        }
+        out.printf("CoFT (label-free): Phase I with %d seeds per class, feature adapter, %d epochs, two models%s%n", k,
+                cfg.epochs(), noPhase2 ? "" : "; Phase II: image tower + linear head on the filtered labels, 2 epochs");
         Path adapted = dir.resolve("adapted");
         org.coft.dl4j.phase1.ClipBackbone backbone = org.coft.dl4j.phase1.ClipBackbone.load(model.directory(), cfg,
                 classes.names());
         var images = org.coft.dl4j.phase1.ImageViews.byFileName(org.coft.datavec.source.ImageSources.open(
                 data.toString(), org.coft.datavec.source.SourceOptions.defaults()).images());
-        org.coft.dl4j.adapt.Adaptation.adapt(org.coft.dl4j.adapt.Method.COFT_PHASE1,
-                new org.coft.dl4j.adapt.Adaptation.BaseModel(model.directory(), true), backbone, images, data.toString(),
-                classes.names(), cfg, seed, adapted, new org.coft.dl4j.phase1.PhaseOne.Options(2, 256,
-                        List.of(new org.coft.dl4j.train.DivergenceGuard(),
-                                new org.coft.dl4j.train.ProgressListener(out, 1000)), out));
+        var listeners = new org.coft.dl4j.phase1.PhaseOne.Options(2, 256, List.of(new org.coft.dl4j.train.DivergenceGuard(),
+                new org.coft.dl4j.train.ProgressListener(out, 1000)), out);
+        var base = new org.coft.dl4j.adapt.Adaptation.BaseModel(model.directory(), true);
+        Path phase1;
+        if (noPhase2) {
+            org.coft.dl4j.adapt.Adaptation.adapt(org.coft.dl4j.adapt.Method.COFT_PHASE1, base, backbone, images,
+                    data.toString(), classes.names(), cfg, seed, adapted, listeners);
+            phase1 = adapted;
+        } else {
+            var coft = org.coft.dl4j.adapt.CoftConfig.coft().withPhase1(cfg).withPhase2(
+                    org.coft.dl4j.phase2.PhaseTwoConfig.defaults().withTraining(2, 32, 1e-4));
+            org.coft.dl4j.adapt.Adaptation.adaptCoft(org.coft.dl4j.adapt.Method.COFT, base, backbone, images,
+                    data.toString(), classes.names(), coft, seed, adapted, listeners, List.of(
+                            new org.coft.dl4j.train.DivergenceGuard(),
+                            new org.coft.dl4j.train.ProgressListener(out, 1000, "CE", "contrastive")));
+            phase1 = adapted.resolve("phase1");
+        }
+        double p1 = evaluate(phase1, data, model.directory(), out);
+        if (noPhase2) {
+            out.printf("summary: zero-shot on %d images %.4f, CoFT Phase I (no labels) %.4f, in %.1f s; accuracy=%.4f%n",
+                    r.examples(), r.accuracy().orElse(Double.NaN), p1, (System.nanoTime() - t0) / 1e9, p1);
+            return 0;
+        }
+        double acc = evaluate(adapted, data, model.directory(), out);
+        out.printf("summary: zero-shot on %d images %.4f, CoFT Phase I %.4f, CoFT (Phase II; no labels) %.4f, in "
+                + "%.1f s; accuracy=%.4f%n", r.examples(), r.accuracy().orElse(Double.NaN), p1, acc,
+                (System.nanoTime() - t0) / 1e9, acc);
+        return 0;
+    }
+
+    /** Evaluates an adapted folder (labels read only here), echoing its per-model and seed lines. */
+    private static double evaluate(Path adapted, Path data, Path base, PrintWriter out) throws Exception {
         java.io.StringWriter report = new java.io.StringWriter();
         EvalCommand eval = new EvalCommand();
         eval.model = adapted;
         eval.data = data.toString();
-        eval.base = model.directory();
+        eval.base = base;
         eval.threads = 2;
         eval.badImages = "fail";
         double acc = eval.evaluate(new PrintWriter(report, true)).orElseThrow();
@@ -114,9 +149,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("  " + line);
             }
         }
-        out.printf("summary: zero-shot on %d images %.4f, CoFT Phase I (no labels) %.4f, in %.1f s; accuracy=%.4f%n",
-                r.examples(), r.accuracy().orElse(Double.NaN), acc, (System.nanoTime() - t0) / 1e9, acc);
-        return 0;
+        return acc;
     }
 
     static String resolveData(String kind) {

@@ -25,6 +25,12 @@ public final class ContrastiveLoss {
      */
     public static SDVariable define(SameDiff sd, SDVariable query, SDVariable positive, SDVariable negatives,
                                     double tau) {
+        return perSample(sd, query, positive, negatives, tau).mean().rename(LOSS);
+    }
+
+    /** The per-sample terms {@code −log(...)} [batch, 1] of {@link #define} (their mean is the loss). */
+    public static SDVariable perSample(SameDiff sd, SDVariable query, SDVariable positive, SDVariable negatives,
+                                       double tau) {
         if (!(tau > 0)) {
             throw new IllegalArgumentException("contrastive temperature must be positive, got " + tau);
         }
@@ -35,6 +41,6 @@ public final class ContrastiveLoss {
         SDVariable neg = sd.mmul(q, n, false, true, false);
         SDVariable logits = sd.concat(1, pos, neg).div(tau);
         SDVariable logp = DualPromptHead.logSoftmax(sd, logits);
-        return logp.get(SDIndex.all(), SDIndex.interval(0, 1)).mean().neg(LOSS);
+        return logp.get(SDIndex.all(), SDIndex.interval(0, 1)).neg();
     }
 }

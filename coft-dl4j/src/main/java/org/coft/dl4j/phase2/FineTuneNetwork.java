@@ -37,6 +37,8 @@ public final class FineTuneNetwork {
     static final String WEIGHTS = "weights";
     static final String KEYS = "keys";
     static final String QUEUE = "queue";
+    static final String CE_NORM = "ce_norm";
+    static final String CONT_NORM = "cont_norm";
     private static final String PREFIX = "vision/";
 
     private final SameDiff sd;
@@ -78,13 +80,17 @@ public final class FineTuneNetwork {
         SDVariable labels = sd.placeHolder(LABELS, DataType.FLOAT, -1, c);
         SDVariable weights = sd.placeHolder(WEIGHTS, DataType.FLOAT, -1);
         SDVariable ce = labels.mul(DualPromptHead.logSoftmax(sd, logits)).sum(1).neg();
-        SDVariable lce = ce.mul(weights).sum().div(weights.sum().add(1e-8)).rename(CE);
+        // normalisers come from outside so that micro-batches of one batch add up to that batch's exact loss
+        SDVariable ceNorm = sd.placeHolder(CE_NORM, DataType.FLOAT, 1);
+        SDVariable lce = ce.mul(weights).sum().div(ceNorm).rename(CE);
         SDVariable loss;
         if (gamma > 0) {
             long e = embeds.getShape() != null ? embeds.getShape()[1] : -1;
             SDVariable keys = sd.placeHolder(KEYS, DataType.FLOAT, -1, e);
             SDVariable queue = sd.placeHolder(QUEUE, DataType.FLOAT, -1, e);
-            SDVariable cont = ContrastiveLoss.define(sd, embeds, keys, queue, tauCont);
+            SDVariable contNorm = sd.placeHolder(CONT_NORM, DataType.FLOAT, 1);
+            SDVariable cont = ContrastiveLoss.perSample(sd, embeds, keys, queue, tauCont).sum().div(contNorm)
+                    .rename(ContrastiveLoss.LOSS);
             loss = lce.add(LOSS, cont.mul(gamma));
         } else {
             loss = lce.add(LOSS, 0.0);
@@ -156,10 +162,25 @@ public final class FineTuneNetwork {
      * @param queue the queue's keys [Q, E] (contrastive only, else null)
      */
     public Step gradients(INDArray pixels, INDArray labels, INDArray weights, INDArray keys, INDArray queue) {
+        return gradients(pixels, labels, weights, keys, queue, Math.max(weights.sumNumber().doubleValue(), 1e-8),
+                pixels.size(0));
+    }
+
+    /**
+     * As {@link #gradients(INDArray, INDArray, INDArray, INDArray, INDArray)} for a micro-batch of a larger batch: the
+     * cross-entropy sum is divided by {@code ceNorm} (the whole batch's total weight) and the contrastive sum by
+     * {@code contNorm} (its size), so the micro-batches' losses and gradients add up to the whole batch's.
+     */
+    public Step gradients(INDArray pixels, INDArray labels, INDArray weights, INDArray keys, INDArray queue,
+                          double ceNorm, double contNorm) {
         Map<String, INDArray> ph = new LinkedHashMap<>();
         ph.put(pixelInput, pixels);
         ph.put(LABELS, labels);
         ph.put(WEIGHTS, weights);
+        ph.put(CE_NORM, org.nd4j.linalg.factory.Nd4j.createFromArray((float) ceNorm));
+        if (contrastive) {
+            ph.put(CONT_NORM, org.nd4j.linalg.factory.Nd4j.createFromArray((float) contNorm));
+        }
         if (contrastive) {
             if (keys == null || queue == null) {
                 throw new IllegalArgumentException("the contrastive network needs keys and a queue");

@@ -25,10 +25,12 @@ import org.coft.datavec.augment.AugmentationConfig;
  *                      assumes hundreds of thousands)
  * @param queueSize     negative keys in the queue (1024) (ours: MoCo's 65,536 exceeds our datasets)
  * @param scoreBatch    images per forward when classifying (256)
+ * @param microBatch    memory-aware batching: images per forward/backward pass, gradients of a batch's passes added
+ *                      up exactly (same result as whole batches, lower peak memory); 0 = whole batches
  */
 public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int epochs, int batchSize,
                              double learningRate, double weightDecay, double cropScaleMin, double flip, double gamma,
-                             double tauCont, double momentum, int queueSize, int scoreBatch) {
+                             double tauCont, double momentum, int queueSize, int scoreBatch, int microBatch) {
 
     /** Which pseudo labels Phase II trains on. */
     public enum Filter {
@@ -68,6 +70,7 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
         require(momentum >= 0 && momentum < 1, "momentum", momentum, "in [0, 1)");
         require(queueSize >= 1, "queueSize", queueSize, "at least 1");
         require(scoreBatch >= 1, "scoreBatch", scoreBatch, "at least 1");
+        require(microBatch >= 0, "microBatch", microBatch, "0 (whole batches) or positive");
     }
 
     private static void require(boolean ok, String field, Object value, String expected) {
@@ -80,7 +83,7 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
     /** CoFT's Phase II defaults (no contrastive term). */
     public static PhaseTwoConfig defaults() {
         return new PhaseTwoConfig(Filter.CROSS, CleanSets.UNION, Head.TEXT, 2, 64, 1e-4, 0.0, 0.5, 0.0, 0.0, 0.07, 0.99,
-                1024, 256);
+                1024, 256, 0);
     }
 
     /** CoFT+'s Phase II: the defaults with the momentum contrastive term (γ = 0.5) (ours). */
@@ -90,17 +93,22 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
 
     public PhaseTwoConfig withGamma(double g) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
-                flip, g, tauCont, momentum, queueSize, scoreBatch);
+                flip, g, tauCont, momentum, queueSize, scoreBatch, microBatch);
     }
 
     public PhaseTwoConfig withFilter(Filter f, CleanSets c) {
         return new PhaseTwoConfig(f, c, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin, flip, gamma,
-                tauCont, momentum, queueSize, scoreBatch);
+                tauCont, momentum, queueSize, scoreBatch, microBatch);
+    }
+
+    public PhaseTwoConfig withMicroBatch(int m) {
+        return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, m);
     }
 
     public PhaseTwoConfig withTraining(int e, int batch, double lr) {
         return new PhaseTwoConfig(filter, cleanSets, head, e, batch, lr, weightDecay, cropScaleMin, flip, gamma,
-                tauCont, momentum, queueSize, scoreBatch);
+                tauCont, momentum, queueSize, scoreBatch, microBatch);
     }
 
     /** Whether Phase II has the contrastive term (then it also trains on images without a kept label). */

@@ -173,8 +173,8 @@ public final class PhaseTwoTrainer {
                         }
                         kb = keyNet.embeds(other.images());
                     }
-                    FineTuneNetwork.Step st = net.gradients(batch.images(), y, w, kb,
-                            queue == null ? null : queue.keys());
+                    FineTuneNetwork.Step st = step(net, batch.images(), y, w, kb, queue == null ? null : queue.keys(),
+                            cfg.microBatch());
                     double lr = adam.getLearningRate(step, epoch);
                     StepInfo info = new StepInfo(name, epoch, cfg.epochs(), step + 1, total, st.loss(), st.ce(),
                             st.contrastive(), lr, batch.ids().stream().map(idOf::get).toList(), bl, null);
@@ -217,6 +217,44 @@ public final class PhaseTwoTrainer {
         for (TrainingListener l : listeners) {
             l.onEnd(name);
         }
+    }
+
+    /**
+     * One batch's loss and gradients, in passes of at most {@code micro} images (0 = one pass); the passes' losses and
+     * gradients add up to the whole batch's (normalisers of the whole batch).
+     */
+    static FineTuneNetwork.Step step(FineTuneNetwork net, INDArray x, INDArray y, INDArray w, INDArray keys,
+                                     INDArray queue, int micro) {
+        long m = x.size(0);
+        double ceNorm = Math.max(w.sumNumber().doubleValue(), 1e-8);
+        if (micro <= 0 || micro >= m) {
+            return net.gradients(x, y, w, keys, queue, ceNorm, m);
+        }
+        double loss = 0;
+        double ce = 0;
+        double cont = 0;
+        Map<String, INDArray> sum = null;
+        for (long from = 0; from < m; from += micro) {
+            long to = Math.min(m, from + micro);
+            var rows = org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to);
+            FineTuneNetwork.Step part = net.gradients(x.get(rows).dup(), y.get(rows, org.nd4j.linalg.indexing
+                    .NDArrayIndex.all()).dup(), w.get(rows).dup(), keys == null ? null : keys.get(rows,
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup(), queue, ceNorm, m);
+            loss += part.loss();
+            ce += part.ce();
+            cont += part.contrastive();
+            if (sum == null) {
+                sum = new LinkedHashMap<>();
+                for (Map.Entry<String, INDArray> g : part.gradients().entrySet()) {
+                    sum.put(g.getKey(), g.getValue().dup());
+                }
+            } else {
+                for (Map.Entry<String, INDArray> g : part.gradients().entrySet()) {
+                    sum.get(g.getKey()).addi(g.getValue());
+                }
+            }
+        }
+        return new FineTuneNetwork.Step(loss, ce, cont, null, sum);
     }
 
     private static INDArray need(ArrayArchive.Contents ck, String key, Path file) throws IOException {

@@ -87,6 +87,26 @@ class FineTuneNetworkTest {
     }
 
     @Test
+    void microBatchesAddUpToTheWholeBatch() {
+        for (double gamma : new double[] {0, 0.5}) {
+            FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), gamma, 0.07);
+            INDArray keys = gamma > 0 ? model.encodeImages(pixels.mul(0.9)) : null;
+            INDArray queue = gamma > 0 ? Nd4j.randn(DataType.FLOAT, 16, 64) : null;
+            INDArray w = Nd4j.createFromArray(1f, 0f, 1f, 1f, 0f, 1f);
+            FineTuneNetwork.Step whole = PhaseTwoTrainer.step(net, pixels, oneHot(6, 10), w, keys, queue, 0);
+            FineTuneNetwork.Step parts = PhaseTwoTrainer.step(net, pixels, oneHot(6, 10), w, keys, queue, 4);
+            assertEquals(whole.loss(), parts.loss(), 1e-5);
+            assertEquals(whole.contrastive(), parts.contrastive(), 1e-5);
+            for (String p : net.parameterNames()) {
+                INDArray a = whole.gradients().get(p);
+                double scale = Math.max(1e-3, a.amaxNumber().doubleValue());
+                assertTrue(a.sub(parts.gradients().get(p)).amaxNumber().doubleValue() < 1e-4 * scale,
+                        "gamma " + gamma + ": micro-batch gradient of " + p + " differs");
+            }
+        }
+    }
+
+    @Test
     void savedClassifierRunsAloneAndBadFilesAreNamed(@TempDir Path dir) throws Exception {
         FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07);
         Path f = dir.resolve("classifier-u.fb");
