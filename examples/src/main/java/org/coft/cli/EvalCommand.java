@@ -60,21 +60,28 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The base model an adapted folder needs, checked by hash ({@code base} when it moved), or null for a
+     * self-contained classifier (coft, coft-plus: it carries its image tower, so no base model is read).
+     */
+    static ClipBackbone backbone(Adaptation.Adapted a, Path base) throws Exception {
+        if (a.selfContained()) {
+            return null;
+        }
+        Path dir = base != null ? base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
+        Adaptation.checkBase(a, dir);
+        return a.method() == org.coft.dl4j.adapt.Method.ZERO_SHOT ? ClipBackbone.plainOnly(dir)
+                : ClipBackbone.load(dir, a.config(), a.classes());
+    }
+
     /** Writes the report to {@code pw}; returns the accuracy, empty when the data has no labels. */
     Optional<Double> evaluate(PrintWriter pw) throws Exception {
         Adaptation.Adapted a = Adaptation.read(model);
-        Path dir = null;
-        if (!a.selfContained()) {
-            // a fine-tuned classifier (coft, coft-plus) carries its image tower: no base model is read
-            dir = base != null ? base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
-            Adaptation.checkBase(a, dir);
-        }
+        ClipBackbone backbone = backbone(a, base);
         ClassList cl = ClassList.of(a.classes());
         ImageSource source = ImageSources.open(data, SourceOptions.defaults().withBadInput(BadInputPolicy.parse(badImages))
                 .withClasses(cl));
         var images = ImageViews.byFileName(source.images());
-        ClipBackbone backbone = a.selfContained() ? null : a.method() == org.coft.dl4j.adapt.Method.ZERO_SHOT
-                ? ClipBackbone.plainOnly(dir) : ClipBackbone.load(dir, a.config(), a.classes());
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, images,
                 new PhaseOne.Options(threads, 256, List.of(), pw));
         int[] predicted = argmax(pred.probabilities());

@@ -47,13 +47,7 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Adaptation.Adapted a = Adaptation.read(model);
-        ClipBackbone backbone = null;
-        if (!a.selfContained()) {
-            Path dir = base != null ? base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
-            Adaptation.checkBase(a, dir);
-            backbone = a.method() == org.coft.dl4j.adapt.Method.ZERO_SHOT ? ClipBackbone.plainOnly(dir)
-                    : ClipBackbone.load(dir, a.config(), a.classes());
-        }
+        ClipBackbone backbone = EvalCommand.backbone(a, base);
         ClassList cl = ClassList.of(a.classes());
         var source = ImageSources.open(data, SourceOptions.defaults().withBadInput(BadInputPolicy.parse(badImages))
                 .withClasses(cl));

@@ -6,20 +6,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.coft.dl4j.train.AdamSteps;
 import org.coft.dl4j.train.ArrayArchive;
-import org.coft.dl4j.train.CosineSchedule;
 import org.coft.dl4j.train.StepInfo;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * The Phase I training loop for one {@link DualPromptModel}: Adam with a per-step cosine schedule over the seed
@@ -73,13 +70,10 @@ public final class PhaseOneTrainer {
         int perEpoch = stepsPerEpoch(n, cfg.batchSize());
         int total = perEpoch * cfg.epochs();
         Map<String, INDArray> params = model.parameters();
-        Adam adam = new Adam(new CosineSchedule(cfg.learningRate(), total));
-        Map<String, INDArray> state = new LinkedHashMap<>();
-        Map<String, GradientUpdater> updaters = new LinkedHashMap<>();
         String fingerprint = fingerprint(model, name, seed, n);
         int start = 0;
-        boolean resumed = checkpoint != null && Files.isRegularFile(checkpoint);
-        if (resumed) {
+        AdamSteps adam;
+        if (checkpoint != null && Files.isRegularFile(checkpoint)) {
             ArrayArchive.Contents ck = ArrayArchive.read(checkpoint);
             ObjectNode meta = (ObjectNode) JSON.readTree(ck.meta());
             if (!fingerprint.equals(meta.path("fingerprint").asText())) {
@@ -87,20 +81,9 @@ public final class PhaseOneTrainer {
                         + "differ): delete it or use another output folder");
             }
             start = meta.path("step").asInt();
-            for (String p : params.keySet()) {
-                INDArray v = ck.arrays().get("param/" + p);
-                INDArray s = ck.arrays().get("adam/" + p);
-                if (v == null || s == null) {
-                    throw new IOException("checkpoint " + checkpoint + " lacks parameter '" + p + "'");
-                }
-                params.get(p).assign(v);
-                state.put(p, s.castTo(DataType.FLOAT).reshape(1, s.length()).dup());
-            }
-        }
-        for (Map.Entry<String, INDArray> p : params.entrySet()) {
-            long len = p.getValue().length();
-            INDArray view = state.computeIfAbsent(p.getKey(), k -> Nd4j.zeros(DataType.FLOAT, 1, adam.stateSize(len)));
-            updaters.put(p.getKey(), adam.instantiate(view, !resumed));
+            adam = AdamSteps.restore(cfg.learningRate(), total, params, ck.arrays(), checkpoint);
+        } else {
+            adam = AdamSteps.fresh(cfg.learningRate(), total, params);
         }
         for (TrainingListener l : listeners) {
             l.onStart(name, start, total);
@@ -129,28 +112,20 @@ public final class PhaseOneTrainer {
                 comp.putScalar(i, k >= labels[i] ? k + 1 : k, 1f);
             }
             DualPromptModel.Step st = model.gradients(x, y, comp);
-            double lr = adam.getLearningRate(step, epoch);
+            double lr = adam.learningRate(step, epoch);
             StepInfo info = new StepInfo(name, epoch, cfg.epochs(), step + 1, total, st.loss(), st.l1(), st.l2(), lr, ids,
                     labels, st.pCleanOfLabel());
             for (TrainingListener l : listeners) {
                 l.onGradients(info, st.gradients());
             }
-            for (Map.Entry<String, INDArray> p : params.entrySet()) {
-                INDArray g = st.gradients().get(p.getKey()).castTo(DataType.FLOAT).dup('c');
-                if (cfg.weightDecay() > 0) {
-                    g.addi(p.getValue().mul(cfg.weightDecay()));
-                }
-                INDArray flat = g.reshape(1, g.length());
-                updaters.get(p.getKey()).applyUpdater(flat, step, epoch);
-                p.getValue().subi(flat.reshape(p.getValue().shape()));
-            }
+            adam.apply(st.gradients(), cfg.weightDecay(), step, epoch);
             for (TrainingListener l : listeners) {
                 l.onStep(info);
             }
             boolean epochEnd = b == perEpoch - 1;
             boolean every = cfg.checkpointEvery() > 0 && (step + 1) % cfg.checkpointEvery() == 0;
             if (checkpoint != null && (epochEnd || every)) {
-                save(checkpoint, params, state, fingerprint, step + 1);
+                save(checkpoint, adam, fingerprint, step + 1);
                 for (TrainingListener l : listeners) {
                     l.onCheckpoint(name, step + 1, checkpoint);
                 }
@@ -166,17 +141,11 @@ public final class PhaseOneTrainer {
         }
     }
 
-    private static void save(Path file, Map<String, INDArray> params, Map<String, INDArray> state, String fingerprint,
-                             int step) throws IOException {
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (String p : params.keySet()) {
-            arrays.put("param/" + p, params.get(p));
-            arrays.put("adam/" + p, state.get(p));
-        }
+    private static void save(Path file, AdamSteps adam, String fingerprint, int step) throws IOException {
         ObjectNode meta = JSON.createObjectNode();
         meta.put("fingerprint", fingerprint);
         meta.put("step", step);
-        ArrayArchive.write(file, arrays, meta.toString());
+        ArrayArchive.write(file, adam.checkpointArrays(), meta.toString());
     }
 
     private static String fingerprint(DualPromptModel model, String name, long seed, int n) {
@@ -185,13 +154,7 @@ public final class PhaseOneTrainer {
     }
 
     static String sha256(String s) {
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(d);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return AdamSteps.sha256(s);
     }
 
     /** A seeded permutation of 0..n-1 (Fisher–Yates). */

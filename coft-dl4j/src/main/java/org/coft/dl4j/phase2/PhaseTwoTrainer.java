@@ -16,15 +16,13 @@ import org.coft.datavec.iterate.ImageBatchIterator;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase1.ImageViews;
+import org.coft.dl4j.train.AdamSteps;
 import org.coft.dl4j.train.ArrayArchive;
-import org.coft.dl4j.train.CosineSchedule;
 import org.coft.dl4j.train.StepInfo;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.GradientUpdater;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * The Phase II training loop for one {@link FineTuneNetwork}: Adam with a per-step cosine schedule, augmented views
@@ -86,9 +84,6 @@ public final class PhaseTwoTrainer {
         int perEpoch = (n + cfg.batchSize() - 1) / cfg.batchSize();
         int total = perEpoch * cfg.epochs();
         Map<String, INDArray> params = net.parameters();
-        Adam adam = new Adam(new CosineSchedule(cfg.learningRate(), total));
-        Map<String, INDArray> state = new LinkedHashMap<>();
-        Map<String, GradientUpdater> updaters = new LinkedHashMap<>();
         MomentumEncoder keys = null;
         KeyQueue queue = null;
         if (keyNet != null) {
@@ -112,8 +107,8 @@ public final class PhaseTwoTrainer {
         }
         String fingerprint = fingerprint(net, name, seed, cfg, train.ids(), labelOf);
         int startEpoch = 0;
-        boolean resumed = checkpoint != null && Files.isRegularFile(checkpoint);
-        if (resumed) {
+        AdamSteps adam;
+        if (checkpoint != null && Files.isRegularFile(checkpoint)) {
             ArrayArchive.Contents ck = ArrayArchive.read(checkpoint);
             ObjectNode meta = (ObjectNode) JSON.readTree(ck.meta());
             if (!fingerprint.equals(meta.path("fingerprint").asText())) {
@@ -121,15 +116,7 @@ public final class PhaseTwoTrainer {
                         + "config differ): delete it or use another output folder");
             }
             startEpoch = meta.path("epoch").asInt();
-            for (String p : params.keySet()) {
-                INDArray v = ck.arrays().get("param/" + p);
-                INDArray s = ck.arrays().get("adam/" + p);
-                if (v == null || s == null) {
-                    throw new IOException("checkpoint " + checkpoint + " lacks parameter '" + p + "'");
-                }
-                params.get(p).assign(v);
-                state.put(p, s.castTo(DataType.FLOAT).reshape(1, s.length()).dup());
-            }
+            adam = AdamSteps.restore(cfg.learningRate(), total, params, ck.arrays(), checkpoint);
             if (keys != null) {
                 for (Map.Entry<String, INDArray> e : keys.parameters().entrySet()) {
                     e.getValue().assign(need(ck, "key/" + e.getKey(), checkpoint));
@@ -137,11 +124,8 @@ public final class PhaseTwoTrainer {
                 queue.restore(need(ck, "queue", checkpoint), meta.path("queue_next").asInt(),
                         meta.path("queue_filled").asInt());
             }
-        }
-        for (Map.Entry<String, INDArray> p : params.entrySet()) {
-            long len = p.getValue().length();
-            INDArray view = state.computeIfAbsent(p.getKey(), k -> Nd4j.zeros(DataType.FLOAT, 1, adam.stateSize(len)));
-            updaters.put(p.getKey(), adam.instantiate(view, !resumed));
+        } else {
+            adam = AdamSteps.fresh(cfg.learningRate(), total, params);
         }
         for (TrainingListener l : listeners) {
             l.onStart(name, startEpoch * perEpoch, total);
@@ -175,21 +159,13 @@ public final class PhaseTwoTrainer {
                     }
                     FineTuneNetwork.Step st = step(net, batch.images(), y, w, kb, queue == null ? null : queue.keys(),
                             cfg.microBatch());
-                    double lr = adam.getLearningRate(step, epoch);
+                    double lr = adam.learningRate(step, epoch);
                     StepInfo info = new StepInfo(name, epoch, cfg.epochs(), step + 1, total, st.loss(), st.ce(),
                             st.contrastive(), lr, batch.ids().stream().map(idOf::get).toList(), bl, null);
                     for (TrainingListener l : listeners) {
                         l.onGradients(info, st.gradients());
                     }
-                    for (Map.Entry<String, INDArray> p : params.entrySet()) {
-                        INDArray g = st.gradients().get(p.getKey()).castTo(DataType.FLOAT).dup('c');
-                        if (cfg.weightDecay() > 0) {
-                            g.addi(p.getValue().mul(cfg.weightDecay()));
-                        }
-                        INDArray flat = g.reshape(1, g.length());
-                        updaters.get(p.getKey()).applyUpdater(flat, step, epoch);
-                        p.getValue().subi(flat.reshape(p.getValue().shape()));
-                    }
+                    adam.apply(st.gradients(), cfg.weightDecay(), step, epoch);
                     if (keys != null) {
                         keys.update(net.towerParameters());
                         queue.enqueue(kb);
@@ -205,7 +181,7 @@ public final class PhaseTwoTrainer {
                 }
             }
             if (checkpoint != null) {
-                save(checkpoint, params, state, keys, queue, fingerprint, epoch + 1);
+                save(checkpoint, adam, keys, queue, fingerprint, epoch + 1);
                 for (TrainingListener l : listeners) {
                     l.onCheckpoint(name, (epoch + 1) * perEpoch, checkpoint);
                 }
@@ -277,13 +253,9 @@ public final class PhaseTwoTrainer {
                 .seed(seed).startEpoch(epoch).view(view).augmentation(cfg.augmentation()).build();
     }
 
-    private static void save(Path file, Map<String, INDArray> params, Map<String, INDArray> state, MomentumEncoder keys,
-                             KeyQueue queue, String fingerprint, int epoch) throws IOException {
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (String p : params.keySet()) {
-            arrays.put("param/" + p, params.get(p));
-            arrays.put("adam/" + p, state.get(p));
-        }
+    private static void save(Path file, AdamSteps adam, MomentumEncoder keys, KeyQueue queue, String fingerprint,
+                             int epoch) throws IOException {
+        Map<String, INDArray> arrays = new LinkedHashMap<>(adam.checkpointArrays());
         ObjectNode meta = JSON.createObjectNode();
         if (keys != null) {
             for (Map.Entry<String, INDArray> e : keys.parameters().entrySet()) {
@@ -304,16 +276,7 @@ public final class PhaseTwoTrainer {
         for (String id : ids) {
             sb.append(id).append('\t').append(labelOf.get(id)).append('\n');
         }
-        return sha256(cfg.toJson() + "|" + name + "|" + seed + "|" + net.parameterNames() + "|" + sha256(sb.toString()));
+        return AdamSteps.sha256(cfg.toJson() + "|" + name + "|" + seed + "|" + net.parameterNames() + "|" + AdamSteps.sha256(sb.toString()));
     }
 
-    static String sha256(String s) {
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(
-                    java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(d);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
