@@ -88,8 +88,8 @@ ORDER=${ORDER:-$default_order}
 for task in $TASK_LIST; do
   for item in $ORDER; do run "$task" "${item%%:*}" "${item##*:}"; done
 done
-python3 - "$OUT/results.tsv" <<'PY'
-import csv, statistics, sys
+python3 - "$OUT/results.tsv" "$OUT" <<'PY'
+import csv, os, re, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 tasks = list(dict.fromkeys(r["task"] for r in rows))
 variants = list(dict.fromkeys(r["variant"] for r in rows))
@@ -112,4 +112,29 @@ for v in variants:
             print("| %s | %s | %s | %s | %.0f | %s |" % (v, t, cell([r["phase1_accuracy"] for r in rs]),
                   "/".join(r["phase2_labelled"] for r in rs), statistics.mean(float(r["adapt_seconds"]) for r in rs),
                   max(int(r["peak_rss_mib"] or 0) for r in rs)))
+print()
+print("Stage wall times (s) and peak RSS so far (MiB), first seed, from each run's adapt log (Phase I stages of `coft`")
+print("runs reuse the Phase I table's models, so only their scoring shows):")
+print()
+print("| task | variant | stage | seconds | peak RSS after the stage |")
+print("|---|---|---|---:|---:|")
+first = rows[0]["seed"] if rows else "0"
+for t in tasks:
+    for v in ("coft", "coft-plus"):
+        log = os.path.join(sys.argv[2], t, "%s-s%s.adapt.log" % (v, first))
+        if not os.path.exists(log):
+            continue
+        rnd, pending = 1, []
+        for line in open(log):
+            m = re.match(r"time: (.*) ([0-9.]+) s$", line.strip())
+            if m:
+                stage = m.group(1) if m.group(1).startswith("phase II") else "round %d: %s" % (rnd, m.group(1))
+                pending.append((stage, float(m.group(2))))
+            m = re.match(r"memory: peak RSS ([0-9]+) MiB after (.*)", line.strip())
+            if m:
+                for i, (stage, sec) in enumerate(pending):
+                    print("| %s | %s | %s | %.1f | %s |" % (t, v, stage, sec, m.group(1) if i == len(pending) - 1 else ""))
+                pending = []
+                if m.group(2).startswith("phase I round"):
+                    rnd = int(m.group(2).split()[-1]) + 1
 PY
