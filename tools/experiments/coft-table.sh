@@ -53,6 +53,11 @@ run() { # task variant seed
       if [[ -n "$src" && ! -f "$dir/phase1/model-b.zip" ]]; then
         cp "$src"/{features.zip,seeds.csv,model-a.zip,model-b.zip} "$dir/phase1/"
       fi ;;
+    prompts-only)  # its Phase I is CoFT+'s first round (same prompts, settings and seed)
+      local src="$OUT/$task/coft-plus-s$seed/phase1"
+      if [[ -f "$src/model-b.zip" && ! -f "$dir/phase1/model-b.zip" ]]; then
+        cp "$src"/{features.zip,seeds.csv,model-a.zip,model-b.zip} "$dir/phase1/"
+      fi ;;
     esac
     if [[ -f "$OUT/$task/features.zip" && ! -f "$dir/phase1/features.zip" ]]; then cp "$OUT/$task/features.zip" "$dir/phase1/"; fi
     local start=$(date +%s.%N)
