@@ -265,6 +265,7 @@ public final class PhaseOne {
                 ImageBatch b = it.nextBatch();
                 parts.add(backbone.plain().encodeImages(b.images()));
                 ids.addAll(b.ids());
+                org.coft.dl4j.train.NativeMemory.afterStep(parts.size() - 1);
             }
         }
         if (ids.isEmpty()) {
@@ -334,6 +335,7 @@ public final class PhaseOne {
                     backbone.plain().preprocess()).batchSize(cfg.scoreBatch()).threads(opt.threads()).build()) {
                 while (it.hasNext()) {
                     parts.add(m.score(it.nextBatch().images()));
+                    org.coft.dl4j.train.NativeMemory.afterStep(parts.size() - 1);
                 }
             }
         }

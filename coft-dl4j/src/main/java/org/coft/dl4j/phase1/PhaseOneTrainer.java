@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.coft.dl4j.train.AdamSteps;
 import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.NativeMemory;
 import org.coft.dl4j.train.StepInfo;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -122,6 +123,7 @@ public final class PhaseOneTrainer {
             for (TrainingListener l : listeners) {
                 l.onStep(info);
             }
+            NativeMemory.afterStep(step);
             boolean epochEnd = b == perEpoch - 1;
             boolean every = cfg.checkpointEvery() > 0 && (step + 1) % cfg.checkpointEvery() == 0;
             if (checkpoint != null && (epochEnd || every)) {

@@ -128,6 +128,7 @@ public final class Classifier {
                 ImageBatch b = it.nextBatch();
                 parts.add(probabilities(b.images()));
                 ids.addAll(b.ids());
+                org.coft.dl4j.train.NativeMemory.afterStep(parts.size() - 1);
             }
         }
         if (parts.isEmpty()) {

@@ -18,6 +18,7 @@ import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.train.AdamSteps;
 import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.NativeMemory;
 import org.coft.dl4j.train.StepInfo;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,8 +36,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class PhaseTwoTrainer {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Steps between explicit garbage collections (frees the native memory of finished steps). */
-    static final int GC_EVERY = 4;
 
     private PhaseTwoTrainer() {
     }
@@ -173,11 +172,7 @@ public final class PhaseTwoTrainer {
                     for (TrainingListener l : listeners) {
                         l.onStep(info);
                     }
-                    if ((step + 1) % GC_EVERY == 0) {
-                        // a step's native buffers are freed only when their Java objects are collected; the heap
-                        // barely grows, so without this the process reaches ~13 GB before javacpp forces a GC
-                        System.gc();
-                    }
+                    NativeMemory.afterStep(step);
                 }
             }
             if (checkpoint != null) {
