@@ -118,15 +118,17 @@ for v in variants:
                   "/".join(r["phase2_labelled"] for r in rs), statistics.mean(float(r["adapt_seconds"]) for r in rs),
                   max(int(r["peak_rss_mib"] or 0) for r in rs)))
 print()
-print("Stage wall times (s) and peak RSS so far (MiB), first seed, from each run's adapt log (Phase I stages of `coft`")
+print("Stage wall times (s) and peak RSS so far (MiB), from each run's adapt log (first seed, or STAGE_SEEDS=\"coft:S")
+print("coft-plus:S\"); Phase I stages of `coft`")
 print("runs reuse the Phase I table's models, so only their scoring shows):")
 print()
 print("| task | variant | stage | seconds | peak RSS after the stage |")
 print("|---|---|---|---:|---:|")
 first = rows[0]["seed"] if rows else "0"
+stage_seed = dict(x.split(":") for x in os.environ.get("STAGE_SEEDS", "").split())
 for t in tasks:
     for v in ("coft", "coft-plus"):
-        log = os.path.join(sys.argv[2], t, "%s-s%s.adapt.log" % (v, first))
+        log = os.path.join(sys.argv[2], t, "%s-s%s.adapt.log" % (v, stage_seed.get(v, first)))
         if not os.path.exists(log):
             continue
         rnd, pending = 1, []
