@@ -152,8 +152,8 @@ public final class FineTuneNetwork {
         return out;
     }
 
-    /** What one forward/backward gave: total loss, cross-entropy term, contrastive term, embeddings, gradients. */
-    public record Step(double loss, double ce, double contrastive, INDArray embeds, Map<String, INDArray> gradients) { }
+    /** What one forward/backward gave: total loss, cross-entropy term, contrastive term, gradients. */
+    public record Step(double loss, double ce, double contrastive, Map<String, INDArray> gradients) { }
 
     /**
      * Loss terms and gradients for one batch (parameters unchanged).
@@ -198,8 +198,7 @@ public final class FineTuneNetwork {
         var og = sd.calculateGradientsAndOutputs(ph, outs, params);
         Map<String, INDArray> o = og.getOutputs();
         return new Step(o.get(LOSS).getDouble(0), o.get(CE).getDouble(0),
-                contrastive ? o.get(ContrastiveLoss.LOSS).getDouble(0) : 0.0, null,
-                new LinkedHashMap<>(og.getGradients()));
+                contrastive ? o.get(ContrastiveLoss.LOSS).getDouble(0) : 0.0, new LinkedHashMap<>(og.getGradients()));
     }
 
     /** Logits [batch, C] of preprocessed pixels. */

@@ -225,7 +225,7 @@ public final class PhaseTwoTrainer {
                 }
             }
         }
-        return new FineTuneNetwork.Step(loss, ce, cont, null, sum);
+        return new FineTuneNetwork.Step(loss, ce, cont, sum);
     }
 
     private static INDArray need(ArrayArchive.Contents ck, String key, Path file) throws IOException {
