@@ -107,16 +107,27 @@ print("| variant | " + " | ".join(tasks) + " |")
 print("|---|" + "---:|" * len(tasks))
 for v in variants:
     print("| %s | %s |" % (v, " | ".join(cell([r["accuracy"] for r in rows if r["task"] == t and r["variant"] == v]) for t in tasks)))
+def precision(r):
+    # evaluation only: the hidden label is the class sub-folder in the image id
+    f = os.path.join(sys.argv[2], r["task"], "%s-s%s" % (r["variant"], r["seed"]), "phase2-labels.csv")
+    kept = right = 0
+    for line in list(csv.reader(open(f)))[1:] if os.path.exists(f) else []:
+        for lab in line[1:]:
+            if lab:
+                kept += 1
+                right += lab == line[0].split("/")[0]
+    return right / kept if kept else None
 print()
-print("| variant | task | Phase I (last round) | Phase II labelled images | adapt seconds | peak RSS MiB |")
-print("|---|---|---:|---:|---:|---:|")
+print("| variant | task | Phase I (last round) | Phase II labelled images | their precision | adapt seconds | peak RSS MiB |")
+print("|---|---|---:|---:|---:|---:|---:|")
 for v in variants:
     for t in tasks:
         rs = [r for r in rows if r["task"] == t and r["variant"] == v]
         if rs:
-            print("| %s | %s | %s | %s | %.0f | %s |" % (v, t, cell([r["phase1_accuracy"] for r in rs]),
-                  "/".join(r["phase2_labelled"] for r in rs), statistics.mean(float(r["adapt_seconds"]) for r in rs),
-                  max(int(r["peak_rss_mib"] or 0) for r in rs)))
+            ps = [precision(r) for r in rs]
+            print("| %s | %s | %s | %s | %s | %.0f | %s |" % (v, t, cell([r["phase1_accuracy"] for r in rs]),
+                  "/".join(r["phase2_labelled"] for r in rs), "/".join("%.1f %%" % (100 * p) for p in ps if p),
+                  statistics.mean(float(r["adapt_seconds"]) for r in rs), max(int(r["peak_rss_mib"] or 0) for r in rs)))
 print()
 print("Stage wall times (s) and peak RSS so far (MiB), from each run's adapt log (first seed, or STAGE_SEEDS=\"coft:S")
 print("coft-plus:S\"); Phase I stages of `coft`")
