@@ -2,7 +2,8 @@
 # Regenerates the CoFT / CoFT+ results table (README "CoFT and CoFT+ results") on the reference tasks with the embedded
 # micro-CLIP: CoFT and CoFT+ for each seed, and the ablations (seed 0): filtering without negative prompts
 # (agreement), self- instead of cross-model validation, one network per clean set (ensemble) instead of one on their
-# union, L2 kept out of the visual prompts, each CoFT+ component alone, and no filter. Zero-shot, UPL, Phase I and the supervised references come from tools/experiments/phase1-table.sh.
+# union, L2 kept out of the visual prompts, and each CoFT+ component alone. (A "none" variant — no filter — is
+# available, but with the default union rule it equals "agreement": images whose two labels differ are left out.) Zero-shot, UPL, Phase I and the supervised references come from tools/experiments/phase1-table.sh.
 #
 #   mvn -B -ntp -q package -DskipTests
 #   java -jar examples/target/coft.jar task fashion-shift --out /tmp/tasks/fashion-shift
@@ -17,7 +18,7 @@ TASKS=${1:?tasks folder (with fashion-shift/ and digits-real/)}
 OUT=${2:?output folder}
 SEEDS=${SEEDS:-"0 1 2"}
 TASK_LIST=${TASK_LIST:-"fashion-shift digits-real"}
-ABLATIONS=${ABLATIONS:-"agreement self ensemble contrastive-only prompts-only rounds-only l2-off none"}
+ABLATIONS=${ABLATIONS:-"agreement self ensemble contrastive-only prompts-only rounds-only l2-off"}
 JAR=${JAR:-examples/target/coft.jar}
 PHASE1_RUNS=${PHASE1_RUNS:-}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
@@ -127,7 +128,7 @@ for v in variants:
             ps = [precision(r) for r in rs]
             print("| %s | %s | %s | %s | %s | %.0f | %s |" % (v, t, cell([r["phase1_accuracy"] for r in rs]),
                   "/".join(r["phase2_labelled"] for r in rs), "/".join("%.1f %%" % (100 * p) for p in ps if p),
-                  statistics.mean(float(r["adapt_seconds"]) for r in rs), max(int(r["peak_rss_mib"] or 0) for r in rs)))
+                  statistics.mean(float(r["adapt_seconds"]) for r in rs), "/".join(r["peak_rss_mib"] for r in rs)))
 print()
 print("Stage wall times (s) and peak RSS so far (MiB), from each run's adapt log (first seed, or STAGE_SEEDS=\"coft:S")
 print("coft-plus:S\"); Phase I stages of `coft`")

@@ -121,21 +121,21 @@ final class DemoCommand implements Callable<Integer> {
                             new org.coft.dl4j.train.ProgressListener(out, 1000, "CE", "contrastive")));
             phase1 = adapted.resolve("phase1");
         }
-        double p1 = evaluate(phase1, data, model.directory(), out);
+        double p1 = evaluate(phase1, data, model.directory(), out, true);
         if (noPhase2) {
             out.printf("summary: zero-shot on %d images %.4f, CoFT Phase I (no labels) %.4f, in %.1f s; accuracy=%.4f%n",
                     r.examples(), r.accuracy().orElse(Double.NaN), p1, (System.nanoTime() - t0) / 1e9, p1);
             return 0;
         }
-        double acc = evaluate(adapted, data, model.directory(), out);
+        double acc = evaluate(adapted, data, model.directory(), out, false);
         out.printf("summary: zero-shot on %d images %.4f, CoFT Phase I %.4f, CoFT (Phase II; no labels) %.4f, in "
                 + "%.1f s; accuracy=%.4f%n", r.examples(), r.accuracy().orElse(Double.NaN), p1, acc,
                 (System.nanoTime() - t0) / 1e9, acc);
         return 0;
     }
 
-    /** Evaluates an adapted folder (labels read only here), echoing its per-model and seed lines. */
-    private static double evaluate(Path adapted, Path data, Path base, PrintWriter out) throws Exception {
+    /** Evaluates an adapted folder (labels read only here), echoing its per-model (and seed) lines. */
+    private static double evaluate(Path adapted, Path data, Path base, PrintWriter out, boolean seeds) throws Exception {
         java.io.StringWriter report = new java.io.StringWriter();
         EvalCommand eval = new EvalCommand();
         eval.model = adapted;
@@ -145,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
         eval.badImages = "fail";
         double acc = eval.evaluate(new PrintWriter(report, true)).orElseThrow();
         for (String line : report.toString().split("\n")) {
-            if (line.startsWith("model ") || line.startsWith("seed pseudo-labels")) {
+            if (line.startsWith("model ") || seeds && line.startsWith("seed pseudo-labels")) {
                 out.println("  " + line);
             }
         }
