@@ -175,6 +175,22 @@ public final class DualPromptModel {
         return a.castTo(DataType.FLOAT);
     }
 
+    /**
+     * Builds {@code sd}'s backward graph once. SameDiff M2.1 prints every differentiated op to stdout while doing so;
+     * stdout is silenced meanwhile so it stays out of user output.
+     */
+    public static void createGradFunctionQuietly(SameDiff sd) {
+        synchronized (System.class) {
+            java.io.PrintStream saved = System.out;
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            try {
+                sd.createGradFunction();
+            } finally {
+                System.setOut(saved);
+            }
+        }
+    }
+
     /** A seed-derived sub-seed (SplitMix64 finaliser of seed and stream). */
     public static long mix(long seed, long stream) {
         long z = seed + 0x9E3779B97F4A7C15L * (stream + 1);
@@ -240,7 +256,7 @@ public final class DualPromptModel {
             outs.add(DualPromptHead.P_CLEAN);
         }
         if (sd.getFunction("grad") == null) {
-            createGradFunctionQuietly();
+            createGradFunctionQuietly(sd);
         }
         var og = sd.calculateGradientsAndOutputs(ph, outs, params);
         Map<String, INDArray> o = og.getOutputs();
@@ -248,22 +264,6 @@ public final class DualPromptModel {
         return new Step(o.get(DualPromptHead.LOSS).getDouble(0), o.get(DualPromptHead.L1).getDouble(0),
                 config.negativePrompt() ? o.get(DualPromptHead.L2).getDouble(0) : 0.0, pLabel,
                 new LinkedHashMap<>(og.getGradients()));
-    }
-
-    /**
-     * SameDiff M2.1 prints every differentiated op to stdout while building the backward graph; build it once with
-     * stdout silenced so it stays out of user output.
-     */
-    private void createGradFunctionQuietly() {
-        synchronized (System.class) {
-            java.io.PrintStream saved = System.out;
-            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-            try {
-                sd.createGradFunction();
-            } finally {
-                System.setOut(saved);
-            }
-        }
     }
 
     /** Per-image scores: positive logits, and (CoFT) cosine similarities to both prompts and p_clean. */

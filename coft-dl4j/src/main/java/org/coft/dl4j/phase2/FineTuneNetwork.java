@@ -189,7 +189,7 @@ public final class FineTuneNetwork {
             ph.put(QUEUE, queue);
         }
         if (sd.getFunction("grad") == null) {
-            quietly(sd::createGradFunction);
+            org.coft.dl4j.phase1.DualPromptModel.createGradFunctionQuietly(sd);
         }
         List<String> outs = new ArrayList<>(List.of(LOSS, CE));
         if (contrastive) {
@@ -209,18 +209,5 @@ public final class FineTuneNetwork {
     /** Image embeddings [batch, E] (projected, unnormalised) of preprocessed pixels. */
     public INDArray embeds(INDArray pixels) {
         return sd.output(Map.of(pixelInput, pixels), EMBEDS).get(EMBEDS);
-    }
-
-    /** SameDiff M2.1 prints every differentiated op to stdout while building the backward graph. */
-    static void quietly(Runnable r) {
-        synchronized (System.class) {
-            java.io.PrintStream saved = System.out;
-            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-            try {
-                r.run();
-            } finally {
-                System.setOut(saved);
-            }
-        }
     }
 }
