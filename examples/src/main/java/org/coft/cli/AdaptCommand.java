@@ -104,7 +104,7 @@ final class AdaptCommand implements Callable<Integer> {
         PhaseOneConfig cfg = config != null ? PhaseOneConfig.read(config, Adaptation.defaultConfig(m))
                 : Adaptation.defaultConfig(m);
         if (visual != null) {
-            cfg = cfg.withVisual(VisualModule.valueOf(visual.toUpperCase().replace('-', '_')));
+            cfg = cfg.withVisual(visualModule());
         }
         if (epochs != null) {
             cfg = cfg.withTraining(epochs, cfg.batchSize(), cfg.learningRate());
@@ -122,14 +122,7 @@ final class AdaptCommand implements Callable<Integer> {
                 cl.size(), seed, m == Method.ZERO_SHOT ? "-" : cfg.visual());
         ClipBackbone backbone = m == Method.ZERO_SHOT ? ClipBackbone.plainOnly(dir) : ClipBackbone.load(dir, cfg,
                 cl.names());
-        List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50)));
-        if (monitorLabels) {
-            var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
-                    "--monitor-labels: " + data + " has no labels"));
-            listeners.add(new PseudoLabelStats(labels::labelOf, pw));
-        } else if (m == Method.COFT_PHASE1) {
-            listeners.add(new PseudoLabelStats(null, pw));
-        }
+        List<TrainingListener> listeners = phaseOneListeners(source, pw, m == Method.COFT_PHASE1);
         java.util.function.ToIntFunction<String> shotLabels = null;
         if (m == Method.COOP) {
             var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
@@ -142,6 +135,26 @@ final class AdaptCommand implements Callable<Integer> {
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + (result == null ? ""
                 : " (" + result.models().size() + " model(s), " + result.seeds().size() + " seeds)"));
         return 0;
+    }
+
+    /**
+     * Progress and divergence guard, plus pseudo-label statistics: against the data's labels with
+     * {@code --monitor-labels} (measurement only), else label-free when {@code stats}.
+     */
+    private List<TrainingListener> phaseOneListeners(ImageSource source, PrintWriter pw, boolean stats) {
+        List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50)));
+        if (monitorLabels) {
+            var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
+                    "--monitor-labels: " + data + " has no labels"));
+            listeners.add(new PseudoLabelStats(labels::labelOf, pw));
+        } else if (stats) {
+            listeners.add(new PseudoLabelStats(null, pw));
+        }
+        return listeners;
+    }
+
+    private VisualModule visualModule() {
+        return VisualModule.valueOf(visual.toUpperCase().replace('-', '_'));
     }
 
     private CoftConfig coftConfig(Method m) throws java.io.IOException {
@@ -157,7 +170,7 @@ final class AdaptCommand implements Callable<Integer> {
             cfg = cfg.withPrompts(p);
         }
         if (visual != null) {
-            cfg = cfg.withPhase1(cfg.phase1().withVisual(VisualModule.valueOf(visual.toUpperCase().replace('-', '_'))));
+            cfg = cfg.withPhase1(cfg.phase1().withVisual(visualModule()));
         }
         if (epochs != null) {
             cfg = cfg.withPhase1(cfg.phase1().withTraining(epochs, cfg.phase1().batchSize(), cfg.phase1().learningRate()));
@@ -199,14 +212,7 @@ final class AdaptCommand implements Callable<Integer> {
                 cfg.phase1().visual(), cfg.phase2().epochs(), cfg.phase2().filter(),
                 cfg.phase2().contrastive() ? "contrastive gamma " + cfg.phase2().gamma() : "no contrastive term");
         ClipBackbone backbone = ClipBackbone.load(dir, cfg.phase1(), cl.names());
-        List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50)));
-        if (monitorLabels) {
-            var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
-                    "--monitor-labels: " + data + " has no labels"));
-            listeners.add(new PseudoLabelStats(labels::labelOf, pw));
-        } else {
-            listeners.add(new PseudoLabelStats(null, pw));
-        }
+        List<TrainingListener> listeners = phaseOneListeners(source, pw, true);
         List<TrainingListener> phase2 = List.of(new DivergenceGuard(), new ProgressListener(pw, 25, "CE",
                 "contrastive"));
         var r = Adaptation.adaptCoft(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(),

@@ -87,13 +87,8 @@ final class EvalCommand implements Callable<Integer> {
         int[] predicted = argmax(pred.probabilities());
         pw.printf("eval: %s (%s) on %s: %d images%n", a.dir(), a.method().cliName(), data, predicted.length);
         if (out != null) {
-            StringBuilder sb = new StringBuilder("id,prediction,probability\n");
-            for (int i = 0; i < predicted.length; i++) {
-                sb.append(String.format("%s,%s,%.6f%n", ZeroShotRun.csvField(pred.ids().get(i)),
-                        ZeroShotRun.csvField(cl.name(predicted[i])), pred.probabilities().getDouble(i, predicted[i])));
-            }
             Files.createDirectories(out.toAbsolutePath().getParent());
-            Files.writeString(out, sb.toString());
+            Files.writeString(out, predictionsCsv(pred, predicted, cl));
             pw.println("predictions: " + out);
         }
         Optional<EvaluationLabels> labels = source.evaluationLabels();
@@ -183,6 +178,16 @@ final class EvalCommand implements Callable<Integer> {
         if (n > 0) {
             pw.printf("seed pseudo-labels: %d, accuracy %.4f%n", n, (double) right / n);
         }
+    }
+
+    /** {@code id,prediction,probability} rows of predictions (what {@code eval --out} and {@code predict} write). */
+    static String predictionsCsv(Adaptation.Predictions pred, int[] predicted, ClassList cl) {
+        StringBuilder sb = new StringBuilder("id,prediction,probability\n");
+        for (int i = 0; i < predicted.length; i++) {
+            sb.append(String.format("%s,%s,%.6f%n", ZeroShotRun.csvField(pred.ids().get(i)),
+                    ZeroShotRun.csvField(cl.name(predicted[i])), pred.probabilities().getDouble(i, predicted[i])));
+        }
+        return sb.toString();
     }
 
     static int[] argmax(INDArray scores) {

@@ -13,7 +13,6 @@ import org.coft.dl4j.adapt.Adaptation;
 import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.phase1.PhaseOne;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,25 +53,14 @@ final class PredictCommand implements Callable<Integer> {
         PrintWriter log = new PrintWriter(System.err, true);
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, ImageViews.byFileName(source.images()),
                 new PhaseOne.Options(threads, 256, List.of(), log));
-        StringBuilder sb = new StringBuilder("id,prediction,probability\n");
-        INDArray p = pred.probabilities();
-        for (int i = 0; i < pred.ids().size(); i++) {
-            int best = 0;
-            for (int c = 1; c < p.size(1); c++) {
-                if (p.getDouble(i, c) > p.getDouble(i, best)) {
-                    best = c;
-                }
-            }
-            sb.append(String.format("%s,%s,%.6f%n", ZeroShotRun.csvField(pred.ids().get(i)),
-                    ZeroShotRun.csvField(cl.name(best)), p.getDouble(i, best)));
-        }
+        String csv = EvalCommand.predictionsCsv(pred, EvalCommand.argmax(pred.probabilities()), cl);
         if (out != null) {
             Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            org.coft.dl4j.train.ArrayArchive.writeString(out, sb.toString());
+            org.coft.dl4j.train.ArrayArchive.writeString(out, csv);
             log.println("predict: " + pred.ids().size() + " images -> " + out);
         } else {
-            System.out.print(sb);
+            System.out.print(csv);
             System.out.flush();
         }
         return 0;

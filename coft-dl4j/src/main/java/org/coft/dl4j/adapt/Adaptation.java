@@ -170,7 +170,7 @@ public final class Adaptation {
         CoftPipeline.Result r = CoftPipeline.run(backbone, images, classNames, cfg, seed, out, opt, phase2Listeners);
         // each round's Phase I models form a coft-phase1 adapted folder of their own (coft eval --model OUT/phase1)
         for (int round = 1; round <= cfg.rounds(); round++) {
-            Path dir = out.resolve(round == 1 ? "phase1" : "round-" + round);
+            Path dir = CoftPipeline.roundDir(out, round);
             ObjectNode p1 = JSON.createObjectNode();
             p1.put("format", "coft-adapted/1");
             p1.put("method", Method.COFT_PHASE1.cliName());
@@ -179,7 +179,7 @@ public final class Adaptation {
             p1.put("round", round);
             p1.set("classes", JSON.valueToTree(classNames));
             p1.set("config", JSON.readTree(cfg.phase1().toJson()));
-            p1.put("seed", round == 1 ? seed : org.coft.dl4j.phase1.DualPromptModel.mix(seed, 1000 + round));
+            p1.put("seed", CoftPipeline.roundSeed(seed, round));
             ObjectNode pb = p1.putObject("base_model");
             pb.put("path", base.embedded() ? "embedded" : base.dir().toAbsolutePath().toString());
             pb.set("sha256", run.get("base_sha256"));

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.coft.clip.zeroshot.ZeroShotClassifier;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.DualPromptModel;
@@ -41,40 +40,49 @@ public final class CoftPipeline {
     public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames, CoftConfig cfg,
                              long seed, Path out, PhaseOne.Options opt, List<TrainingListener> phase2Listeners)
             throws IOException {
-        PhaseOne.Result first = PhaseOne.run(backbone, images, classNames, cfg.phase1(), seed, out.resolve("phase1"),
-                opt);
+        PhaseOne.Result first = PhaseOne.run(backbone, images, classNames, cfg.phase1(), seed, roundDir(out, 1), opt);
         memory(opt, "phase I round 1");
         Map<String, DualPromptModel.Scores> last = first.scores();
         List<String> ids = first.features().ids();
         for (int r = 2; r <= cfg.rounds(); r++) {
-            Path dir = out.resolve("round-" + r);
+            Path dir = roundDir(out, r);
+            Files.createDirectories(dir);
             Map<String, SeedSet> seeds = new LinkedHashMap<>();
             for (Map.Entry<String, DualPromptModel.Scores> e : last.entrySet()) {
                 INDArray p = Transforms.softmax(e.getValue().logits().castTo(DataType.DOUBLE), true);
                 SeedSet s = SeedSelection.topKPerClass(p, ids, cfg.phase1().seedsPerClass(), cfg.phase1().shortfall());
-                Files.createDirectories(dir);
-                writeSeeds(dir.resolve("seeds-" + e.getKey().toLowerCase() + ".csv"), s, classNames);
+                PhaseOne.writeSeeds(dir.resolve("seeds-" + e.getKey().toLowerCase() + ".csv"), s, classNames);
                 opt.log().printf("round %d: model %s picks %d seeds with its round %d model%n", r, e.getKey(), s.size(),
                         r - 1);
                 seeds.put(e.getKey(), s);
             }
-            last = PhaseOne.round(backbone, images, classNames, cfg.phase1(), DualPromptModel.mix(seed, 1000 + r), dir,
-                    opt, first.features(), seeds).scores();
+            last = PhaseOne.round(backbone, images, classNames, cfg.phase1(), roundSeed(seed, r), dir, opt,
+                    first.features(), seeds).scores();
             memory(opt, "phase I round " + r);
         }
         if (last.size() != 2) {
             throw new IllegalStateException("Phase II needs the two Phase I models, got " + last.keySet());
         }
-        PhaseTwo.Labels labels = PhaseTwo.labels(cfg.phase2(), last.get("A"), last.get("B"));
+        PhaseTwo.Labels labels = PhaseTwo.labels(cfg.phase2(), last.get(PhaseOne.MODELS.get(0)),
+                last.get(PhaseOne.MODELS.get(1)));
         opt.log().println(labels.summary());
         writeLabels(out.resolve(PhaseTwo.LABELS_FILE), ids, labels, classNames);
-        ZeroShotClassifier zs = PhaseOne.zeroShot(backbone.plain(), classNames, cfg.phase1());
         UnlabeledImages ordered = PhaseOne.select(images, ids);
-        Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), zs.classEmbeddings(), ordered, labels,
+        Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), first.zeroShot().classEmbeddings(), ordered, labels,
                 classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners,
                         opt.log()));
         memory(opt, "phase II");
         return new Result(first, last, labels, classifiers);
+    }
+
+    /** The folder of Phase I round {@code r} (1-based) in an output folder. */
+    public static Path roundDir(Path out, int r) {
+        return out.resolve(r == 1 ? "phase1" : "round-" + r);
+    }
+
+    /** The seed of Phase I round {@code r}: the run seed for round 1, one derived from it for later rounds. */
+    public static long roundSeed(long seed, int r) {
+        return r == 1 ? seed : DualPromptModel.mix(seed, 1000 + r);
     }
 
     /** Logs the process's peak resident memory so far (Linux; native ND4J buffers included). */
@@ -100,15 +108,6 @@ public final class CoftPipeline {
         return -1;
     }
 
-    private static void writeSeeds(Path file, SeedSet seeds, List<String> classNames) throws IOException {
-        StringBuilder sb = new StringBuilder("id,pseudo_label,confidence,filled\n");
-        for (var s : seeds.seeds()) {
-            sb.append(String.format("%s,%s,%.6f,%s%n", csv(s.id()), csv(classNames.get(s.label())), s.confidence(),
-                    s.filled()));
-        }
-        ArrayArchive.writeString(file, sb.toString());
-    }
-
     private static void writeLabels(Path file, List<String> ids, PhaseTwo.Labels labels, List<String> classNames)
             throws IOException {
         StringBuilder sb = new StringBuilder("id");
@@ -117,16 +116,12 @@ public final class CoftPipeline {
         }
         sb.append('\n');
         for (int i = 0; i < ids.size(); i++) {
-            sb.append(csv(ids.get(i)));
+            sb.append(PhaseOne.csv(ids.get(i)));
             for (int[] y : labels.perNetwork().values()) {
-                sb.append(',').append(y[i] < 0 ? "" : csv(classNames.get(y[i])));
+                sb.append(',').append(y[i] < 0 ? "" : PhaseOne.csv(classNames.get(y[i])));
             }
             sb.append('\n');
         }
         ArrayArchive.writeString(file, sb.toString());
-    }
-
-    static String csv(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

@@ -47,7 +47,7 @@ public final class PhaseOne {
     public record Features(INDArray features, List<String> ids) { }
 
     /** What Phase I produced. Models' scores are for all images, in {@link Features#ids()} order. */
-    public record Result(Features features, INDArray zeroShotProbabilities, SeedSet seeds,
+    public record Result(Features features, ZeroShotClassifier zeroShot, INDArray zeroShotProbabilities, SeedSet seeds,
                          Map<String, DualPromptModel> models, Map<String, DualPromptModel.Scores> scores) {
         /** The Phase I classifier: the mean of both models' positive-prompt probabilities [N, C]. */
         public INDArray ensembleProbabilities() {
@@ -121,7 +121,7 @@ public final class PhaseOne {
             perModel.put(name, seeds);
         }
         Round r = round(backbone, images, classNames, cfg, seed, work, opt, feats, perModel);
-        return new Result(feats, probs, seeds, r.models(), r.scores());
+        return new Result(feats, zs, probs, seeds, r.models(), r.scores());
     }
 
     /** The models of one round of Phase I and their scores of all images. */
@@ -359,7 +359,8 @@ public final class PhaseOne {
         return Nd4j.concat(0, a.toArray(new INDArray[0]));
     }
 
-    static void writeSeeds(Path file, SeedSet seeds, List<String> classNames) throws IOException {
+    /** Writes a seed set as CSV ({@code id,pseudo_label,confidence,filled}), atomically. */
+    public static void writeSeeds(Path file, SeedSet seeds, List<String> classNames) throws IOException {
         StringBuilder sb = new StringBuilder("id,pseudo_label,confidence,filled\n");
         for (var s : seeds.seeds()) {
             sb.append(String.format("%s,%s,%.6f,%s%n", csv(s.id()), csv(classNames.get(s.label())), s.confidence(),
@@ -368,7 +369,8 @@ public final class PhaseOne {
         ArrayArchive.writeString(file, sb.toString());
     }
 
-    static String csv(String s) {
+    /** A CSV field, quoted when it holds a comma or a quote. */
+    public static String csv(String s) {
         return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

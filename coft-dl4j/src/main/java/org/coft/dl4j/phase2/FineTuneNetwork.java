@@ -124,6 +124,11 @@ public final class FineTuneNetwork {
         return logitScale;
     }
 
+    /** Width of the image embedding the head reads (the head's second axis). */
+    public int embedDim() {
+        return (int) sd.getVariable(HEAD_W).getArr().size(1);
+    }
+
     /** Trainable parameter names (tower weights, then the head), in a fixed order. */
     public List<String> parameterNames() {
         return params;

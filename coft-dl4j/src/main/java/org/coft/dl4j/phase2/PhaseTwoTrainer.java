@@ -98,7 +98,7 @@ public final class PhaseTwoTrainer {
                 e.getValue().assign(q);
             }
             keys = MomentumEncoder.over(live, cfg.momentum());
-            int dim = (int) net.embeds(firstImage(train, preprocess)).size(1);
+            int dim = net.embedDim();
             queue = new KeyQueue(cfg.queueSize(), dim);
             // MoCo starts from a queue of random unit keys
             queue.enqueue(org.coft.dl4j.layers.PromptLearner.gaussian(new long[] {cfg.queueSize(), dim},
@@ -234,12 +234,6 @@ public final class PhaseTwoTrainer {
             throw new IOException("checkpoint " + file + " lacks '" + key + "'");
         }
         return a;
-    }
-
-    private static INDArray firstImage(UnlabeledImages images, PreprocessConfig pp) {
-        try (ImageBatchIterator it = ImageBatchIterator.builder(images, pp).batchSize(1).threads(1).build()) {
-            return it.nextBatch().images();
-        }
     }
 
     static ImageBatchIterator iterator(UnlabeledImages images, PreprocessConfig pp, PhaseTwoConfig cfg, long seed,
