@@ -160,6 +160,10 @@ final class IndexOps {
         public List<TensorType> infer(OpContext c) {
             List<Dim> data = c.type(0).shape();
             int axis = OpContext.normAxis(c.node().intAttr("axis", 0), data.size());
+            INDArray idx = c.constant(1);
+            if (idx != null && data.get(axis).isKnown()) {
+                checkIndices(idx, data.get(axis).value(), axis);
+            }
             List<Dim> out = new ArrayList<>(data.subList(0, axis));
             out.addAll(c.type(1).shape());
             out.addAll(data.subList(axis + 1, data.size()));
@@ -175,6 +179,10 @@ final class IndexOps {
             }
             List<Dim> out = new ArrayList<>();
             for (long i : idx.knownValues()) {
+                if (i < -data.size() || i >= data.size()) {
+                    throw new IllegalArgumentException("index " + i + " is out of range for a shape value of "
+                            + data.size() + " elements");
+                }
                 out.add(data.get((int) (i < 0 ? i + data.size() : i)));
             }
             return List.of(idx.isScalar() ? SymInts.scalar(out.get(0)) : new SymInts(idx.shape(), out));
@@ -244,6 +252,22 @@ final class IndexOps {
         }
         SDVariable flat = data.size() == 2 ? c.in(0) : c.sd().reshape(c.in(0), -1, rest);
         return ShapeOps.reshape(c, c.sd().mmul(oneHot, flat), outType.shape());
+    }
+
+    /** ONNX Gather indices must lie in [−n, n − 1]; libnd4j reads out of bounds (a JVM crash) on others. */
+    static void checkIndices(INDArray idx, long n, int axis) {
+        if (!idx.dataType().isIntType()) {
+            throw new IllegalArgumentException("indices must be integers, got " + idx.dataType());
+        }
+        if (idx.length() == 0) {
+            return;
+        }
+        long min = idx.minNumber().longValue();
+        long max = idx.maxNumber().longValue();
+        if (min < -n || max >= n) {
+            throw new IllegalArgumentException("indices span [" + min + ", " + max + "] but axis " + axis + " has size "
+                    + n + " (allowed: " + (-n) + " … " + (n - 1) + ")");
+        }
     }
 
     static final class Split implements OpConverter {

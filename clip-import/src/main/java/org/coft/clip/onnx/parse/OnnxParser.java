@@ -43,17 +43,22 @@ public final class OnnxParser {
     public static IrGraph parseStructure(Path file, long maxInitializerElements) throws OnnxImportException {
         Onnx.ModelProto model = readModel(file);
         Onnx.GraphProto.Builder g = model.getGraph().toBuilder().clearInitializer();
+        Set<String> omitted = new HashSet<>();
         for (Onnx.TensorProto t : model.getGraph().getInitializerList()) {
             long n = 1;
             for (long d : t.getDimsList()) {
-                n *= d;
+                n = d < 0 || n < 0 ? -1 : (d != 0 && n > Long.MAX_VALUE / d ? Long.MAX_VALUE : n * d);
             }
-            if (n <= maxInitializerElements) {
+            if (n >= 0 && n <= maxInitializerElements) {
                 g.addInitializer(t);
+            } else if (n > maxInitializerElements) {
+                omitted.add(t.getName());
+            } else {
+                g.addInitializer(t); // a negative dim: let decoding name the problem
             }
         }
         Onnx.ModelProto small = model.toBuilder().setGraph(g).build();
-        return parse(small, file.toString(), file.toAbsolutePath().getParent());
+        return parse(small, file.toString(), file.toAbsolutePath().getParent(), omitted);
     }
 
     private static Onnx.ModelProto readModel(Path file) throws OnnxImportException {
@@ -79,6 +84,11 @@ public final class OnnxParser {
     }
 
     public static IrGraph parse(Onnx.ModelProto model, String source, Path baseDir) throws OnnxImportException {
+        return parse(model, source, baseDir, Set.of());
+    }
+
+    private static IrGraph parse(Onnx.ModelProto model, String source, Path baseDir, Set<String> omitted)
+            throws OnnxImportException {
         Map<String, Long> opsets = new HashMap<>();
         for (Onnx.OperatorSetIdProto o : model.getOpsetImportList()) {
             String d = o.getDomain();
@@ -89,6 +99,9 @@ public final class OnnxParser {
         IrGraph ir = new IrGraph(source, opsets);
         try {
             for (Onnx.TensorProto t : g.getInitializerList()) {
+                if (ir.constants().containsKey(t.getName())) {
+                    throw new IOException("initializer '" + t.getName() + "' is defined twice");
+                }
                 INDArray a = OnnxTensors.decode(t, baseDir);
                 ir.constants().put(t.getName(), a);
                 ir.initializers().add(t.getName());
@@ -124,6 +137,7 @@ public final class OnnxParser {
         for (Onnx.ValueInfoProto vi : g.getOutputList()) {
             ir.outputs().add(vi.getName());
         }
+        GraphValidator.validate(ir, omitted);
         return ir;
     }
 
@@ -152,6 +166,11 @@ public final class OnnxParser {
                             opsets.getOrDefault(n.getDomain(), -1L), "bad attribute '" + a.getName() + "': " + e.getMessage()));
                 }
             }
+            if (n.getOutputCount() == 0 || n.getOutputList().stream().allMatch(String::isEmpty)) {
+                problems.add(new OnnxImportException.Problem(name, n.getOpType(), n.getDomain(),
+                        opsets.getOrDefault(n.getDomain(), -1L), "node has no outputs"));
+                continue;
+            }
             if (n.getOpType().equals("Constant") && n.getDomain().isEmpty()) {
                 INDArray value = constantValue(attrs);
                 if (value == null) {
@@ -159,7 +178,10 @@ public final class OnnxParser {
                             "Constant without a supported value attribute (have " + attrs.keySet() + ")"));
                     continue;
                 }
-                constants.put(n.getOutput(0), value);
+                if (constants.put(n.getOutput(0), value) != null) {
+                    problems.add(new OnnxImportException.Problem(name, "Constant", "", opsets.getOrDefault("", -1L),
+                            "output '" + n.getOutput(0) + "' is already defined by another Constant node"));
+                }
                 continue;
             }
             nodes.add(new IrNode(name, n.getOpType(), n.getDomain(), n.getInputList(), n.getOutputList(), attrs));
@@ -201,7 +223,10 @@ public final class OnnxParser {
         List<Dim> dims = new ArrayList<>();
         int axis = 0;
         for (Onnx.TensorShapeProto.Dimension d : tt.getShape().getDimList()) {
-            if (d.hasDimValue() && d.getDimValue() > 0) {
+            if (d.hasDimValue() && d.getDimValue() < 1) {
+                throw new OnnxImportException(source, "graph input '" + vi.getName() + "' axis " + axis + " has size "
+                        + d.getDimValue() + "; a size must be ≥ 1 (or a symbolic name for a dynamic axis)", null);
+            } else if (d.hasDimValue()) {
                 dims.add(Dim.of(d.getDimValue()));
             } else if (d.hasDimParam() && !d.getDimParam().isEmpty()) {
                 dims.add(Dim.symbol(d.getDimParam()));

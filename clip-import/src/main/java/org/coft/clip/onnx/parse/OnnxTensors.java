@@ -61,10 +61,7 @@ public final class OnnxTensors {
             throw new IOException("tensor '" + t.getName() + "' has unsupported element type code " + t.getDataType());
         }
         long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
+        long n = elementCount(t.getName(), shape);
         ByteBuffer raw = null;
         if (t.getDataLocation() == Onnx.TensorProto.DataLocation.EXTERNAL) {
             raw = readExternal(t, baseDir);
@@ -136,15 +133,17 @@ public final class OnnxTensors {
     private static INDArray fromTypedFields(Onnx.TensorProto t, DataType type, long[] shape, int n) throws IOException {
         switch (type) {
             case FLOAT: {
+                check(t.getFloatDataCount(), n, t);
                 float[] v = new float[t.getFloatDataCount()];
                 for (int i = 0; i < v.length; i++) {
                     v[i] = t.getFloatData(i);
                 }
-                return checked(Nd4j.create(v, shape, 'c'), v.length, n, t);
+                return Nd4j.create(v, shape, 'c');
             }
             case DOUBLE: {
+                check(t.getDoubleDataCount(), n, t);
                 double[] v = t.getDoubleDataList().stream().mapToDouble(Double::doubleValue).toArray();
-                return checked(Nd4j.create(v, shape, 'c'), v.length, n, t);
+                return Nd4j.create(v, shape, 'c');
             }
             case LONG: {
                 long[] v = t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
@@ -161,11 +160,6 @@ public final class OnnxTensors {
         }
     }
 
-    private static INDArray checked(INDArray a, int have, int want, Onnx.TensorProto t) throws IOException {
-        check(have, want, t);
-        return a;
-    }
-
     private static void check(int have, int want, Onnx.TensorProto t) throws IOException {
         if (have != want) {
             throw new IOException("tensor '" + t.getName() + "' has " + have + " elements, its shape "
@@ -180,26 +174,94 @@ public final class OnnxTensors {
         for (Onnx.StringStringEntryProto e : t.getExternalDataList()) {
             switch (e.getKey()) {
                 case "location" -> location = e.getValue();
-                case "offset" -> offset = Long.parseLong(e.getValue());
-                case "length" -> length = Long.parseLong(e.getValue());
+                case "offset" -> offset = externalNumber(t, e);
+                case "length" -> length = externalNumber(t, e);
                 default -> { }
             }
         }
-        if (location == null || baseDir == null) {
+        if (location == null || location.isEmpty() || baseDir == null) {
             throw new IOException("tensor '" + t.getName() + "' has external data without a resolvable location");
         }
-        Path file = baseDir.resolve(location).normalize();
+        Path file = confined(t, baseDir, location);
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
             long len = length >= 0 ? length : f.length() - offset;
-            if (offset + len > f.length()) {
+            if (offset > f.length() || len > f.length() - offset) {
                 throw new IOException("external data file " + file + " is shorter (" + f.length()
                         + " bytes) than tensor '" + t.getName() + "' needs (offset " + offset + " + " + len + ")");
             }
-            byte[] b = new byte[Math.toIntExact(len)];
+            if (len > Integer.MAX_VALUE - 16) {
+                throw new IOException("tensor '" + t.getName() + "' declares " + len + " bytes of external data in "
+                        + file + "; at most " + (Integer.MAX_VALUE - 16) + " are supported per tensor");
+            }
+            byte[] b = new byte[(int) len];
             f.seek(offset);
             f.readFully(b);
             return ByteBuffer.wrap(b);
+        } catch (java.io.FileNotFoundException e) {
+            throw new IOException("tensor '" + t.getName() + "': external data file " + file + " cannot be opened ("
+                    + e.getMessage() + ")", e);
         }
+    }
+
+    /** A non-negative integer {@code offset} / {@code length} entry of an external-data tensor. */
+    private static long externalNumber(Onnx.TensorProto t, Onnx.StringStringEntryProto e) throws IOException {
+        try {
+            long v = Long.parseLong(e.getValue().trim());
+            if (v < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return v;
+        } catch (NumberFormatException ex) {
+            throw new IOException("tensor '" + t.getName() + "' has external data " + e.getKey() + " '" + e.getValue()
+                    + "'; expected a non-negative integer number of bytes", ex);
+        }
+    }
+
+    /**
+     * The external data file of {@code location}, which must stay inside the model's folder: no absolute path, no
+     * {@code ..} that leaves it, no link that points outside it (ONNX's own checker has the same rule).
+     */
+    static Path confined(Onnx.TensorProto t, Path baseDir, String location) throws IOException {
+        Path rel;
+        try {
+            rel = Path.of(location);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new IOException("tensor '" + t.getName() + "' has an invalid external data location '" + location + "'");
+        }
+        Path base = baseDir.toAbsolutePath().normalize();
+        Path file = base.resolve(rel).normalize();
+        if (rel.isAbsolute() || !file.startsWith(base) || file.equals(base)) {
+            throw new IOException("tensor '" + t.getName() + "' has external data location '" + location
+                    + "' outside the model's folder " + base + "; external data must be a file inside that folder");
+        }
+        if (java.nio.file.Files.exists(file)) {
+            Path real = file.toRealPath();
+            if (!real.startsWith(base.toRealPath())) {
+                throw new IOException("tensor '" + t.getName() + "' has external data location '" + location
+                        + "' that links outside the model's folder " + base + " (to " + real + ")");
+            }
+        }
+        return file;
+    }
+
+    /** Elements of a tensor's shape: dims must be ≥ 0 and the count fit an array (2³¹ − 1 elements). */
+    static long elementCount(String name, long[] shape) throws IOException {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IOException("tensor '" + name + "' has a negative dim in shape " + java.util.Arrays.toString(shape));
+            }
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                n = Long.MAX_VALUE;
+            }
+        }
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new IOException("tensor '" + name + "' has shape " + java.util.Arrays.toString(shape) + " (" + n
+                    + " elements); at most " + (Integer.MAX_VALUE - 16) + " elements are supported per tensor");
+        }
+        return n;
     }
 
     /** IEEE 754 binary16 → float. */

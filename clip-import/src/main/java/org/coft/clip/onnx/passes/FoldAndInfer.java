@@ -69,7 +69,11 @@ public final class FoldAndInfer {
             OpContext ctx = new OpContext(g, n);
             try {
                 if (allConst) {
+                    // shapes first, in Java: libnd4j must never see a value whose result the converter cannot type
+                    List<TensorType> expected = conv.infer(ctx);
+                    checkFoldable(n, expected);
                     List<INDArray> values = ConstantEvaluator.evaluate(g, n, conv);
+                    checkFolded(n, expected, values);
                     boolean weight = LAYOUT_OPS.contains(n.opType()) && g.initializers().contains(n.input(0));
                     for (int i = 0; i < values.size() && i < n.outputs().size(); i++) {
                         INDArray v = values.get(i);
@@ -115,6 +119,39 @@ public final class FoldAndInfer {
             }
         }
         return problems;
+    }
+
+    /** Most elements one folded constant may have (512 MiB of floats): a larger one is a malformed model. */
+    public static final long MAX_FOLDED_ELEMENTS = 1L << 27;
+
+    private static void checkFoldable(IrNode n, List<TensorType> types) {
+        for (int i = 0; i < types.size(); i++) {
+            TensorType t = types.get(i);
+            long count = 1;
+            for (var d : t.shape()) {
+                if (!d.isKnown() || d.value() < 0) {
+                    throw new IllegalArgumentException("output " + i + " of constant inputs has shape " + t.shape()
+                            + "; every size must be known and ≥ 0");
+                }
+                count = d.value() == 0 ? 0 : (count > MAX_FOLDED_ELEMENTS / d.value() ? MAX_FOLDED_ELEMENTS + 1
+                        : count * d.value());
+            }
+            if (count > MAX_FOLDED_ELEMENTS) {
+                throw new IllegalArgumentException("output " + i + " would be a constant of shape " + t.shape()
+                        + ", more than " + MAX_FOLDED_ELEMENTS + " elements");
+            }
+        }
+    }
+
+    private static void checkFolded(IrNode n, List<TensorType> types, List<INDArray> values) {
+        for (int i = 0; i < types.size() && i < values.size(); i++) {
+            long[] want = types.get(i).shape().stream().mapToLong(d -> d.value()).toArray();
+            if (!java.util.Arrays.equals(want, values.get(i).shape())) {
+                throw new IllegalArgumentException("output " + i + " folded to shape "
+                        + java.util.Arrays.toString(values.get(i).shape()) + ", its inputs give "
+                        + java.util.Arrays.toString(want));
+            }
+        }
     }
 
     /** Replaces an {@code If} whose condition is known at import by the nodes of the branch it takes. */
