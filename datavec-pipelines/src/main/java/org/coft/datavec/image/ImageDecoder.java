@@ -270,17 +270,8 @@ public final class ImageDecoder {
             format = reader.getFormatName().toLowerCase(Locale.ROOT);
             reader.setInput(iis, true, true);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-            int width;
-            int height;
-            try {
-                // header only: no pixel memory is allocated before the budget check
-                width = reader.getWidth(0);
-                height = reader.getHeight(0);
-            } catch (IOException | RuntimeException e) {
-                throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read image header: "
-                        + describe(e), e);
-            }
-            checkDeclaredSize(format, width, height, maxPixels);
+            // reads the header only: no pixel memory is allocated before the budget check
+            checkDeclaredSize(format, reader.getWidth(0), reader.getHeight(0), maxPixels);
             img = reader.read(0);
         } catch (IOException | RuntimeException e) {
             // Java's decoders throw unchecked exceptions (IndexOutOfBounds, IllegalArgument, ...) on corrupt data.
