@@ -39,7 +39,7 @@ import java.util.Locale;
  * <p><b>Pixel budget.</b> Before any pixel is decoded, the width and height the header declares are read
  * ({@code ImageReader.getWidth/getHeight(0)} after {@code setInput} parses only the header for PNG, JPEG, GIF
  * and BMP) and an image declaring more than {@code maxPixels} pixels is refused with
- * {@link BadInputKind#IMAGE_TOO_LARGE}. A few hundred bytes of PNG can declare 100000×100000 pixels, which the
+ * {@link BadInputKind#IMAGE_TOO_LARGE}. A few dozen bytes of PNG can declare 100000×100000 pixels, which the
  * decoder would try to allocate (tens of GB) before finding the data missing; the budget refuses it from the
  * header. {@link #probe(Path, long)} applies the same check, so a source opened with header verification refuses
  * such a file at open time. Every exception from the {@code Path} methods names the file.
