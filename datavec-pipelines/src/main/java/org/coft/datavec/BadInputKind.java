@@ -8,6 +8,12 @@ public enum BadInputKind {
     UNREADABLE_IMAGE,
     /** No installed decoder understands the file, or its colour type is not supported. */
     UNSUPPORTED_FORMAT,
+    /**
+     * The header declares more pixels than the configured budget ({@code SourceOptions.maxPixels}), for example a
+     * decompression bomb: a tiny file claiming a huge image. Refused from the header alone, before any pixel
+     * memory is allocated.
+     */
+    IMAGE_TOO_LARGE,
     /** A class folder, the whole folder or a manifest holds no images. */
     EMPTY_FOLDER,
     /** A label name (or index) is not in the class list. */

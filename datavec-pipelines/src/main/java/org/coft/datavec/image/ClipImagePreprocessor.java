@@ -157,6 +157,11 @@ public final class ClipImagePreprocessor {
      * @throws ImageDecodeException if the file cannot be decoded or is rejected by {@link #accept}
      */
     public INDArray load(Path file) throws ImageDecodeException {
-        return toTensor(accept(ImageDecoder.decode(file)));
+        DecodedImage decoded = ImageDecoder.decode(file);
+        try {
+            return toTensor(accept(decoded));
+        } catch (ImageDecodeException e) {
+            throw e.inFile(file);
+        }
     }
 }

@@ -33,61 +33,131 @@ import java.util.Locale;
  * ignores both). GIF: the first frame.
  *
  * <p>Any decoder warning (for example "premature end of JPEG file", which Java's JPEG reader reports instead of
- * failing) is treated as an error, like Pillow's default refusal to load truncated images. Images larger than
- * {@link #MAX_PIXELS} are rejected before decoding. CMYK/YCCK and other non-RGB, non-grey colour spaces are
- * unsupported. Thread-safe: each call uses its own reader.
+ * failing) is treated as an error, like Pillow's default refusal to load truncated images. CMYK/YCCK and other
+ * non-RGB, non-grey colour spaces are unsupported. Thread-safe: each call uses its own reader.
+ *
+ * <p><b>Pixel budget.</b> Before any pixel is decoded, the width and height the header declares are read
+ * ({@code ImageReader.getWidth/getHeight(0)} after {@code setInput} parses only the header for PNG, JPEG, GIF
+ * and BMP) and an image declaring more than {@code maxPixels} pixels is refused with
+ * {@link BadInputKind#IMAGE_TOO_LARGE}. A few dozen bytes of PNG can declare 100000×100000 pixels, which the
+ * decoder would try to allocate (tens of GB) before finding the data missing; the budget refuses it from the
+ * header. {@link #probe(Path, long)} applies the same check, so a source opened with header verification refuses
+ * such a file at open time. Every exception from the {@code Path} methods names the file.
  */
 public final class ImageDecoder {
 
-    /** Largest accepted image, in pixels (Pillow's decompression-bomb error threshold). */
-    public static final long MAX_PIXELS = 2L * 89_478_485L;
+    /**
+     * Default pixel budget: 8192 × 8192 = 67,108,864 pixels (64 Mi). It admits every camera photo in common use
+     * (a 61-megapixel full-frame sensor is 9504 × 6336 = 60.2 M) and 8K frames (33 M), while capping what one
+     * decode may allocate at 64 Mi × (3 to 8 bytes of decoder raster + 3 bytes of RGB) ≈ 0.4–0.7 GiB per
+     * decoding thread. CLIP resizes to 224–336 pixels, so a larger image adds nothing but memory. Pillow's own
+     * decompression-bomb error threshold (178,956,970 pixels) would let each thread allocate 2.7 times more.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 8192L * 8192L;
+
+    /**
+     * Largest budget that can be honoured: the decoded RGB bytes ({@code 3 × pixels}) must fit one Java array.
+     */
+    public static final long LARGEST_MAX_PIXELS = Integer.MAX_VALUE / 3;
+
+    /** Files larger than this cannot be read into one array. */
+    private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
 
     private ImageDecoder() {
     }
 
     /**
+     * Decodes a file with the {@linkplain #DEFAULT_MAX_PIXELS default pixel budget}.
+     *
      * @param file the image file
      * @return the decoded image
-     * @throws ImageDecodeException if the file is missing, unreadable, truncated, of an unknown or unsupported
-     *                              format or colour type
+     * @throws ImageDecodeException (naming the file) if it is missing, unreadable, truncated, of an unknown or
+     *                              unsupported format or colour type, or declares more pixels than the budget
      */
     public static DecodedImage decode(Path file) throws ImageDecodeException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new ImageDecodeException(BadInputKind.MISSING_FILE, "file does not exist", e);
-        } catch (IOException e) {
-            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read file: " + e, e);
-        }
-        return decode(bytes);
+        return decode(file, DEFAULT_MAX_PIXELS);
     }
 
     /**
+     * @param file      the image file
+     * @param maxPixels the pixel budget: an image whose header declares more (width × height) is refused with
+     *                  {@link BadInputKind#IMAGE_TOO_LARGE} before its pixels are decoded; 1..{@link #LARGEST_MAX_PIXELS}
+     * @return the decoded image
+     * @throws ImageDecodeException (naming the file) if it is missing, unreadable, truncated, of an unknown or
+     *                              unsupported format or colour type, or declares more pixels than the budget
+     */
+    public static DecodedImage decode(Path file, long maxPixels) throws ImageDecodeException {
+        checkBudgetArgument(maxPixels);
+        try {
+            return decode(readFile(file), maxPixels);
+        } catch (ImageDecodeException e) {
+            throw e.inFile(file);
+        }
+    }
+
+    /**
+     * Decodes bytes with the {@linkplain #DEFAULT_MAX_PIXELS default pixel budget}.
+     *
      * @param encoded the encoded image (a whole file)
      * @return the decoded image
-     * @throws ImageDecodeException if the bytes are empty, truncated, of an unknown or unsupported format
+     * @throws ImageDecodeException if the bytes are empty, truncated, of an unknown or unsupported format, or declare
+     *                              more pixels than the budget
      */
     public static DecodedImage decode(byte[] encoded) throws ImageDecodeException {
-        return withReader(encoded, ImageDecoder::read);
+        return decode(encoded, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * @param encoded   the encoded image (a whole file)
+     * @param maxPixels the pixel budget, 1..{@link #LARGEST_MAX_PIXELS} (see {@link #decode(Path, long)})
+     * @return the decoded image
+     * @throws ImageDecodeException if the bytes are empty, truncated, of an unknown or unsupported format, or declare
+     *                              more pixels than the budget
+     */
+    public static DecodedImage decode(byte[] encoded, long maxPixels) throws ImageDecodeException {
+        checkBudgetArgument(maxPixels);
+        return withReader(encoded, (reader, iis) -> read(reader, iis, maxPixels));
+    }
+
+    /**
+     * {@link #probe(Path, long)} with the {@linkplain #DEFAULT_MAX_PIXELS default pixel budget}.
+     *
+     * @param file the image file
+     * @return format and size
+     * @throws ImageDecodeException (naming the file) if it is missing, empty, or of an unknown format, its header
+     *                              is bad, or it declares more pixels than the budget
+     */
+    public static ImageInfo probe(Path file) throws ImageDecodeException {
+        return probe(file, DEFAULT_MAX_PIXELS);
     }
 
     /**
      * Reads only what is needed to learn the format and size (a cheap check that a file is an image a
      * decoder accepts; it does not detect corrupt pixel data further in).
      *
-     * @param file the image file
+     * @param file      the image file
+     * @param maxPixels the pixel budget, 1..{@link #LARGEST_MAX_PIXELS} (see {@link #decode(Path, long)})
      * @return format and size
-     * @throws ImageDecodeException if the file is missing, empty, or of an unknown format, or its header is bad
+     * @throws ImageDecodeException (naming the file) if it is missing, empty, or of an unknown format, its header
+     *                              is bad, or it declares more pixels than the budget
      */
-    public static ImageInfo probe(Path file) throws ImageDecodeException {
+    public static ImageInfo probe(Path file, long maxPixels) throws ImageDecodeException {
+        checkBudgetArgument(maxPixels);
+        try {
+            return probeHeader(file, maxPixels);
+        } catch (ImageDecodeException e) {
+            throw e.inFile(file);
+        }
+    }
+
+    private static ImageInfo probeHeader(Path file, long maxPixels) throws ImageDecodeException {
         long size;
         try {
             size = Files.size(file);
         } catch (NoSuchFileException e) {
             throw new ImageDecodeException(BadInputKind.MISSING_FILE, "file does not exist", e);
         } catch (IOException e) {
-            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read file: " + e, e);
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read file: " + describe(e), e);
         }
         if (size == 0) {
             throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "empty file (0 bytes)");
@@ -102,9 +172,10 @@ public final class ImageDecoder {
                         + "format (readable: " + readableFormats() + ")");
             }
             ImageReader reader = readers.next();
+            ImageInfo info;
             try {
                 reader.setInput(iis, true, true);
-                return new ImageInfo(reader.getFormatName().toLowerCase(Locale.ROOT), reader.getWidth(0),
+                info = new ImageInfo(reader.getFormatName().toLowerCase(Locale.ROOT), reader.getWidth(0),
                         reader.getHeight(0));
             } catch (IOException | RuntimeException e) {
                 throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read image header: "
@@ -112,8 +183,43 @@ public final class ImageDecoder {
             } finally {
                 reader.dispose();
             }
+            checkDeclaredSize(info.format(), info.width(), info.height(), maxPixels);
+            return info;
         } catch (IOException e) {
-            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read file: " + e.getMessage(), e);
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read file: " + describe(e), e);
+        }
+    }
+
+    private static byte[] readFile(Path file) throws ImageDecodeException {
+        try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "file of " + size + " bytes is too "
+                        + "large to read (at most " + MAX_FILE_BYTES + ")");
+            }
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new ImageDecodeException(BadInputKind.MISSING_FILE, "file does not exist", e);
+        } catch (IOException e) {
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot read file: " + describe(e), e);
+        }
+    }
+
+    private static void checkBudgetArgument(long maxPixels) {
+        if (maxPixels < 1 || maxPixels > LARGEST_MAX_PIXELS) {
+            throw new IllegalArgumentException("maxPixels: " + maxPixels + " is out of range [1, "
+                    + LARGEST_MAX_PIXELS + "]");
+        }
+    }
+
+    /** Refuses a header that declares more than {@code maxPixels} pixels (nothing has been decoded yet). */
+    private static void checkDeclaredSize(String format, int width, int height, long maxPixels)
+            throws ImageDecodeException {
+        long pixels = (long) width * height;
+        if (pixels > maxPixels) {
+            throw new ImageDecodeException(BadInputKind.IMAGE_TOO_LARGE, format + " header declares " + width + "x"
+                    + height + " = " + pixels + " pixels, over the pixel budget of " + maxPixels
+                    + " (SourceOptions.maxPixels); refused before decoding (possible decompression bomb)");
         }
     }
 
@@ -151,11 +257,12 @@ public final class ImageDecoder {
                 reader.dispose();
             }
         } catch (IOException e) {
-            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot decode: " + e.getMessage(), e);
+            throw new ImageDecodeException(BadInputKind.UNREADABLE_IMAGE, "cannot decode: " + describe(e), e);
         }
     }
 
-    private static DecodedImage read(ImageReader reader, ImageInputStream iis) throws ImageDecodeException {
+    private static DecodedImage read(ImageReader reader, ImageInputStream iis, long maxPixels)
+            throws ImageDecodeException {
         String format;
         List<String> warnings = new ArrayList<>();
         BufferedImage img;
@@ -163,12 +270,8 @@ public final class ImageDecoder {
             format = reader.getFormatName().toLowerCase(Locale.ROOT);
             reader.setInput(iis, true, true);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-            long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-            if (pixels > MAX_PIXELS) {
-                throw new ImageDecodeException(BadInputKind.UNSUPPORTED_FORMAT, "image too large: "
-                        + reader.getWidth(0) + "x" + reader.getHeight(0) + " = " + pixels + " pixels exceeds "
-                        + MAX_PIXELS);
-            }
+            // reads the header only: no pixel memory is allocated before the budget check
+            checkDeclaredSize(format, reader.getWidth(0), reader.getHeight(0), maxPixels);
             img = reader.read(0);
         } catch (IOException | RuntimeException e) {
             // Java's decoders throw unchecked exceptions (IndexOutOfBounds, IllegalArgument, ...) on corrupt data.

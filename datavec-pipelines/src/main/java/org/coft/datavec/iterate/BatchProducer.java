@@ -139,7 +139,7 @@ final class BatchProducer implements AutoCloseable {
     }
 
     private float[] handleBadInput(int index, ImageDecodeException e) {
-        SkippedInput bad = new SkippedInput(images.location(index), e.kind(), e.getMessage());
+        SkippedInput bad = new SkippedInput(images.location(index), e.kind(), e.reason());
         if (images.badInputPolicy() == BadInputPolicy.FAIL) {
             fail();
             throw new BadInputException(List.of(bad), e);

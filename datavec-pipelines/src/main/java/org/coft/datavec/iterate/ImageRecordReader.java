@@ -160,19 +160,26 @@ public final class ImageRecordReader extends BaseRecordReader {
      * Decodes one image from a stream with the deterministic preprocessing.
      *
      * @return {@code [NDArrayWritable(image [1, 3, H, W]), Text(uri)]}
-     * @throws IOException if the stream does not hold a decodable image
+     * @throws IOException (naming the URI) if the stream cannot be read or does not hold a decodable image within
+     *                     the {@linkplain ImageDecoder#DEFAULT_MAX_PIXELS default pixel budget}
      */
     @Override
     public List<Writable> record(URI uri, DataInputStream stream) throws IOException {
+        byte[] encoded;
+        try {
+            encoded = stream.readAllBytes();
+        } catch (IOException e) {
+            throw new IOException(uri + ": cannot read: " + e.getMessage(), e);
+        }
         try {
             ClipImagePreprocessor pre = new ClipImagePreprocessor(config);
-            var tensor = pre.toTensor(pre.accept(ImageDecoder.decode(stream.readAllBytes())));
+            var tensor = pre.toTensor(pre.accept(ImageDecoder.decode(encoded)));
             List<Writable> out = new ArrayList<>(2);
             out.add(new NDArrayWritable(tensor.reshape(1, tensor.size(0), tensor.size(1), tensor.size(2))));
             out.add(new Text(String.valueOf(uri)));
             return out;
         } catch (ImageDecodeException e) {
-            throw new IOException(uri + ": " + e.getMessage(), e);
+            throw new IOException(uri + ": " + e.reason(), e);
         }
     }
 
@@ -190,7 +197,7 @@ public final class ImageRecordReader extends BaseRecordReader {
             out.add(new Text(meta.id()));
             return new org.datavec.api.records.impl.Record(out, meta);
         } catch (ImageDecodeException e) {
-            throw new IOException(meta.location() + ": " + e.getMessage(), e);
+            throw new IOException(meta.location() + ": " + e.reason(), e);
         }
     }
 

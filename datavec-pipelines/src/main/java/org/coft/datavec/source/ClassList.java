@@ -1,6 +1,7 @@
 package org.coft.datavec.source;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,13 @@ public final class ClassList {
      * @throws IllegalArgumentException if it holds no names or a name twice (the message names the file)
      */
     public static ClassList fromFile(Path file) throws IOException {
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            // its message is only "Input length = 1"
+            throw new IOException(file + ": class list is not valid UTF-8 (" + e + ")", e);
+        }
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }

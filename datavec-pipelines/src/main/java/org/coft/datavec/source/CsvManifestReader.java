@@ -3,6 +3,7 @@ package org.coft.datavec.source;
 import org.coft.datavec.BadInputKind;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -29,7 +30,13 @@ final class CsvManifestReader {
     }
 
     static ImageSource open(Path manifest, SourceOptions options) throws IOException {
-        String text = Files.readString(manifest, StandardCharsets.UTF_8);
+        String text;
+        try {
+            text = Files.readString(manifest, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            // its message is only "Input length = 1"
+            throw new IOException(manifest + ": manifest is not valid UTF-8 (" + e + ")", e);
+        }
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }

@@ -120,7 +120,7 @@ final class FileCatalog {
             LOG.warn("{}: no usable images", description);
         }
         FileImages images = new FileImages(description + " (" + ids.size() + " images)", ids, files,
-                options.badInput(), report);
+                options.badInput(), report, options.maxPixels());
         if (!labelled) {
             return new ImageSource(images, null, configured, ignoredFiles);
         }
@@ -149,7 +149,7 @@ final class FileCatalog {
         ForkJoinPool pool = new ForkJoinPool(options.threads());
         try {
             pool.submit(() -> IntStream.range(0, n).parallel().filter(toCheck::get)
-                    .forEach(i -> found[i] = check(candidates.get(i), options.verification()))).get();
+                    .forEach(i -> found[i] = check(candidates.get(i), options))).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while checking " + description, e);
@@ -165,20 +165,20 @@ final class FileCatalog {
         }
     }
 
-    private static SkippedInput check(Candidate c, Verification level) {
+    private static SkippedInput check(Candidate c, SourceOptions options) {
         try {
-            switch (level) {
+            switch (options.verification()) {
                 case EXISTS -> {
                     if (!Files.isRegularFile(c.file())) {
                         return new SkippedInput(c.location(), BadInputKind.MISSING_FILE, "file does not exist");
                     }
                 }
-                case HEADER -> ImageDecoder.probe(c.file());
-                case FULL -> ImageDecoder.decode(c.file());
+                case HEADER -> ImageDecoder.probe(c.file(), options.maxPixels());
+                case FULL -> ImageDecoder.decode(c.file(), options.maxPixels());
             }
             return null;
         } catch (ImageDecodeException e) {
-            return new SkippedInput(c.location(), e.kind(), e.getMessage());
+            return new SkippedInput(c.location(), e.kind(), e.reason());
         }
     }
 

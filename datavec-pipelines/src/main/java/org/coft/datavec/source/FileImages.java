@@ -9,7 +9,7 @@ import org.coft.datavec.image.ImageDecoder;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Unlabelled view over image files (folder and manifest sources). */
+/** Unlabelled view over image files (folder and manifest sources), decoded within the source's pixel budget. */
 final class FileImages implements UnlabeledImages {
 
     private final String description;
@@ -17,13 +17,16 @@ final class FileImages implements UnlabeledImages {
     private final List<Path> files;
     private final BadInputPolicy policy;
     private final SkipReport report;
+    private final long maxPixels;
 
-    FileImages(String description, List<String> ids, List<Path> files, BadInputPolicy policy, SkipReport report) {
+    FileImages(String description, List<String> ids, List<Path> files, BadInputPolicy policy, SkipReport report,
+               long maxPixels) {
         this.description = description;
         this.ids = List.copyOf(ids);
         this.files = List.copyOf(files);
         this.policy = policy;
         this.report = report;
+        this.maxPixels = maxPixels;
     }
 
     @Override
@@ -48,7 +51,7 @@ final class FileImages implements UnlabeledImages {
 
     @Override
     public DecodedImage load(int index) throws ImageDecodeException {
-        return ImageDecoder.decode(files.get(index));
+        return ImageDecoder.decode(files.get(index), maxPixels);
     }
 
     @Override

@@ -20,7 +20,9 @@ import java.util.Map;
  * Opens an IDX images file ({@code [count, rows, cols]} unsigned bytes) and optionally an IDX labels file
  * ({@code [count]}). Structural problems (not IDX, truncated, counts that disagree) fail regardless of the
  * policy, since no single example can be skipped; a label index outside the class list is an UNKNOWN_LABEL
- * bad input for that example.
+ * bad input for that example. Images of more than {@link SourceOptions#maxPixels()} pixels make the whole file an
+ * IMAGE_TOO_LARGE bad input (FAIL: refused; SKIP: reported, no examples), decided from the header before the data
+ * are read.
  */
 final class IdxSourceReader {
 
@@ -30,13 +32,29 @@ final class IdxSourceReader {
     }
 
     static ImageSource open(Path imagesFile, Path labelsFile, SourceOptions options) throws IOException {
-        IdxFile images = IdxFile.read(imagesFile);
-        if (images.dimensions().length != 3 || images.dimensions()[1] < 1 || images.dimensions()[2] < 1) {
+        IdxFile.Header header = IdxFile.readHeader(imagesFile);
+        int[] dims = header.dimensions();
+        if (dims.length != 3 || dims[1] < 1 || dims[2] < 1) {
             throw new IllegalArgumentException(imagesFile + ": IDX images must have dimensions [count, rows, cols] "
-                    + "with rows, cols >= 1, found " + Arrays.toString(images.dimensions()));
+                    + "with rows, cols >= 1, found " + Arrays.toString(dims));
         }
-        int count = images.dimensions()[0];
+        int count = dims[0];
         SkipReport report = new SkipReport();
+        long pixels = (long) dims[1] * dims[2];
+        boolean tooLarge = pixels > options.maxPixels();
+        if (tooLarge) {
+            // Every image in the file has this size, so the whole file is the one bad input; its data is not read.
+            SkippedInput large = new SkippedInput(imagesFile.toString(), BadInputKind.IMAGE_TOO_LARGE,
+                    "IDX header declares " + count + " images of " + dims[1] + "x" + dims[2] + " = " + pixels
+                            + " pixels each, over the pixel budget of " + options.maxPixels()
+                            + " (SourceOptions.maxPixels); refused before reading");
+            if (options.badInput() == BadInputPolicy.FAIL) {
+                throw new BadInputException(List.of(large));
+            }
+            report.add(large);
+            LOG.warn("IDX {}: skipped the whole file (policy SKIP): {}", imagesFile, large);
+        }
+        IdxFile images = tooLarge ? new IdxFile(imagesFile, dims, new byte[0]) : IdxFile.read(header);
         if (count == 0) {
             SkippedInput empty = new SkippedInput(imagesFile.toString(), BadInputKind.EMPTY_FOLDER,
                     "IDX file holds 0 images");
@@ -46,7 +64,7 @@ final class IdxSourceReader {
             report.add(empty);
         }
         if (labelsFile == null) {
-            int[] all = new int[count];
+            int[] all = new int[tooLarge ? 0 : count];
             Arrays.setAll(all, i -> i);
             return new ImageSource(new IdxImages(images, all, options.badInput(), report), null, options.classes(),
                     List.of());
@@ -78,7 +96,7 @@ final class IdxSourceReader {
                 problems.add(new SkippedInput(labelsFile + "[" + i + "]", BadInputKind.UNKNOWN_LABEL, "label " + label
                         + " is outside the class list (" + classes.size() + " classes, indices 0.."
                         + (classes.size() - 1) + ")"));
-            } else {
+            } else if (!tooLarge) {
                 kept.add(i);
                 byId.put(IdxImages.idOf(i), label);
             }
