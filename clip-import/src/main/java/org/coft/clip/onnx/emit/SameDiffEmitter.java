@@ -34,6 +34,7 @@ public final class SameDiffEmitter implements EmitContext.Values {
     private final SameDiff sd;
     private final Map<String, SDVariable> vars = new HashMap<>();
     private final Map<String, String> sdNames = new HashMap<>();
+    private final java.util.Set<String> usedNames = new java.util.HashSet<>();
     private final Map<String, String> weights = new LinkedHashMap<>();
     private final Map<SymInts, SDVariable> materialized = new HashMap<>();
     private final String prefix;
@@ -75,10 +76,21 @@ public final class SameDiffEmitter implements EmitContext.Values {
             e.vars.put(in.getKey(), ph);
             inputs.put(in.getKey(), ph.name());
         }
+        int index = 0;
         for (IrNode n : graph.nodes()) {
             OpConverter conv = registry.find(n.domain(), n.opType(), graph.opset(n.domain()));
             EmitContext ctx = new EmitContext(graph, n, sd, e);
-            List<SDVariable> outs = conv.emit(ctx);
+            for (String in : n.inputs()) {
+                if (!in.isEmpty()) {
+                    e.get(in); // weights and constants get their names outside the node's scope
+                }
+            }
+            List<SDVariable> outs;
+            // SameDiff names an op by trying <op>, <op>_1, <op>_2, … against every existing name: quadratic over a
+            // long graph of one op type. A scope per node makes the first try unique, so emission is linear.
+            try (var scope = sd.withNameScope(prefix + "n" + index++)) {
+                outs = conv.emit(ctx);
+            }
             for (int i = 0; i < n.outputs().size() && i < outs.size(); i++) {
                 String name = n.output(i);
                 if (name.isEmpty()) {
@@ -169,9 +181,10 @@ public final class SameDiffEmitter implements EmitContext.Values {
             s = prefix + s;
             String base = s;
             int i = 1;
-            while (sdNames.containsValue(s) || sd.hasVariable(s)) {
+            while (usedNames.contains(s) || sd.hasVariable(s)) {
                 s = base + "_" + i++;
             }
+            usedNames.add(s);
             return s;
         });
     }
