@@ -41,6 +41,10 @@ public class OpContext {
     }
 
     public TensorType type(int i) {
+        if (i >= node.inputs().size() || node.input(i).isEmpty()) {
+            throw new IllegalArgumentException(node.opType() + " needs input " + i + "; the node has "
+                    + node.inputs().size() + " input(s) " + node.inputs());
+        }
         TensorType t = graph.type(node.input(i));
         if (t == null) {
             throw new UnsupportedOpException("type of input " + i + " ('" + node.input(i) + "') is unknown");

@@ -114,11 +114,23 @@ public final class FoldAndInfer {
                      | UnsupportedOperationException e) {
                 problems.add(new OnnxImportException.Problem(n.name(), n.opType(), n.domain(), opset, e.getMessage()));
             } catch (RuntimeException e) {
+                // a converter met inputs it did not check for: still this node's problem, said as such
                 problems.add(new OnnxImportException.Problem(n.name(), n.opType(), n.domain(), opset,
-                        e.getClass().getSimpleName() + ": " + e.getMessage()));
+                        "inputs, attributes or shapes that " + n.opType() + " cannot take (inputs " + n.inputs()
+                                + " of types " + inputTypes(g, n) + "; converter failed with "
+                                + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"));
             }
         }
         return problems;
+    }
+
+    private static List<String> inputTypes(IrGraph g, IrNode n) {
+        List<String> out = new ArrayList<>();
+        for (String in : n.inputs()) {
+            TensorType t = in.isEmpty() ? null : g.type(in);
+            out.add(t == null ? "?" : t.toString());
+        }
+        return out;
     }
 
     /** Most elements one folded constant may have (512 MiB of floats): a larger one is a malformed model. */
