@@ -98,8 +98,7 @@ final class AdaptCommand implements Callable<Integer> {
         }
         Method m = Method.parse(method);
         if (m.fineTunes()) {
-            return runCoft(m, coftConfig(m), model, seed, ClassList.fromFile(classes != null ? classes
-                    : ZeroShotCommand.defaultClasses(data)));
+            return runCoft(m, coftConfig(m), model, seed, classList());
         }
         PhaseOneConfig cfg = config != null ? PhaseOneConfig.read(config, Adaptation.defaultConfig(m))
                 : Adaptation.defaultConfig(m);
@@ -111,13 +110,14 @@ final class AdaptCommand implements Callable<Integer> {
         }
         boolean embedded = model == null;
         Path dir = embedded ? EmbeddedModel.extract() : model;
-        ClassList cl = ClassList.fromFile(classes != null ? classes : ZeroShotCommand.defaultClasses(data));
+        ClassList cl = classList();
         PrintWriter pw = new PrintWriter(System.out, true);
         // the class list fixes what label indices mean for coop and --monitor-labels (without it a folder's
         // sub-folders would be numbered alphabetically); label-free methods never read labels
         ImageSource source = ImageSources.open(data, SourceOptions.defaults()
                 .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
         UnlabeledImages images = ImageViews.byFileName(source.images());
+        Adaptation.checkInputs(cl.names(), images);
         pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, visual %s%n", m.cliName(), data, images.size(),
                 cl.size(), seed, m == Method.ZERO_SHOT ? "-" : cfg.visual());
         ClipBackbone backbone = m == Method.ZERO_SHOT ? ClipBackbone.plainOnly(dir) : ClipBackbone.load(dir, cfg,
@@ -182,22 +182,23 @@ final class AdaptCommand implements Callable<Integer> {
         return cfg;
     }
 
-    private int resumeRun() throws Exception {
-        Path runFile = resume.resolve(Adaptation.RUN_FILE);
-        if (!java.nio.file.Files.isRegularFile(runFile)) {
-            throw new IllegalArgumentException("--resume: " + resume + " has no " + Adaptation.RUN_FILE
-                    + " (only coft and coft-plus runs can be resumed this way; others resume by running again)");
+    /** The class list of --classes or the data's classes.txt, read before anything is written. */
+    private ClassList classList() throws java.io.IOException {
+        Path f = classes != null ? classes : ZeroShotCommand.defaultClasses(data);
+        try {
+            return ClassList.fromFile(f);
+        } catch (java.io.IOException e) {
+            throw new java.io.IOException("classes file " + f + ": cannot read it (" + e + "); expected class names, "
+                    + "one per line", e);
         }
-        var run = new com.fasterxml.jackson.databind.ObjectMapper().readTree(runFile.toFile());
-        Method m = Method.parse(run.path("method").asText());
-        data = run.path("data").asText();
+    }
+
+    /** Continues a run from its folder alone: its data and base model are found relative to it, then absolutely. */
+    private int resumeRun() throws Exception {
+        Adaptation.RunSettings run = Adaptation.readRun(resume);
+        data = run.data();
         out = resume;
-        CoftConfig cfg = CoftConfig.fromJson(run.get("config"), CoftConfig.defaults(m), runFile.toString());
-        List<String> names = new ArrayList<>();
-        run.path("classes").forEach(n -> names.add(n.asText()));
-        String base = run.path("base_model").asText();
-        return runCoft(m, cfg, "embedded".equals(base) ? null : Path.of(base), run.path("seed").asLong(),
-                ClassList.of(names));
+        return runCoft(run.method(), run.config(), run.baseModel(), run.seed(), ClassList.of(run.classes()));
     }
 
     private int runCoft(Method m, CoftConfig cfg, Path modelDir, long runSeed, ClassList cl) throws Exception {
@@ -207,6 +208,7 @@ final class AdaptCommand implements Callable<Integer> {
         ImageSource source = ImageSources.open(data, SourceOptions.defaults()
                 .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
         UnlabeledImages images = ImageViews.byFileName(source.images());
+        Adaptation.checkInputs(cl.names(), images);
         pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, %d round(s) of Phase I with %s, Phase II %d "
                 + "epoch(s), filter %s, %s%n", m.cliName(), data, images.size(), cl.size(), runSeed, cfg.rounds(),
                 cfg.phase1().visual(), cfg.phase2().epochs(), cfg.phase2().filter(),

@@ -6,40 +6,46 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.coft.clip.zeroshot.PromptTemplates;
 import org.coft.clip.zeroshot.ZeroShotClassifier;
+import org.coft.datavec.source.ClassList;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase1.PhaseOne;
 import org.coft.dl4j.phase1.PhaseOneConfig;
+import org.coft.dl4j.run.JsonFiles;
+import org.coft.dl4j.run.RunFolder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Runs a {@link Method} on unlabeled images and writes the adapted model folder:
+ * Runs a {@link Method} on unlabeled images and writes the adapted model folder (a {@link RunFolder}: every file's
+ * SHA-256 is recorded in {@value RunFolder#LEDGER} and verified when the folder is read):
  * <ul>
- *   <li>{@value #MANIFEST}: method, classes, full config, run seed, base model (folder or "embedded", with the
- *   SHA-256 of each file), data, image count, seed statistics, stage times, versions, time of creation;</li>
- *   <li>{@code classes.txt}; for trained methods {@code model-a.zip} (and {@code model-b.zip}): the learned
- *   parameters (.npy entries) — the base CLIP stays where it is and is checked by hash when loaded;</li>
+ *   <li>{@value #MANIFEST}: method, config, run seed, base model (folder or "embedded", with the SHA-256 of each
+ *   file), data ({@link InputRef}), image count, seed statistics, stage times, versions, time of creation;</li>
+ *   <li>{@value RunFolder#CLASSES}: the one authoritative class list (the manifest names it; the models' own class
+ *   lists and the classifiers' class counts are checked against it); for trained methods {@code model-a.zip} (and
+ *   {@code model-b.zip}): the learned parameters (.npy entries) — the base CLIP stays where it is and is checked by
+ *   hash when loaded;</li>
  *   <li>work files: {@code features.zip} (frozen image features), {@code seeds.csv}, checkpoints while running.</li>
  * </ul>
- * Running again on the same folder resumes (finished stages are reused).
+ * Running again on the same folder resumes (finished stages are reused, each verified first).
  */
 public final class Adaptation {
-    public static final String MANIFEST = "adapted.json";
+    public static final String MANIFEST = RunFolder.MANIFEST;
+    /** The manifest format this version writes and reads. */
+    public static final String FORMAT = "coft-adapted/2";
+    private static final String RUN_FORMAT = "coft-run/2";
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Adaptation() {
@@ -54,9 +60,24 @@ public final class Adaptation {
     public record BaseModel(Path dir, boolean embedded) { }
 
     /**
+     * Checks what an adaptation needs before anything is written: at least two class names and at least one image.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static void checkInputs(List<String> classNames, UnlabeledImages images) {
+        if (classNames.size() < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 classes, the class list has "
+                    + classNames.size() + " " + classNames + " (give a classes file with one name per line)");
+        }
+        if (images.size() == 0) {
+            throw new IllegalArgumentException("no images to adapt to in " + images.description());
+        }
+    }
+
+    /**
      * Adapts and writes {@code out}.
      *
-     * @param dataSpec only recorded in the manifest
+     * @param dataSpec recorded in the manifest (relative to {@code out} and absolute, see {@link InputRef})
      */
     public static PhaseOne.Result adapt(Method method, BaseModel base, ClipBackbone backbone, UnlabeledImages images,
                                         String dataSpec, List<String> classNames, PhaseOneConfig cfg, long seed,
@@ -85,22 +106,22 @@ public final class Adaptation {
             throw new IllegalArgumentException(method.cliName()
                     + " uses a single prompt: set negativePrompt = false in the config");
         }
-        Files.createDirectories(out);
+        checkInputs(classNames, images);
+        RunFolder files = RunFolder.create(out);
+        opt = opt.withFiles(files);
         long t0 = System.nanoTime();
         ObjectNode m = JSON.createObjectNode();
-        m.put("format", "coft-adapted/1");
+        m.put("format", FORMAT);
         m.put("method", method.cliName());
         m.put("supervised", method == Method.COOP);
-        m.set("classes", JSON.valueToTree(classNames));
+        m.put("classes_file", RunFolder.CLASSES);
         m.set("config", JSON.readTree(cfg.toJson()));
         m.put("seed", seed);
-        ObjectNode b = m.putObject("base_model");
-        b.put("path", base.embedded() ? "embedded" : base.dir().toAbsolutePath().toString());
-        b.set("sha256", JSON.valueToTree(hashes(base.dir())));
-        m.put("data", dataSpec);
+        m.set("base_model", baseJson(base, out, hashes(base.dir())));
+        m.set("data", InputRef.of(dataSpec, out, images).toJson());
         m.put("images", images.size());
         m.set("versions", JSON.valueToTree(versions()));
-        writeString(out.resolve("classes.txt"), String.join("\n", classNames) + "\n");
+        writeClasses(files, out, classNames);
         PhaseOne.Result result = null;
         if (method != Method.ZERO_SHOT) {
             java.util.function.Function<PhaseOne.Features, org.coft.dl4j.seeds.SeedSet> shots = method != Method.COOP
@@ -113,25 +134,44 @@ public final class Adaptation {
             s.set("per_class", JSON.valueToTree(result.seeds().selected()));
             s.set("predicted_per_class", JSON.valueToTree(result.seeds().predicted()));
             s.set("filled_per_class", JSON.valueToTree(result.seeds().filled()));
-            m.set("models", JSON.valueToTree(result.models().keySet().stream()
-                    .map(n -> "model-" + n.toLowerCase() + ".zip").toList()));
+            m.set("models", JSON.valueToTree(result.models().keySet().stream().map(RunFolder::model).toList()));
         }
         m.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
         m.put("created", Instant.now().toString());
-        writeString(out.resolve(MANIFEST), JSON.writeValueAsString(m));
+        files.writeString(out.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(m));
         return result;
     }
 
     /** The run settings a CoFT / CoFT+ output folder starts with ({@value #RUN_FILE}; what {@code --resume} reads). */
-    public static final String RUN_FILE = "run.json";
+    public static final String RUN_FILE = RunFolder.RUN;
     /** Preprocessing of the classifier (in a CoFT / CoFT+ output folder). */
-    public static final String PREPROCESS_FILE = "preprocess.json";
+    public static final String PREPROCESS_FILE = RunFolder.PREPROCESS;
+
+    private static void writeClasses(RunFolder files, Path out, List<String> classNames) throws IOException {
+        files.writeString(out.resolve(RunFolder.CLASSES), RunFolder.Kind.MODEL, String.join("\n", classNames) + "\n");
+    }
+
+    private static ObjectNode baseJson(BaseModel base, Path out, Map<String, String> hashes) {
+        ObjectNode b = JSON.createObjectNode();
+        if (base.embedded()) {
+            b.put("path", "embedded");
+        } else {
+            InputRef.Location l = InputRef.Location.of(base.dir(), out);
+            b.put("path", l.absolute());
+            if (l.relative() != null) {
+                b.put("relative", l.relative());
+            }
+        }
+        b.set("sha256", JSON.valueToTree(hashes));
+        return b;
+    }
 
     /**
      * Runs CoFT or CoFT+ ({@link CoftPipeline}) and writes {@code out}: the classifier graphs, {@value #PREPROCESS_FILE},
-     * {@code classes.txt} and the manifest — a self-contained classifier that needs neither the text tower nor the
-     * base model. The settings are written first ({@value #RUN_FILE}); a folder holding another run's settings is
-     * refused, the same settings resume.
+     * {@value RunFolder#CLASSES} and the manifest — a self-contained classifier that needs neither the text tower nor
+     * the base model. The settings are written first ({@value #RUN_FILE}, with the data and base model both relative to
+     * {@code out} and absolute); a folder holding another run's settings (method, seed, config, base model, classes or
+     * data fingerprint) is refused, the same settings resume.
      */
     public static CoftPipeline.Result adaptCoft(Method method, BaseModel base, ClipBackbone backbone,
                                                 UnlabeledImages images, String dataSpec, List<String> classNames,
@@ -144,63 +184,63 @@ public final class Adaptation {
         if (!cfg.phase1().negativePrompt()) {
             throw new IllegalArgumentException(method.cliName() + " needs negativePrompt = true in phase1");
         }
-        Files.createDirectories(out);
+        checkInputs(classNames, images);
+        RunFolder files = RunFolder.create(out);
+        opt = opt.withFiles(files);
         long t0 = System.nanoTime();
         ObjectNode run = JSON.createObjectNode();
+        run.put("format", RUN_FORMAT);
         run.put("method", method.cliName());
-        run.put("data", dataSpec);
-        run.set("classes", JSON.valueToTree(classNames));
+        run.put("classes_file", RunFolder.CLASSES);
         run.put("seed", seed);
         run.set("config", JSON.readTree(cfg.toJson()));
-        run.put("base_model", base.embedded() ? "embedded" : base.dir().toAbsolutePath().toString());
-        run.set("base_sha256", JSON.valueToTree(hashes(base.dir())));
+        ObjectNode baseNode = baseJson(base, out, hashes(base.dir()));
+        run.set("base_model", baseNode);
+        InputRef data = InputRef.of(dataSpec, out, images);
+        run.set("data", data.toJson());
         Path runFile = out.resolve(RUN_FILE);
         if (Files.isRegularFile(runFile)) {
-            JsonNode before = JSON.readTree(runFile.toFile());
-            for (String f : List.of("method", "classes", "seed", "config", "base_sha256")) {
-                if (!before.path(f).toString().equals(run.path(f).toString())) {
-                    throw new IOException(out + " holds a run with another '" + f + "' (" + runFile + "); resume it "
-                            + "with the same settings (coft adapt --resume " + out + ") or use a fresh folder");
-                }
+            JsonNode before = JsonFiles.readObject(files.verified(runFile), "the settings of a coft run");
+            checkSameRun(before, run, runFile, out);
+            Path classesFile = files.verified(out.resolve(RunFolder.CLASSES));
+            if (!ClassList.fromFile(classesFile).names().equals(classNames)) {
+                throw new IOException(out + " holds a run with another 'classes' (" + classesFile + "); resume it with "
+                        + "the same settings (coft adapt --resume " + out + ") or use a fresh folder");
             }
             opt.log().println("resuming the run in " + out);
         } else {
-            writeString(runFile, JSON.writeValueAsString(run));
+            writeClasses(files, out, classNames);
+            files.writeString(runFile, RunFolder.Kind.RECORD, JSON.writeValueAsString(run));
         }
         CoftPipeline.Result r = CoftPipeline.run(backbone, images, classNames, cfg, seed, out, opt, phase2Listeners);
         // each round's Phase I models form a coft-phase1 adapted folder of their own (coft eval --model OUT/phase1)
         for (int round = 1; round <= cfg.rounds(); round++) {
             Path dir = CoftPipeline.roundDir(out, round);
             ObjectNode p1 = JSON.createObjectNode();
-            p1.put("format", "coft-adapted/1");
+            p1.put("format", FORMAT);
             p1.put("method", Method.COFT_PHASE1.cliName());
             p1.put("supervised", false);
             p1.put("part_of", "../" + MANIFEST);
             p1.put("round", round);
-            p1.set("classes", JSON.valueToTree(classNames));
+            p1.put("classes_file", "../" + RunFolder.CLASSES);
             p1.set("config", JSON.readTree(cfg.phase1().toJson()));
             p1.put("seed", CoftPipeline.roundSeed(seed, round));
-            ObjectNode pb = p1.putObject("base_model");
-            pb.put("path", base.embedded() ? "embedded" : base.dir().toAbsolutePath().toString());
-            pb.set("sha256", run.get("base_sha256"));
-            p1.put("data", dataSpec);
-            p1.set("models", JSON.valueToTree(List.of("model-a.zip", "model-b.zip")));
-            writeString(dir.resolve(MANIFEST), JSON.writeValueAsString(p1));
+            p1.set("base_model", baseJson(base, dir, hashes(base.dir())));
+            p1.set("data", InputRef.of(dataSpec, dir, images).toJson());
+            p1.set("models", JSON.valueToTree(PhaseOne.MODELS.stream().map(RunFolder::model).toList()));
+            files.writeString(dir.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(p1));
         }
-        writeString(out.resolve(PREPROCESS_FILE), backbone.plain().preprocess().toJson());
-        writeString(out.resolve("classes.txt"), String.join("\n", classNames) + "\n");
+        files.writeString(out.resolve(PREPROCESS_FILE), RunFolder.Kind.MODEL, backbone.plain().preprocess().toJson());
         ObjectNode m = JSON.createObjectNode();
-        m.put("format", "coft-adapted/1");
+        m.put("format", FORMAT);
         m.put("method", method.cliName());
         m.put("supervised", false);
-        m.set("classes", JSON.valueToTree(classNames));
+        m.put("classes_file", RunFolder.CLASSES);
         m.set("config", JSON.readTree(cfg.phase1().toJson()));
         m.set("coft", JSON.readTree(cfg.toJson()));
         m.put("seed", seed);
-        ObjectNode b = m.putObject("base_model");
-        b.put("path", base.embedded() ? "embedded" : base.dir().toAbsolutePath().toString());
-        b.set("sha256", run.get("base_sha256"));
-        m.put("data", dataSpec);
+        m.set("base_model", baseNode);
+        m.set("data", data.toJson());
         m.put("images", images.size());
         ObjectNode s = m.putObject("seeds");
         s.put("count", r.firstRound().seeds().size());
@@ -216,11 +256,93 @@ public final class Adaptation {
             m.put("peak_rss_mib_this_session", Math.round(rss / 1024.0));
         }
         m.put("created", Instant.now().toString());
-        writeString(out.resolve(MANIFEST), JSON.writeValueAsString(m));
+        files.writeString(out.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(m));
         return r;
     }
 
-    /** An adapted model folder, read back. */
+    private static void checkSameRun(JsonNode before, ObjectNode now, Path runFile, Path out) throws IOException {
+        if (!RUN_FORMAT.equals(before.path("format").asText())) {
+            throw new IOException(runFile + ": format '" + before.path("format").asText() + "', expected " + RUN_FORMAT
+                    + " (written by an older CoFT): start a fresh output folder");
+        }
+        for (String f : List.of("method", "seed", "config")) {
+            if (!before.path(f).toString().equals(now.path(f).toString())) {
+                throw new IOException(out + " holds a run with another '" + f + "' (" + runFile + "); resume it "
+                        + "with the same settings (coft adapt --resume " + out + ") or use a fresh folder");
+            }
+        }
+        if (!before.path("base_model").path("sha256").toString().equals(
+                now.path("base_model").path("sha256").toString())) {
+            throw new IOException(out + " holds a run with another 'base_model' (" + runFile + ": other file "
+                    + "hashes); resume it with the base model it started with or use a fresh folder");
+        }
+        String was = before.path("data").path("ids_sha256").asText();
+        String is = now.path("data").path("ids_sha256").asText();
+        if (!was.equals(is)) {
+            throw new IOException(out + " holds a run with another 'data' (" + runFile + ": "
+                    + before.path("data").path("images").asInt() + " images, fingerprint " + was + "; given: "
+                    + now.path("data").path("images").asInt() + " images, fingerprint " + is + "); resume it with "
+                    + "the data it started with or use a fresh folder");
+        }
+    }
+
+    /**
+     * The settings of a CoFT / CoFT+ run folder, for {@code --resume}: data and base model found relative to the
+     * folder's current location first, then at their absolute paths.
+     *
+     * @param data      the data spec to open now
+     * @param baseModel the base model folder, or null for the embedded one
+     */
+    public record RunSettings(Method method, CoftConfig config, long seed, String data, Path baseModel,
+                              List<String> classes) { }
+
+    /**
+     * Reads {@value #RUN_FILE} of a run folder (verified against the ledger, as is the class list).
+     *
+     * @throws IOException naming the file and what is wrong, or the input that is gone
+     */
+    public static RunSettings readRun(Path out) throws IOException {
+        Path runFile = out.resolve(RUN_FILE);
+        if (!Files.isRegularFile(runFile)) {
+            throw new IllegalArgumentException("--resume: " + out + " has no " + RUN_FILE + " (only coft and coft-plus "
+                    + "runs can be resumed this way; others resume by running again)");
+        }
+        RunFolder files = RunFolder.of(out);
+        JsonNode run = JsonFiles.readObject(files.verified(runFile), "the settings of a coft run");
+        if (!RUN_FORMAT.equals(run.path("format").asText())) {
+            throw new IOException(runFile + ": format '" + run.path("format").asText() + "', expected " + RUN_FORMAT
+                    + " (written by an older CoFT): start a fresh output folder");
+        }
+        for (String f : List.of("method", "seed", "config", "base_model", "data", "classes_file")) {
+            if (!run.has(f)) {
+                throw new IOException(runFile + ": missing field '" + f + "'");
+            }
+        }
+        Method m;
+        try {
+            m = Method.parse(run.path("method").asText());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(runFile + ": " + e.getMessage(), e);
+        }
+        CoftConfig cfg = CoftConfig.fromJson(run.get("config"), CoftConfig.defaults(m), runFile.toString());
+        String data = InputRef.fromJson(run.get("data"), runFile).resolve(out, runFile);
+        JsonNode b = run.get("base_model");
+        Path base = null;
+        if (!"embedded".equals(b.path("path").asText())) {
+            InputRef.Location l = new InputRef.Location(b.hasNonNull("relative") ? b.get("relative").asText() : null,
+                    b.path("path").asText());
+            base = l.find(out);
+            if (base == null) {
+                throw new java.nio.file.NoSuchFileException(l.absolute(), null, "the run's base model (recorded in "
+                        + runFile + " as " + l.describe() + ") is gone: put it back there");
+            }
+        }
+        Path classesFile = files.verified(out.resolve(run.get("classes_file").asText()));
+        return new RunSettings(m, cfg, run.get("seed").asLong(), data, base,
+                ClassList.fromFile(classesFile).names());
+    }
+
+    /** An adapted model folder, read back (and verified). */
     public record Adapted(Path dir, Method method, List<String> classes, PhaseOneConfig config, long seed,
                           String basePath, Map<String, String> baseHashes, List<String> models,
                           List<String> classifiers) {
@@ -234,21 +356,54 @@ public final class Adaptation {
         }
     }
 
-    /** @throws IOException naming the folder and the missing or bad field */
+    /**
+     * Verifies every file of an adapted model folder against its ledger ({@value RunFolder#LEDGER}): what
+     * {@link #read}, and so {@code coft eval} and {@code coft predict}, do first, and what an export should call.
+     *
+     * @return the number of files verified
+     * @throws org.coft.dl4j.run.IntegrityException naming the first file that is missing, changed or not recorded
+     */
+    public static int verify(Path dir) throws IOException {
+        RunFolder files = RunFolder.of(dir);
+        int n = files.verifyAll(dir);
+        Path classes = dir.resolve("..").resolve(RunFolder.CLASSES).normalize();
+        if (!files.root().equals(dir.toAbsolutePath().normalize()) && files.recorded(classes)) {
+            files.verified(classes);
+            n++;
+        }
+        return n;
+    }
+
+    /** @throws IOException naming the folder and the missing or bad field, or the file that fails verification */
     public static Adapted read(Path dir) throws IOException {
         Path f = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(f)) {
             throw new IOException(dir + " is not an adapted model (no " + MANIFEST + "; write one with coft adapt)");
         }
-        JsonNode m = JSON.readTree(f.toFile());
-        for (String field : List.of("method", "classes", "config", "seed", "base_model")) {
+        verify(dir);
+        JsonNode m = JsonFiles.readObject(f, "the manifest of an adapted model");
+        if (!FORMAT.equals(m.path("format").asText())) {
+            throw new IOException(f + ": format '" + m.path("format").asText() + "', expected " + FORMAT
+                    + " (written by an older CoFT): re-create the model with coft adapt");
+        }
+        for (String field : List.of("method", "classes_file", "config", "seed", "base_model")) {
             if (!m.has(field)) {
                 throw new IOException(f + ": missing field '" + field + "'");
             }
         }
-        List<String> classes = new ArrayList<>();
-        m.get("classes").forEach(n -> classes.add(n.asText()));
-        PhaseOneConfig cfg = JSON.treeToValue(m.get("config"), PhaseOneConfig.class);
+        Path classesFile = dir.resolve(m.get("classes_file").asText()).normalize();
+        List<String> classes;
+        try {
+            classes = ClassList.fromFile(classesFile).names();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        PhaseOneConfig cfg;
+        try {
+            cfg = JSON.treeToValue(m.get("config"), PhaseOneConfig.class);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException(f + ": bad 'config': " + e.getMessage(), e);
+        }
         Map<String, String> hashes = new LinkedHashMap<>();
         m.get("base_model").path("sha256").fields().forEachRemaining(e -> hashes.put(e.getKey(), e.getValue().asText()));
         List<String> models = new ArrayList<>();
@@ -303,8 +458,10 @@ public final class Adaptation {
     public static Predictions predict(Adapted a, ClipBackbone backbone, UnlabeledImages images, PhaseOne.Options opt)
             throws IOException {
         if (a.selfContained()) {
-            var p = classifier(a).predict(images, 256, opt.threads());
-            return new Predictions(p.ids(), p.probabilities(), Map.of());
+            try (var c = classifier(a)) {
+                var p = c.predict(images, 256, opt.threads());
+                return new Predictions(p.ids(), p.probabilities(), Map.of());
+            }
         }
         // the features cached by adapt are reused when these are the same images (same ids, same base model)
         PhaseOne.Features feats = PhaseOne.features(backbone, images, a.dir().resolve(PhaseOne.FEATURES_FILE), false,
@@ -331,17 +488,7 @@ public final class Adaptation {
         Map<String, String> out = new java.util.TreeMap<>();
         try (var s = Files.list(dir)) {
             for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
-                try (InputStream in = Files.newInputStream(p)) {
-                    var md = java.security.MessageDigest.getInstance("SHA-256");
-                    byte[] buf = new byte[1 << 16];
-                    int r;
-                    while ((r = in.read(buf)) > 0) {
-                        md.update(buf, 0, r);
-                    }
-                    out.put(p.getFileName().toString(), java.util.HexFormat.of().formatHex(md.digest()));
-                } catch (java.security.NoSuchAlgorithmException e) {
-                    throw new IllegalStateException(e);
-                }
+                out.put(p.getFileName().toString(), RunFolder.hash(p));
             }
         }
         return out;
@@ -371,7 +518,4 @@ public final class Adaptation {
         return "unknown";
     }
 
-    static void writeString(Path file, String s) throws IOException {
-        org.coft.dl4j.train.ArrayArchive.writeString(file, s);
-    }
 }

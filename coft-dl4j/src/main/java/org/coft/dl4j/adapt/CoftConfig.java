@@ -97,7 +97,8 @@ public record CoftConfig(int rounds, PhaseOneConfig phase1, PhaseTwoConfig phase
         if (!Files.isRegularFile(file)) {
             throw new IOException("config file " + file + " does not exist");
         }
-        return fromJson(JSON.readTree(file.toFile()), defaults, file.toString());
+        return fromJson(org.coft.dl4j.run.JsonFiles.readObject(file, "a coft config {\"rounds\": R, \"phase1\": "
+                + "{...}, \"phase2\": {...}}"), defaults, file.toString());
     }
 
     private static <T> T merge(JsonNode base, JsonNode given, Class<T> type, String where) throws IOException {
@@ -134,7 +135,8 @@ public record CoftConfig(int rounds, PhaseOneConfig phase1, PhaseTwoConfig phase
         if (!Files.isRegularFile(file)) {
             throw new IOException("prompts file " + file + " does not exist");
         }
-        JsonNode n = JSON.readTree(file.toFile());
+        JsonNode n = org.coft.dl4j.run.JsonFiles.readObject(file, "prompts {\"templates\": [...], "
+                + "\"descriptions\": {...}}");
         if (n == null || !n.isObject()) {
             throw new IOException(file + ": expected a JSON object with 'templates' and/or 'descriptions'");
         }

@@ -13,7 +13,6 @@ import org.coft.dl4j.phase1.PhaseOne;
 import org.coft.dl4j.phase2.PhaseTwo;
 import org.coft.dl4j.seeds.SeedSelection;
 import org.coft.dl4j.seeds.SeedSet;
-import org.coft.dl4j.train.ArrayArchive;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -51,7 +50,8 @@ public final class CoftPipeline {
             for (Map.Entry<String, DualPromptModel.Scores> e : last.entrySet()) {
                 INDArray p = Transforms.softmax(e.getValue().logits().castTo(DataType.DOUBLE), true);
                 SeedSet s = SeedSelection.topKPerClass(p, ids, cfg.phase1().seedsPerClass(), cfg.phase1().shortfall());
-                PhaseOne.writeSeeds(dir.resolve("seeds-" + e.getKey().toLowerCase() + ".csv"), s, classNames);
+                PhaseOne.writeSeeds(opt.files(), dir.resolve("seeds-" + e.getKey().toLowerCase() + ".csv"), s,
+                        classNames);
                 opt.log().printf("round %d: model %s picks %d seeds with its round %d model%n", r, e.getKey(), s.size(),
                         r - 1);
                 seeds.put(e.getKey(), s);
@@ -66,11 +66,11 @@ public final class CoftPipeline {
         PhaseTwo.Labels labels = PhaseTwo.labels(cfg.phase2(), last.get(PhaseOne.MODELS.get(0)),
                 last.get(PhaseOne.MODELS.get(1)));
         opt.log().println(labels.summary());
-        writeLabels(out.resolve(PhaseTwo.LABELS_FILE), ids, labels, classNames);
+        writeLabels(opt.files(), out.resolve(PhaseTwo.LABELS_FILE), ids, labels, classNames);
         UnlabeledImages ordered = PhaseOne.select(images, ids);
         Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), first.zeroShot().classEmbeddings(), ordered, labels,
                 classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners,
-                        opt.log()));
+                        opt.log(), opt.files()));
         memory(opt, "phase II");
         return new Result(first, last, labels, classifiers);
     }
@@ -108,7 +108,7 @@ public final class CoftPipeline {
         return -1;
     }
 
-    private static void writeLabels(Path file, List<String> ids, PhaseTwo.Labels labels, List<String> classNames)
+    private static void writeLabels(org.coft.dl4j.run.RunFolder files, Path file, List<String> ids, PhaseTwo.Labels labels, List<String> classNames)
             throws IOException {
         StringBuilder sb = new StringBuilder("id");
         for (String n : labels.perNetwork().keySet()) {
@@ -122,6 +122,6 @@ public final class CoftPipeline {
             }
             sb.append('\n');
         }
-        ArrayArchive.writeString(file, sb.toString());
+        files.writeString(file, org.coft.dl4j.run.RunFolder.Kind.WORK, sb.toString());
     }
 }

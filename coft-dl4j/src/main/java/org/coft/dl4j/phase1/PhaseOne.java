@@ -18,6 +18,7 @@ import org.coft.datavec.iterate.ImageBatchIterator;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.seeds.SeedSelection;
 import org.coft.dl4j.seeds.SeedSet;
+import org.coft.dl4j.run.RunFolder;
 import org.coft.dl4j.train.ArrayArchive;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,8 +36,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class PhaseOne {
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final String FEATURES_FILE = "features.zip";
-    public static final String SEEDS_FILE = "seeds.csv";
+    public static final String FEATURES_FILE = RunFolder.FEATURES;
+    public static final String SEEDS_FILE = RunFolder.SEEDS;
     /** CoFT's two models; single-prompt methods (UPL, CoOp) train the first only. */
     public static final List<String> MODELS = List.of("A", "B");
 
@@ -68,8 +69,28 @@ public final class PhaseOne {
         return sum.divi(scores.size());
     }
 
-    /** Options of a run besides the config. */
-    public record Options(int threads, int imageBatch, List<TrainingListener> listeners, PrintWriter log) { }
+    /**
+     * Options of a run besides the config; {@code files} writes, records and verifies the stage files (see
+     * {@link RunFolder}).
+     */
+    public record Options(int threads, int imageBatch, List<TrainingListener> listeners, PrintWriter log,
+                          RunFolder files) {
+        public Options {
+            if (files == null) {
+                throw new IllegalArgumentException("files: null (use RunFolder.untracked() for none)");
+            }
+        }
+
+        /** Options whose files are written atomically but not recorded. */
+        public Options(int threads, int imageBatch, List<TrainingListener> listeners, PrintWriter log) {
+            this(threads, imageBatch, listeners, log, RunFolder.untracked());
+        }
+
+        /** These options with stage files recorded in {@code files}. */
+        public Options withFiles(RunFolder files) {
+            return new Options(threads, imageBatch, listeners, log, files);
+        }
+    }
 
     /**
      * Runs seeds + Phase I.
@@ -109,7 +130,7 @@ public final class PhaseOne {
                 }
             }
         }
-        writeSeeds(work.resolve(SEEDS_FILE), seeds, classNames);
+        writeSeeds(opt.files(), work.resolve(SEEDS_FILE), seeds, classNames);
         opt.log().printf("seeds: %d (%d per class requested, %d classes)%n", seeds.size(), cfg.seedsPerClass(),
                 classNames.size());
         for (String line : seeds.report(classNames)) {
@@ -145,10 +166,10 @@ public final class PhaseOne {
         for (Map.Entry<String, SeedSet> e : seedsPerModel.entrySet()) {
             String name = e.getKey();
             long modelSeed = DualPromptModel.mix(seed, 100 + i++);
-            Path done = work.resolve("model-" + name.toLowerCase() + ".zip");
+            Path done = work.resolve(RunFolder.model(name));
             DualPromptModel m;
             if (Files.isRegularFile(done)) {
-                m = load(backbone, classNames, cfg, done);
+                m = load(backbone, classNames, cfg, opt.files().verified(done));
                 opt.log().printf("model %s: finished earlier (%s)%n", name, done);
             } else {
                 PhaseOneTrainer.TrainingData d = data.get(e.getValue());
@@ -157,10 +178,10 @@ public final class PhaseOne {
                     data.put(e.getValue(), d);
                 }
                 m = DualPromptModel.create(backbone, classNames, cfg, modelSeed);
-                Path ck = work.resolve("checkpoint-" + name.toLowerCase() + ".zip");
-                PhaseOneTrainer.train(m, name, d, modelSeed, ck, opt.listeners());
-                save(m, done, seed);
-                Files.deleteIfExists(ck);
+                Path ck = work.resolve(RunFolder.checkpoint(name));
+                PhaseOneTrainer.train(m, name, d, modelSeed, ck, opt.files(), opt.listeners());
+                save(m, done, seed, opt.files());
+                opt.files().delete(ck);
                 t = lap(opt, "model " + name + " training", t);
             }
             models.put(name, m);
@@ -211,11 +232,16 @@ public final class PhaseOne {
 
     /** Saves a trained model's parameters and config (atomically). */
     public static void save(DualPromptModel m, Path file, long runSeed) throws IOException {
+        save(m, file, runSeed, RunFolder.untracked());
+    }
+
+    /** As {@link #save(DualPromptModel, Path, long)}, recorded in {@code files}. */
+    public static void save(DualPromptModel m, Path file, long runSeed, RunFolder files) throws IOException {
         ObjectNode meta = JSON.createObjectNode();
         meta.set("config", JSON.readTree(m.config().toJson()));
         meta.set("classes", JSON.valueToTree(m.classNames()));
         meta.put("run_seed", runSeed);
-        ArrayArchive.write(file, m.parameters(), meta.toString());
+        files.writeArchive(file, RunFolder.Kind.MODEL, m.parameters(), meta.toString());
     }
 
     /** Loads a model saved by {@link #save}; the config and classes must match those given. */
@@ -249,7 +275,7 @@ public final class PhaseOne {
                                     Options opt) throws IOException {
         String sourceIds = PhaseOneTrainer.sha256(String.join("\n", images.ids()));
         if (file != null && Files.isRegularFile(file)) {
-            ArrayArchive.Contents c = ArrayArchive.read(file);
+            ArrayArchive.Contents c = ArrayArchive.read(opt.files().verified(file));
             var meta = JSON.readTree(c.meta());
             if (sourceIds.equals(meta.path("source_ids_sha256").asText())) {
                 List<String> ids = new ArrayList<>();
@@ -276,7 +302,7 @@ public final class PhaseOne {
             ObjectNode meta = JSON.createObjectNode();
             meta.set("ids", JSON.valueToTree(ids));
             meta.put("source_ids_sha256", sourceIds);
-            ArrayArchive.write(file, Map.of("features", f), meta.toString());
+            opt.files().writeArchive(file, RunFolder.Kind.WORK, Map.of("features", f), meta.toString());
         }
         return new Features(f, ids);
     }
@@ -361,12 +387,18 @@ public final class PhaseOne {
 
     /** Writes a seed set as CSV ({@code id,pseudo_label,confidence,filled}), atomically. */
     public static void writeSeeds(Path file, SeedSet seeds, List<String> classNames) throws IOException {
+        writeSeeds(RunFolder.untracked(), file, seeds, classNames);
+    }
+
+    /** As {@link #writeSeeds(Path, SeedSet, List)}, recorded in {@code files}. */
+    public static void writeSeeds(RunFolder files, Path file, SeedSet seeds, List<String> classNames)
+            throws IOException {
         StringBuilder sb = new StringBuilder("id,pseudo_label,confidence,filled\n");
         for (var s : seeds.seeds()) {
             sb.append(String.format("%s,%s,%.6f,%s%n", csv(s.id()), csv(classNames.get(s.label())), s.confidence(),
                     s.filled()));
         }
-        ArrayArchive.writeString(file, sb.toString());
+        files.writeString(file, RunFolder.Kind.WORK, sb.toString());
     }
 
     /** A CSV field, quoted when it holds a comma or a quote. */

@@ -167,7 +167,7 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
     public static PhaseOneConfig read(Path file, PhaseOneConfig defaults) throws IOException {
         ObjectMapper m = mapper();
         var base = m.valueToTree(defaults);
-        var given = m.readTree(file.toFile());
+        var given = org.coft.dl4j.run.JsonFiles.readObject(file, "a JSON object of Phase I settings");
         if (given == null || !given.isObject()) {
             throw new IOException(file + ": expected a JSON object of Phase I settings");
         }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.coft.dl4j.run.RunFolder;
 import org.coft.dl4j.train.AdamSteps;
 import org.coft.dl4j.train.ArrayArchive;
 import org.coft.dl4j.train.NativeMemory;
@@ -65,6 +66,15 @@ public final class PhaseOneTrainer {
      */
     public static void train(DualPromptModel model, String name, TrainingData data, long seed, Path checkpoint,
                              List<TrainingListener> listeners) throws IOException {
+        train(model, name, data, seed, checkpoint, RunFolder.untracked(), listeners);
+    }
+
+    /**
+     * As {@link #train(DualPromptModel, String, TrainingData, long, Path, List)}, the checkpoint recorded in and
+     * verified against {@code files} (a damaged checkpoint is a named {@link org.coft.dl4j.run.IntegrityException}).
+     */
+    public static void train(DualPromptModel model, String name, TrainingData data, long seed, Path checkpoint,
+                             RunFolder files, List<TrainingListener> listeners) throws IOException {
         PhaseOneConfig cfg = model.config();
         int n = data.labels().length;
         int c = model.classNames().size();
@@ -75,7 +85,7 @@ public final class PhaseOneTrainer {
         int start = 0;
         AdamSteps adam;
         if (checkpoint != null && Files.isRegularFile(checkpoint)) {
-            ArrayArchive.Contents ck = ArrayArchive.read(checkpoint);
+            ArrayArchive.Contents ck = ArrayArchive.read(files.verified(checkpoint));
             ObjectNode meta = (ObjectNode) JSON.readTree(ck.meta());
             if (!fingerprint.equals(meta.path("fingerprint").asText())) {
                 throw new IOException("checkpoint " + checkpoint + " belongs to another run (model, seed, data or config "
@@ -127,7 +137,7 @@ public final class PhaseOneTrainer {
             boolean epochEnd = b == perEpoch - 1;
             boolean every = cfg.checkpointEvery() > 0 && (step + 1) % cfg.checkpointEvery() == 0;
             if (checkpoint != null && (epochEnd || every)) {
-                save(checkpoint, adam, fingerprint, step + 1);
+                save(files, checkpoint, adam, fingerprint, step + 1);
                 for (TrainingListener l : listeners) {
                     l.onCheckpoint(name, step + 1, checkpoint);
                 }
@@ -143,11 +153,12 @@ public final class PhaseOneTrainer {
         }
     }
 
-    private static void save(Path file, AdamSteps adam, String fingerprint, int step) throws IOException {
+    private static void save(RunFolder files, Path file, AdamSteps adam, String fingerprint, int step)
+            throws IOException {
         ObjectNode meta = JSON.createObjectNode();
         meta.put("fingerprint", fingerprint);
         meta.put("step", step);
-        ArrayArchive.write(file, adam.checkpointArrays(), meta.toString());
+        files.writeArchive(file, RunFolder.Kind.WORK, adam.checkpointArrays(), meta.toString());
     }
 
     private static String fingerprint(DualPromptModel model, String name, long seed, int n) {

@@ -3,7 +3,6 @@ package org.coft.dl4j.phase2;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,16 +22,41 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * file (FlatBuffers, {@link SameDiff#save}), plus the preprocessing and the class names. It needs neither the text
  * tower nor the base model's files. With several graphs (one per clean set) the prediction is the mean of their
  * softmax probabilities.
+ *
+ * <p>Thread-safe: {@link #probabilities} and {@link #predict} may be called from any number of threads (a server).
+ * SameDiff 1.0.0-M2.1 keeps one inference session per calling thread in each graph — a pool of request threads
+ * would grow one session per thread, and on a JVM's main thread a session is rebuilt on every call (≈ 10× slower on
+ * the micro-CLIP) — and its op instances are shared between sessions. So the graphs run only on this classifier's
+ * own worker threads, each with its own copy of the graphs ({@link SameDiff#dup()}, made at load): calls are queued
+ * to them and block until done; {@code workers} bounds the parallelism and the memory (one copy per worker).
+ * {@link #close()} stops the workers.
  */
-public final class Classifier {
-    private final List<SameDiff> graphs;
+public final class Classifier implements AutoCloseable {
+    private final List<List<SameDiff>> replicas;
+    private final java.util.concurrent.ConcurrentLinkedQueue<List<SameDiff>> free;
+    private final ThreadLocal<List<SameDiff>> own;
+    private final java.util.concurrent.ExecutorService workers;
     private final List<String> pixelInputs;
     private final PreprocessConfig preprocess;
     private final List<String> classes;
+    private volatile boolean closed;
 
     private Classifier(List<SameDiff> graphs, List<String> pixelInputs, PreprocessConfig preprocess,
-                       List<String> classes) {
-        this.graphs = graphs;
+                       List<String> classes, int workers) {
+        List<List<SameDiff>> r = new ArrayList<>();
+        r.add(List.copyOf(graphs));
+        for (int i = 1; i < workers; i++) {
+            r.add(graphs.stream().map(SameDiff::dup).toList());
+        }
+        this.replicas = List.copyOf(r);
+        this.free = new java.util.concurrent.ConcurrentLinkedQueue<>(replicas);
+        this.own = ThreadLocal.withInitial(free::poll);
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        this.workers = java.util.concurrent.Executors.newFixedThreadPool(workers, task -> {
+            Thread t = new Thread(task, "coft-classifier-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.pixelInputs = pixelInputs;
         this.preprocess = preprocess;
         this.classes = List.copyOf(classes);
@@ -40,9 +64,13 @@ public final class Classifier {
 
     /** Writes a network's graph and weights (atomically: a temporary file, then a rename). */
     public static void save(FineTuneNetwork net, Path file) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        net.sameDiff().save(tmp.toFile(), false);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        save(net, file, org.coft.dl4j.run.RunFolder.untracked());
+    }
+
+    /** As {@link #save(FineTuneNetwork, Path)}, its SHA-256 recorded in {@code files}. */
+    public static void save(FineTuneNetwork net, Path file, org.coft.dl4j.run.RunFolder files) throws IOException {
+        files.writeFile(file, org.coft.dl4j.run.RunFolder.Kind.MODEL, "classifier graph",
+                tmp -> net.sameDiff().save(tmp.toFile(), false));
     }
 
     /**
@@ -52,6 +80,19 @@ public final class Classifier {
      */
     public static Classifier load(List<Path> files, PreprocessConfig preprocess, List<String> classes)
             throws IOException {
+        return load(files, preprocess, classes, 1);
+    }
+
+    /**
+     * Loads classifier graphs to serve from {@code workers} threads at once (each holds its own copy of the graphs).
+     *
+     * @throws IOException naming a file that is missing or is not a classifier graph
+     */
+    public static Classifier load(List<Path> files, PreprocessConfig preprocess, List<String> classes, int workers)
+            throws IOException {
+        if (workers < 1 || workers > 256) {
+            throw new IllegalArgumentException("workers: " + workers + " (allowed 1..256)");
+        }
         if (files.isEmpty()) {
             throw new IOException("no classifier graphs given");
         }
@@ -88,7 +129,7 @@ public final class Classifier {
             graphs.add(sd);
             inputs.add(pixels);
         }
-        return new Classifier(graphs, inputs, preprocess, classes);
+        return new Classifier(graphs, inputs, preprocess, classes, workers);
     }
 
     public PreprocessConfig preprocess() {
@@ -100,11 +141,46 @@ public final class Classifier {
     }
 
     public int graphs() {
-        return graphs.size();
+        return replicas.get(0).size();
     }
 
-    /** Class probabilities [batch, C] of preprocessed pixels. */
+    /** How many worker threads (and copies of the graphs) serve the calls. */
+    public int workers() {
+        return replicas.size();
+    }
+
+    /** Class probabilities [batch, C] of preprocessed pixels (thread-safe; runs on a worker thread). */
     public INDArray probabilities(INDArray pixels) {
+        if (closed) {
+            throw new IllegalStateException("this classifier is closed");
+        }
+        java.util.concurrent.Future<INDArray> f;
+        try {
+            f = workers.submit(() -> probabilities(own.get(), pixels));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new IllegalStateException("this classifier is closed", e);
+        }
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a prediction", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("prediction failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private INDArray probabilities(List<SameDiff> graphs, INDArray pixels) {
+        if (graphs == null) {
+            throw new IllegalStateException("a classifier worker thread has no graphs (a worker died and was replaced)");
+        }
         INDArray sum = null;
         for (int i = 0; i < graphs.size(); i++) {
             INDArray logits = graphs.get(i).output(Map.of(pixelInputs.get(i), pixels), FineTuneNetwork.LOGITS)
@@ -113,6 +189,24 @@ public final class Classifier {
             sum = sum == null ? p : sum.addi(p);
         }
         return sum.divi(graphs.size());
+    }
+
+    /** SameDiff inference sessions held by all copies of the graphs (at most one per worker and graph). */
+    int sessions() {
+        int n = 0;
+        for (List<SameDiff> r : replicas) {
+            for (SameDiff sd : r) {
+                n += sd.getSessions().size();
+            }
+        }
+        return n;
+    }
+
+    /** Stops the worker threads; later calls fail with {@link IllegalStateException}. */
+    @Override
+    public void close() {
+        closed = true;
+        workers.shutdownNow();
     }
 
     /** Probabilities of every image, in the images' order, and their ids. */

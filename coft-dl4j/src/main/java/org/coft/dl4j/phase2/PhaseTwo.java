@@ -11,7 +11,7 @@ import java.util.Map;
 import org.coft.clip.model.ClipModel;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.phase1.DualPromptModel;
-import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.run.RunFolder;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,7 +24,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class PhaseTwo {
     public static final String CLASSIFIER_PREFIX = "classifier-";
-    public static final String LABELS_FILE = "phase2-labels.csv";
+    public static final String LABELS_FILE = RunFolder.PHASE2_LABELS;
 
     private PhaseTwo() {
     }
@@ -128,8 +128,19 @@ public final class PhaseTwo {
         return out;
     }
 
-    /** Options of a run. */
-    public record Options(int threads, List<TrainingListener> listeners, PrintWriter log) { }
+    /** Options of a run; {@code files} writes, records and verifies the networks' files (see {@link RunFolder}). */
+    public record Options(int threads, List<TrainingListener> listeners, PrintWriter log, RunFolder files) {
+        public Options {
+            if (files == null) {
+                throw new IllegalArgumentException("files: null (use RunFolder.untracked() for none)");
+            }
+        }
+
+        /** Options whose files are written atomically but not recorded. */
+        public Options(int threads, List<TrainingListener> listeners, PrintWriter log) {
+            this(threads, listeners, log, RunFolder.untracked());
+        }
+    }
 
     /**
      * Trains (or reuses) the Phase II networks and writes their classifier graphs into {@code work}.
@@ -147,8 +158,9 @@ public final class PhaseTwo {
         for (Map.Entry<String, int[]> e : labels.perNetwork().entrySet()) {
             String name = e.getKey();
             long netSeed = DualPromptModel.mix(seed, 500 + i++);
-            Path done = work.resolve(CLASSIFIER_PREFIX + name.toLowerCase() + ".fb");
+            Path done = work.resolve(RunFolder.classifier(name));
             if (Files.isRegularFile(done)) {
+                opt.files().verified(done);
                 opt.log().printf("phase II network %s: finished earlier (%s)%n", name, done);
                 out.put(name, done);
                 continue;
@@ -159,11 +171,11 @@ public final class PhaseTwo {
                             classHead.shape(), DualPromptModel.mix(netSeed, 3), 1.0));
             FineTuneNetwork net = FineTuneNetwork.create(plain, head, cfg.gamma(), cfg.tauCont());
             FineTuneNetwork keyNet = cfg.contrastive() ? FineTuneNetwork.create(plain, head, 0, cfg.tauCont()) : null;
-            Path ck = work.resolve("checkpoint-phase2-" + name.toLowerCase() + ".zip");
+            Path ck = work.resolve(RunFolder.phase2Checkpoint(name));
             PhaseTwoTrainer.train(net, name, images, e.getValue(), classes, cfg, netSeed, plain.preprocess(), ck,
-                    opt.threads(), keyNet, opt.listeners());
-            Classifier.save(net, done);
-            Files.deleteIfExists(ck);
+                    opt.files(), opt.threads(), keyNet, opt.listeners());
+            Classifier.save(net, done, opt.files());
+            opt.files().delete(ck);
             opt.log().printf("time: phase II network %s %.1f s%n", name, (System.nanoTime() - t) / 1e9);
             opt.log().flush();
             out.put(name, done);

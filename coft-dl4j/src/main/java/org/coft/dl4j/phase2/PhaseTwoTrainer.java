@@ -51,6 +51,15 @@ public final class PhaseTwoTrainer {
     public static void train(FineTuneNetwork net, String name, UnlabeledImages images, int[] labels, int classes,
                              PhaseTwoConfig cfg, long seed, PreprocessConfig preprocess, Path checkpoint, int threads,
                              FineTuneNetwork keyNet, List<TrainingListener> listeners) throws IOException {
+        train(net, name, images, labels, classes, cfg, seed, preprocess, checkpoint, org.coft.dl4j.run.RunFolder
+                .untracked(), threads, keyNet, listeners);
+    }
+
+    /** As above, the checkpoint recorded in and verified against {@code files}. */
+    public static void train(FineTuneNetwork net, String name, UnlabeledImages images, int[] labels, int classes,
+                             PhaseTwoConfig cfg, long seed, PreprocessConfig preprocess, Path checkpoint,
+                             org.coft.dl4j.run.RunFolder files, int threads, FineTuneNetwork keyNet,
+                             List<TrainingListener> listeners) throws IOException {
         if (labels.length != images.size()) {
             throw new IllegalArgumentException(images.size() + " images but " + labels.length + " labels");
         }
@@ -108,7 +117,7 @@ public final class PhaseTwoTrainer {
         int startEpoch = 0;
         AdamSteps adam;
         if (checkpoint != null && Files.isRegularFile(checkpoint)) {
-            ArrayArchive.Contents ck = ArrayArchive.read(checkpoint);
+            ArrayArchive.Contents ck = ArrayArchive.read(files.verified(checkpoint));
             ObjectNode meta = (ObjectNode) JSON.readTree(ck.meta());
             if (!fingerprint.equals(meta.path("fingerprint").asText())) {
                 throw new IOException("checkpoint " + checkpoint + " belongs to another run (network, seed, labels or "
@@ -176,7 +185,7 @@ public final class PhaseTwoTrainer {
                 }
             }
             if (checkpoint != null) {
-                save(checkpoint, adam, keys, queue, fingerprint, epoch + 1);
+                save(files, checkpoint, adam, keys, queue, fingerprint, epoch + 1);
                 for (TrainingListener l : listeners) {
                     l.onCheckpoint(name, (epoch + 1) * perEpoch, checkpoint);
                 }
@@ -242,7 +251,7 @@ public final class PhaseTwoTrainer {
                 .seed(seed).startEpoch(epoch).view(view).augmentation(cfg.augmentation()).build();
     }
 
-    private static void save(Path file, AdamSteps adam, MomentumEncoder keys, KeyQueue queue, String fingerprint,
+    private static void save(org.coft.dl4j.run.RunFolder files, Path file, AdamSteps adam, MomentumEncoder keys, KeyQueue queue, String fingerprint,
                              int epoch) throws IOException {
         Map<String, INDArray> arrays = new LinkedHashMap<>(adam.checkpointArrays());
         ObjectNode meta = JSON.createObjectNode();
@@ -256,7 +265,7 @@ public final class PhaseTwoTrainer {
         }
         meta.put("fingerprint", fingerprint);
         meta.put("epoch", epoch);
-        ArrayArchive.write(file, arrays, meta.toString());
+        files.writeArchive(file, org.coft.dl4j.run.RunFolder.Kind.WORK, arrays, meta.toString());
     }
 
     private static String fingerprint(FineTuneNetwork net, String name, long seed, PhaseTwoConfig cfg,

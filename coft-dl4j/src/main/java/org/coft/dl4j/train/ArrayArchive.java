@@ -29,37 +29,53 @@ public final class ArrayArchive {
 
     /** Writes {@code arrays} and {@code meta} to {@code file} atomically. */
     public static void write(Path file, Map<String, INDArray> arrays, String meta) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-                zip.putNextEntry(new ZipEntry(META));
-                zip.write(meta.getBytes(StandardCharsets.UTF_8));
-                zip.closeEntry();
-                for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
-                    zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
-                    zip.write(Nd4j.toNpyByteArray(e.getValue().dup('c')));
-                    zip.closeEntry();
-                }
+        atomically(file, "array archive", tmp -> {
+            try (OutputStream os = Files.newOutputStream(tmp)) {
+                write(os, arrays, meta);
             }
+        });
+    }
+
+    private interface TmpWriter {
+        void write(Path tmp) throws IOException;
+    }
+
+    /** Writes through a temporary file in the same folder and a move; a failure names the file (disk full, denied). */
+    private static void atomically(Path file, String what, TmpWriter w) throws IOException {
+        Path tmp = null;
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            w.write(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + " (" + what + "): " + e + " — check free disk space and "
+                    + "write permission of " + file.toAbsolutePath().getParent(), e);
         } finally {
-            Files.deleteIfExists(tmp);
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
         }
+    }
+
+    /** Writes the archive's bytes to a stream (finished, not closed). */
+    public static void write(OutputStream os, Map<String, INDArray> arrays, String meta) throws IOException {
+        ZipOutputStream zip = new ZipOutputStream(os);
+        zip.putNextEntry(new ZipEntry(META));
+        zip.write(meta.getBytes(StandardCharsets.UTF_8));
+        zip.closeEntry();
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
+            zip.write(Nd4j.toNpyByteArray(e.getValue().dup('c')));
+            zip.closeEntry();
+        }
+        zip.finish();
     }
 
     /** Writes a UTF-8 text file atomically (temporary file in the same folder, then a move over the target). */
     public static void writeString(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        atomically(file, "text", tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
     }
 
     /** Contents of an archive. */
@@ -88,8 +104,14 @@ public final class ArrayArchive {
                     }
                 }
             }
-        } catch (java.util.zip.ZipException ex) {
-            throw new IOException(file + " is not a valid archive: " + ex.getMessage(), ex);
+        } catch (java.util.zip.ZipException | java.io.EOFException ex) {
+            throw new IOException(file + " is truncated or not a valid archive (expected a zip of .npy arrays and "
+                    + META + " written by CoFT): " + ex, ex);
+        } catch (IOException ex) {
+            if (ex.getMessage() != null && ex.getMessage().startsWith(file.toString())) {
+                throw ex;
+            }
+            throw new IOException("cannot read the archive " + file + ": " + ex, ex);
         }
         if (meta == null) {
             throw new IOException(file + " has no " + META + " (not written by CoFT, or truncated)");
