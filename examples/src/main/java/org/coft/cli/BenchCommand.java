@@ -66,6 +66,14 @@ final class BenchCommand implements Callable<Integer> {
             + "and print the top ops by time")
     boolean profile;
 
+    @Option(names = "--train", description = "time one training step of Phase II (image tower + head + Adam) and of "
+            + "Phase I (dual prompts with --visual) instead of the tower forwards; last line train-step images/s=<float>")
+    boolean train;
+
+    @Option(names = "--visual", defaultValue = "vpt-deep", description = "Phase I visual module for --train: none, "
+            + "vpt-deep, vpt-shallow or adapter (default: ${DEFAULT-VALUE})")
+    String visual;
+
     @Option(names = "--top", defaultValue = "15", description = "ops listed by --profile (default: ${DEFAULT-VALUE})")
     int top;
 
@@ -86,6 +94,12 @@ final class BenchCommand implements Callable<Integer> {
         boolean doText = !tower.equals("image");
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         BenchNative.Settings nativeSettings = BenchNative.applyThreads(n, blasThreads != null ? blasThreads : n);
+        if (train) {
+            out.println("native build: " + BenchNative.describeBuild() + "; threads " + nativeSettings.describe());
+            BenchTrain.run(out, model, batch, iters, warmup,
+                    org.coft.dl4j.phase1.VisualModule.valueOf(BenchTrain.names().get(visual)), seed);
+            return 0;
+        }
 
         long t0 = System.nanoTime();
         ClipModel clip = ClipModel.load(model);
@@ -178,6 +192,10 @@ final class BenchCommand implements Callable<Integer> {
         if (threads != null && threads < 1 || blasThreads != null && blasThreads < 1) {
             throw new IllegalArgumentException("--threads " + threads + ", --blas-threads " + blasThreads
                     + ": expected at least 1");
+        }
+        if (!BenchTrain.names().containsKey(visual)) {
+            throw new IllegalArgumentException("--visual " + visual + ": expected one of "
+                    + new java.util.TreeSet<>(BenchTrain.names().keySet()));
         }
         if (top < 1) {
             throw new IllegalArgumentException("--top " + top + ": expected at least 1");

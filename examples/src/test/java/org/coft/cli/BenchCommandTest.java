@@ -43,6 +43,41 @@ class BenchCommandTest {
     }
 
     @Test
+    void timesBothTrainingStepsAndEndsWithTheirThroughput() {
+        for (String visual : new String[] {"vpt-deep", "none"}) {
+            StringWriter sw = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = new CommandLine(new CoftCli()).setOut(new PrintWriter(sw)).setErr(new PrintWriter(err))
+                    .execute("bench", "--train", "--model", TINY.toString(), "--batch", "2", "--iters", "1",
+                            "--warmup", "1", "--threads", "1", "--visual", visual);
+            String out = sw.toString();
+            assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
+            Pattern step = Pattern.compile("(?m)^phase (II|I) step .*batch 2: median [0-9.]+ ms/step .* [0-9.]+ images/s; "
+                    + "ops forward ([1-9][0-9]*), backward ([1-9][0-9]*); peak RSS [1-9][0-9]* MiB");
+            Matcher m = step.matcher(out);
+            int steps = 0;
+            while (m.find()) {
+                steps++;
+                // a backward pass has more ops than its forward
+                assertTrue(Integer.parseInt(m.group(3)) > Integer.parseInt(m.group(2)), out);
+            }
+            assertEquals(2, steps, out);
+            assertTrue(out.contains("visual " + visual), out);
+            String[] lines = out.strip().split("\\R");
+            assertTrue(lines[lines.length - 1].matches("train-step images/s=[0-9]+\\.[0-9]+"), out);
+        }
+    }
+
+    @Test
+    void rejectsUnknownVisualModule() {
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new CoftCli()).setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("bench", "--train", "--model", TINY.toString(), "--visual", "lora");
+        assertTrue(code != 0);
+        assertTrue(err.toString().contains("--visual lora"), err.toString());
+    }
+
+    @Test
     void rejectsUnknownTower() {
         StringWriter err = new StringWriter();
         int code = new CommandLine(new CoftCli()).setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))

@@ -1,0 +1,132 @@
+package org.coft.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.coft.clip.model.ClipModel;
+import org.coft.dl4j.phase1.ClipBackbone;
+import org.coft.dl4j.phase1.DualPromptModel;
+import org.coft.dl4j.phase1.PhaseOneConfig;
+import org.coft.dl4j.phase1.VisualModule;
+import org.coft.dl4j.phase2.FineTuneNetwork;
+import org.coft.dl4j.train.AdamSteps;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@code coft bench --train}: one training step of each CoFT phase on random data, after warm-up, exactly as the
+ * trainers take it — (a) Phase II: the whole image tower (trainable copy) + linear head, weighted cross-entropy,
+ * backward, Adam update ({@link FineTuneNetwork}, {@link AdamSteps}); (b) Phase I: the dual-prompt model with the
+ * chosen visual module ({@link DualPromptModel}: positive and negative contexts through the frozen text tower, visual
+ * prompts in the frozen image tower or cached features, L1 + λ·L2, Adam). Prints per step ms, images/s, the forward
+ * and backward op counts and the peak RSS; the last line is {@code train-step images/s=<float>} for (a).
+ * Numbers only; nothing asserts a speed.
+ */
+final class BenchTrain {
+    /** Ten real class names, so that prompts tokenize as in a task (their count sets the text batch). */
+    static final List<String> CLASSES = List.of("t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
+            "sneaker", "bag", "ankle boot");
+
+    private BenchTrain() {
+    }
+
+    /** Runs both steps; returns Phase II images per second. */
+    static double run(PrintWriter out, Path model, int batch, int iters, int warmup, VisualModule visual, long seed)
+            throws Exception {
+        Nd4j.getRandom().setSeed(seed);
+        ClipModel clip = ClipModel.load(model);
+        int h = clip.preprocess().outputHeight();
+        int w = clip.preprocess().outputWidth();
+        INDArray pixels = Nd4j.randn(DataType.FLOAT, batch, 3, h, w);
+        int c = CLASSES.size();
+        INDArray labels = oneHot(batch, c, 0);
+        INDArray complement = oneHot(batch, c, 1);
+        INDArray weights = Nd4j.ones(DataType.FLOAT, batch);
+
+        // (a) Phase II
+        int embed = (int) clip.encodeImages(pixels.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1))).size(1);
+        INDArray head = Nd4j.randn(DataType.FLOAT, c, embed);
+        head.diviColumnVector(head.norm2(1).reshape(c, 1));
+        FineTuneNetwork net = FineTuneNetwork.create(clip, head, 0, 0.07);
+        AdamSteps adam2 = AdamSteps.fresh(1e-4, 1_000_000, net.parameters());
+        int[] step2 = {0};
+        Runnable phase2 = () -> {
+            FineTuneNetwork.Step st = net.gradients(pixels, labels, weights, null, null);
+            adam2.apply(st.gradients(), 0.0, step2[0]++, 0);
+        };
+        long trainable = net.parameters().values().stream().mapToLong(INDArray::length).sum();
+        out.printf("phase II network: %d trainable parameters (image tower and head)%n", trainable);
+        double[] t2 = time(phase2, warmup, iters);
+        long rss2 = BenchNative.peakRssBytes();
+        print(out, "phase II step (image tower + head, weighted CE, backward, Adam)", batch, t2, net.sameDiff(), rss2);
+
+        // (b) Phase I
+        PhaseOneConfig cfg = PhaseOneConfig.defaults().withVisual(visual);
+        ClipBackbone backbone = ClipBackbone.load(model, cfg, CLASSES);
+        DualPromptModel dual = DualPromptModel.create(backbone, CLASSES, cfg, seed);
+        INDArray x = visual.needsPixels() ? pixels : Nd4j.randn(DataType.FLOAT, batch, backbone.embedDim());
+        AdamSteps adam1 = AdamSteps.fresh(cfg.learningRate(), 1_000_000, dual.parameters());
+        int[] step1 = {0};
+        Runnable phase1 = () -> {
+            DualPromptModel.Step st = dual.gradients(x, labels, complement);
+            adam1.apply(st.gradients(), 0.0, step1[0]++, 0);
+        };
+        double[] t1 = time(phase1, warmup, iters);
+        long rss1 = BenchNative.peakRssBytes();
+        print(out, "phase I step (dual prompts, visual " + visual.name().toLowerCase().replace('_', '-') + ", L1 + λ·L2, Adam)",
+                batch, t1, dual.sameDiff(), rss1);
+        double imagesPerSecond = batch / median(t2);
+        out.printf("train-step images/s=%.3f%n", imagesPerSecond);
+        out.flush();
+        return imagesPerSecond;
+    }
+
+    private static INDArray oneHot(int batch, int c, int shift) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, c);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, (i + shift) % c, 1f);
+        }
+        return y;
+    }
+
+    /** Seconds of each timed step. */
+    private static double[] time(Runnable step, int warmup, int iters) {
+        for (int i = 0; i < warmup; i++) {
+            step.run();
+        }
+        double[] t = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long t0 = System.nanoTime();
+            step.run();
+            t[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        return t;
+    }
+
+    static double median(double[] t) {
+        double[] s = t.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static void print(PrintWriter out, String what, int batch, double[] t, SameDiff sd, long rss) {
+        SameDiff grad = sd.getFunction("grad");
+        double med = median(t);
+        List<String> all = new ArrayList<>();
+        for (double v : t) {
+            all.add(String.format("%.1f", v * 1e3));
+        }
+        out.printf("%s, batch %d: median %.1f ms/step (%s), %.2f images/s; ops forward %d, backward %d; peak RSS %d MiB%n",
+                what, batch, med * 1e3, String.join(" ", all), batch / med, sd.ops().length,
+                grad == null ? 0 : grad.ops().length, rss >> 20);
+        out.flush();
+    }
+
+    static Map<String, String> names() {
+        return Map.of("none", "NONE", "vpt-deep", "VPT_DEEP", "vpt-shallow", "VPT_SHALLOW", "adapter", "ADAPTER");
+    }
+}
