@@ -93,15 +93,21 @@ final class BenchTrain {
         return y;
     }
 
-    /** Seconds of each timed step. */
+    /**
+     * Seconds of each timed step, with the trainers' collection of finished steps' native memory
+     * ({@link org.coft.dl4j.train.NativeMemory#afterStep}) inside the timing, as in training: without it the process
+     * grows by megabytes per step until libnd4j's allocator stalls, and step times scatter over a factor of ten.
+     */
     private static double[] time(Runnable step, int warmup, int iters) {
         for (int i = 0; i < warmup; i++) {
             step.run();
+            org.coft.dl4j.train.NativeMemory.afterStep(i);
         }
         double[] t = new double[iters];
         for (int i = 0; i < iters; i++) {
             long t0 = System.nanoTime();
             step.run();
+            org.coft.dl4j.train.NativeMemory.afterStep(warmup + i);
             t[i] = (System.nanoTime() - t0) / 1e9;
         }
         return t;
@@ -120,8 +126,10 @@ final class BenchTrain {
         for (double v : t) {
             all.add(String.format("%.1f", v * 1e3));
         }
-        out.printf("%s, batch %d: median %.1f ms/step (%s), %.2f images/s; ops forward %d, backward %d; peak RSS %d MiB%n",
-                what, batch, med * 1e3, String.join(" ", all), batch / med, sd.ops().length,
+        double min = java.util.Arrays.stream(t).min().orElse(med);
+        out.printf("%s, batch %d: median %.1f ms/step, min %.1f (%s), %.2f images/s; ops forward %d, backward %d; "
+                        + "peak RSS %d MiB%n",
+                what, batch, med * 1e3, min * 1e3, String.join(" ", all), batch / med, sd.ops().length,
                 grad == null ? 0 : grad.ops().length, rss >> 20);
         out.flush();
     }

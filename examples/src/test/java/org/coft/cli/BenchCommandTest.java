@@ -52,7 +52,7 @@ class BenchCommandTest {
                             "--warmup", "1", "--threads", "1", "--visual", visual);
             String out = sw.toString();
             assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
-            Pattern step = Pattern.compile("(?m)^phase (II|I) step .*batch 2: median [0-9.]+ ms/step .* [0-9.]+ images/s; "
+            Pattern step = Pattern.compile("(?m)^phase (II|I) step .*batch 2: median [0-9.]+ ms/step, min [0-9.]+ .* [0-9.]+ images/s; "
                     + "ops forward ([1-9][0-9]*), backward ([1-9][0-9]*); peak RSS [1-9][0-9]* MiB");
             Matcher m = step.matcher(out);
             int steps = 0;
