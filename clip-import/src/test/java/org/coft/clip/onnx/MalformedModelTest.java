@@ -149,6 +149,21 @@ class MalformedModelTest {
     }
 
     @Test
+    void attributesOfTheWrongKindBadPermutationsAndRankMismatchesAreNamed() throws Exception {
+        Onnx.ModelProto kind = new OnnxModelBuilder(17).input("x", FLOAT, "N", 3)
+                .namedNode("sm", "Softmax", "x", "y", OnnxModelBuilder.stringAttr("axis", "last")).output("y", FLOAT)
+                .build();
+        mentions(refused(kind, "kind.onnx"), "'sm' (Softmax", "attribute 'axis' is STRING, expected INT");
+        Onnx.ModelProto perm = new OnnxModelBuilder(17).input("x", FLOAT, "N", 3, 4)
+                .namedNode("t", "Transpose", "x", "y", OnnxModelBuilder.intsAttr("perm", 0, 0, 1)).output("y", FLOAT)
+                .build();
+        mentions(refused(perm, "perm.onnx"), "'t' (Transpose", "perm [0, 0, 1] is not a permutation of the 3 axes");
+        Onnx.ModelProto ranks = new OnnxModelBuilder(17).input("x", FLOAT, "N", 3, 4).input("z", FLOAT, "N", 3)
+                .namedNode("cat", "Concat", "x,z", "y", intAttr("axis", 1)).output("y", FLOAT).build();
+        mentions(refused(ranks, "ranks.onnx"), "'cat' (Concat", "input 1 has rank 2", "Concat needs equal ranks");
+    }
+
+    @Test
     void aLongChainImportsInLinearTime() {
         // SameDiff tries op names <op>, <op>_1, … against every name: 200k nodes of one type took hours before each
         // node got a scope of its own. The bound here is a hang guard, not a benchmark (it takes seconds).

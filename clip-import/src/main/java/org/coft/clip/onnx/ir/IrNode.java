@@ -74,22 +74,33 @@ public final class IrNode {
 
     public long intAttr(String key, long dflt) {
         Attr a = attrs.get(key);
-        return a == null ? dflt : a.i();
+        return a == null ? dflt : ofKind(key, a, Attr.Kind.INT).i();
     }
 
     public double floatAttr(String key, double dflt) {
         Attr a = attrs.get(key);
-        return a == null ? dflt : a.f();
+        if (a != null && a.kind() == Attr.Kind.INT) {
+            return a.i();
+        }
+        return a == null ? dflt : ofKind(key, a, Attr.Kind.FLOAT).f();
     }
 
     public String stringAttr(String key, String dflt) {
         Attr a = attrs.get(key);
-        return a == null ? dflt : a.s();
+        return a == null ? dflt : ofKind(key, a, Attr.Kind.STRING).s();
     }
 
     public long[] intsAttr(String key) {
         Attr a = attrs.get(key);
-        return a == null ? null : a.ints();
+        return a == null ? null : ofKind(key, a, Attr.Kind.INTS).ints();
+    }
+
+    /** {@code a} when it has the kind a converter reads; a malformed model gets a message naming the attribute. */
+    private static Attr ofKind(String key, Attr a, Attr.Kind want) {
+        if (a.kind() != want) {
+            throw new IllegalArgumentException("attribute '" + key + "' is " + a.kind() + ", expected " + want);
+        }
+        return a;
     }
 
     /** "OpType 'name'" for messages. */

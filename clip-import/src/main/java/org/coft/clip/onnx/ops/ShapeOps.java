@@ -129,6 +129,20 @@ final class ShapeOps {
         int[] perm(OpContext c) {
             long[] p = c.node().intsAttr("perm");
             int r = c.rank(0);
+            if (p != null) {
+                boolean[] seen = new boolean[r];
+                boolean ok = p.length == r;
+                for (int i = 0; ok && i < r; i++) {
+                    ok = p[i] >= 0 && p[i] < r && !seen[(int) p[i]];
+                    if (ok) {
+                        seen[(int) p[i]] = true;
+                    }
+                }
+                if (!ok) {
+                    throw new IllegalArgumentException("perm " + java.util.Arrays.toString(p)
+                            + " is not a permutation of the " + r + " axes of input 0");
+                }
+            }
             int[] out = new int[r];
             for (int i = 0; i < r; i++) {
                 out[i] = p == null ? r - 1 - i : (int) p[i];
@@ -204,6 +218,9 @@ final class ShapeOps {
         List<Dim> out(OpContext c) {
             long[] axes = c.axes(1);
             List<Dim> in = c.type(0).shape();
+            if (axes == null) {
+                throw new IllegalArgumentException("Unsqueeze needs axes (an attribute before opset 13, input 1 since)");
+            }
             int r = in.size() + axes.length;
             int[] ax = OpContext.normAxes(axes, r);
             List<Dim> out = new ArrayList<>(in);
@@ -241,12 +258,26 @@ final class ShapeOps {
         @Override
         public List<TensorType> infer(OpContext c) {
             int r = c.rank(0);
+            if (r == 0) {
+                throw new IllegalArgumentException("Concat of rank-0 values (ONNX needs rank ≥ 1)");
+            }
             int axis = OpContext.normAxis(c.node().intAttr("axis", 0), r);
             List<Dim> s = new ArrayList<>(c.type(0).shape());
             Dim sum = Dim.of(0);
             for (int i = 0; i < c.inputCount(); i++) {
                 if (!c.has(i)) {
                     continue;
+                }
+                List<Dim> si = c.type(i).shape();
+                if (si.size() != r) {
+                    throw new IllegalArgumentException("input " + i + " has rank " + si.size() + " " + si
+                            + ", input 0 rank " + r + " " + s + "; Concat needs equal ranks");
+                }
+                for (int a = 0; a < r; a++) {
+                    if (a != axis && s.get(a).isKnown() && si.get(a).isKnown() && s.get(a).value() != si.get(a).value()) {
+                        throw new IllegalArgumentException("input " + i + " " + si + " differs from input 0 " + s
+                                + " on axis " + a + " (only axis " + axis + " may differ)");
+                    }
                 }
                 sum = sum.plus(c.type(i).dim(axis));
                 if (sum == null) {
