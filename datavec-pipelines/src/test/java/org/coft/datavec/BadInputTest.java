@@ -57,14 +57,7 @@ class BadInputTest {
     }
 
     private static List<String> drain(ImageSource src) {
-        List<String> ids = new ArrayList<>();
-        try (ImageBatchIterator it = ImageBatchIterator.builder(src.images(), CONFIG).batchSize(2).threads(2)
-                .build()) {
-            while (it.hasNext()) {
-                ids.addAll(it.nextBatch().ids());
-            }
-        }
-        return ids;
+        return TestImages.drain(src, CONFIG);
     }
 
     @Test

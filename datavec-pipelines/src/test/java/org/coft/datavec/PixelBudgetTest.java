@@ -19,7 +19,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.DeflaterOutputStream;
@@ -77,14 +76,7 @@ class PixelBudgetTest {
     }
 
     private static List<String> drain(ImageSource src) {
-        List<String> ids = new ArrayList<>();
-        try (ImageBatchIterator it = ImageBatchIterator.builder(src.images(), CONFIG).batchSize(2).threads(2)
-                .build()) {
-            while (it.hasNext()) {
-                ids.addAll(it.nextBatch().ids());
-            }
-        }
-        return ids;
+        return TestImages.drain(src, CONFIG);
     }
 
     private static long allocatedBytes() {

@@ -78,4 +78,17 @@ public final class TestImages {
         }
         return file;
     }
+
+    /** Ids of every image the source yields, read through a 2-thread batch iterator with {@code config}. */
+    public static java.util.List<String> drain(org.coft.datavec.source.ImageSource src,
+                                               org.coft.clip.preprocess.PreprocessConfig config) {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        try (org.coft.datavec.iterate.ImageBatchIterator it = org.coft.datavec.iterate.ImageBatchIterator
+                .builder(src.images(), config).batchSize(2).threads(2).build()) {
+            while (it.hasNext()) {
+                ids.addAll(it.nextBatch().ids());
+            }
+        }
+        return ids;
+    }
 }

@@ -19,6 +19,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** {@code coft adapt} / {@code coft eval} end to end on a small fashion-shift subset with the embedded model. */
 class AdaptCommandTest {
     static final Path FASHION = Paths.get("/usr/share/datasets/fashion-mnist");
+
+    /** Skips the calling test, with the reason, where Debian's Fashion-MNIST is not installed. */
+    static void assumeFashionMnist() {
+        assumeTrue(Files.isRegularFile(FASHION.resolve("t10k-images-idx3-ubyte.gz")),
+                "Fashion-MNIST is not installed at " + FASHION + " (apt-get install dataset-fashion-mnist)");
+    }
     @TempDir
     static Path tmp;
     static Path labelled;
@@ -27,8 +33,7 @@ class AdaptCommandTest {
 
     @BeforeAll
     static void data() throws Exception {
-        assumeTrue(Files.isRegularFile(FASHION.resolve("t10k-images-idx3-ubyte.gz")),
-                "Fashion-MNIST is not installed at " + FASHION + " (apt-get install dataset-fashion-mnist)");
+        assumeFashionMnist();
         labelled = tmp.resolve("labelled");
         String[] r = CliTest.run("task", "fashion-shift", "--out", labelled.toString(), "--limit", "120");
         assertEquals("0", r[0], r[2]);

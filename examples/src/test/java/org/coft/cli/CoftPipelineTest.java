@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -46,8 +44,7 @@ class CoftPipelineTest {
 
     @BeforeAll
     static void data() throws Exception {
-        assumeTrue(Files.isRegularFile(AdaptCommandTest.FASHION.resolve("t10k-images-idx3-ubyte.gz")),
-                "Fashion-MNIST is not installed at " + AdaptCommandTest.FASHION + " (apt-get install dataset-fashion-mnist)");
+        AdaptCommandTest.assumeFashionMnist();
         labelled = tmp.resolve("labelled");
         String[] r = CliTest.run("task", "fashion-shift", "--out", labelled.toString(), "--limit", "100");
         assertEquals("0", r[0], r[2]);

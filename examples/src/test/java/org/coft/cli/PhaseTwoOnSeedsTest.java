@@ -2,10 +2,8 @@ package org.coft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +34,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 class PhaseTwoOnSeedsTest {
     @Test
     void fineTuningOnTheSeedsBeatsZeroShotOnTheRest(@TempDir Path tmp) throws Exception {
-        assumeTrue(Files.isRegularFile(AdaptCommandTest.FASHION.resolve("t10k-images-idx3-ubyte.gz")),
-                "Fashion-MNIST is not installed at " + AdaptCommandTest.FASHION);
+        AdaptCommandTest.assumeFashionMnist();
         Path data = tmp.resolve("task");
         String[] r = CliTest.run("task", "fashion-shift", "--out", data.toString(), "--limit", "300");
         assertEquals("0", r[0], r[2]);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -45,8 +44,7 @@ class RunIntegrityTest {
 
     @BeforeAll
     static void run() throws Exception {
-        assumeTrue(Files.isRegularFile(AdaptCommandTest.FASHION.resolve("t10k-images-idx3-ubyte.gz")),
-                "Fashion-MNIST is not installed at " + AdaptCommandTest.FASHION + " (apt-get install dataset-fashion-mnist)");
+        AdaptCommandTest.assumeFashionMnist();
         data = tmp.resolve("proj").resolve("data");
         String[] r = CliTest.run("task", "fashion-shift", "--out", data.toString(), "--limit", "60");
         assertEquals("0", r[0], r[2]);
