@@ -80,11 +80,6 @@ public final class SameDiffEmitter implements EmitContext.Values {
         for (IrNode n : graph.nodes()) {
             OpConverter conv = registry.find(n.domain(), n.opType(), graph.opset(n.domain()));
             EmitContext ctx = new EmitContext(graph, n, sd, e);
-            for (String in : n.inputs()) {
-                if (!in.isEmpty()) {
-                    e.get(in); // weights and constants get their names outside the node's scope
-                }
-            }
             List<SDVariable> outs;
             // SameDiff names an op by trying <op>, <op>_1, <op>_2, … against every existing name: quadratic over a
             // long graph of one op type. A scope per node makes the first try unique, so emission is linear.
