@@ -375,12 +375,11 @@ final class NnOps {
             SDVariable var = c.sd().mean(d.mul(d), true, axes);
             SDVariable rstd = c.sd().math.rsqrt(var.add(eps));
             SDVariable y;
-            long width = flat ? shape.get(r - 1).value() : -1;
             if (flat && c.has(1) && c.rank(1) == 1) {
                 // rstd [N,1] · γ [1,D] as a rank-1 matmul, then one same-shape product: the backward is two GEMVs
                 // and one elementwise pass instead of two broadcast products whose gradients reduce over a
                 // broadcast axis (libnd4j's multiply_bp takes ~5 ms per [3200, 64] call on one core)
-                SDVariable scale = c.sd().mmul(rstd, c.sd().reshape(c.in(1), 1, width));
+                SDVariable scale = c.sd().mmul(rstd, c.sd().reshape(c.in(1), 1, shape.get(r - 1).value()));
                 y = d.mul(scale);
             } else {
                 y = d.mul(rstd);

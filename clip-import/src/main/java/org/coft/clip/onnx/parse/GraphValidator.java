@@ -60,11 +60,11 @@ public final class GraphValidator {
         for (String c : omitted) {
             definedBy.put(c, "initializer");
         }
+        // Constant nodes are values, not nodes, after parsing; they may come after their first reader in a file
+        // written by hand, but exporters write them first. Treat them as defined up front, like initializers.
         for (String c : g.constants().keySet()) {
             definedBy.putIfAbsent(c, g.initializers().contains(c) ? "initializer" : "Constant node");
         }
-        // Constant nodes are values, not nodes, after parsing; they may come after their first reader in a file
-        // written by hand, but exporters write them first. Treat them as defined up front, like initializers.
         Set<String> seenOutputs = new HashSet<>();
         for (IrNode n : g.nodes()) {
             for (String in : n.inputs()) {

@@ -45,16 +45,11 @@ public final class OnnxParser {
         Onnx.GraphProto.Builder g = model.getGraph().toBuilder().clearInitializer();
         Set<String> omitted = new HashSet<>();
         for (Onnx.TensorProto t : model.getGraph().getInitializerList()) {
-            long n = 1;
-            for (long d : t.getDimsList()) {
-                n = d < 0 || n < 0 ? -1 : (d != 0 && n > Long.MAX_VALUE / d ? Long.MAX_VALUE : n * d);
-            }
-            if (n >= 0 && n <= maxInitializerElements) {
-                g.addInitializer(t);
-            } else if (n > maxInitializerElements) {
+            long n = OnnxTensors.saturatingCount(t.getDimsList().stream().mapToLong(Long::longValue).toArray());
+            if (n > maxInitializerElements) {
                 omitted.add(t.getName());
             } else {
-                g.addInitializer(t); // a negative dim: let decoding name the problem
+                g.addInitializer(t); // small, or a negative dim that decoding names
             }
         }
         Onnx.ModelProto small = model.toBuilder().setGraph(g).build();

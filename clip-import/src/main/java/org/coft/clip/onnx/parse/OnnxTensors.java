@@ -246,20 +246,25 @@ public final class OnnxTensors {
 
     /** Elements of a tensor's shape: dims must be ≥ 0 and the count fit an array (2³¹ − 1 elements). */
     static long elementCount(String name, long[] shape) throws IOException {
-        long n = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                throw new IOException("tensor '" + name + "' has a negative dim in shape " + java.util.Arrays.toString(shape));
-            }
-            try {
-                n = Math.multiplyExact(n, d);
-            } catch (ArithmeticException e) {
-                n = Long.MAX_VALUE;
-            }
+        long n = saturatingCount(shape);
+        if (n < 0) {
+            throw new IOException("tensor '" + name + "' has a negative dim in shape " + java.util.Arrays.toString(shape));
         }
         if (n > Integer.MAX_VALUE - 16) {
             throw new IOException("tensor '" + name + "' has shape " + java.util.Arrays.toString(shape) + " (" + n
                     + " elements); at most " + (Integer.MAX_VALUE - 16) + " elements are supported per tensor");
+        }
+        return n;
+    }
+
+    /** Product of {@code dims}, {@link Long#MAX_VALUE} when it overflows, −1 when a dim is negative. */
+    static long saturatingCount(long[] dims) {
+        long n = 1;
+        for (long d : dims) {
+            if (d < 0) {
+                return -1;
+            }
+            n = d != 0 && n > Long.MAX_VALUE / d ? Long.MAX_VALUE : n * d;
         }
         return n;
     }

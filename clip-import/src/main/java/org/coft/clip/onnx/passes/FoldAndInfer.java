@@ -71,9 +71,9 @@ public final class FoldAndInfer {
                 if (allConst) {
                     // shapes first, in Java: libnd4j must never see a value whose result the converter cannot type
                     List<TensorType> expected = conv.infer(ctx);
-                    checkFoldable(n, expected);
+                    checkFoldable(expected);
                     List<INDArray> values = ConstantEvaluator.evaluate(g, n, conv);
-                    checkFolded(n, expected, values);
+                    checkFolded(expected, values);
                     boolean weight = LAYOUT_OPS.contains(n.opType()) && g.initializers().contains(n.input(0));
                     for (int i = 0; i < values.size() && i < n.outputs().size(); i++) {
                         INDArray v = values.get(i);
@@ -136,7 +136,7 @@ public final class FoldAndInfer {
     /** Most elements one folded constant may have (512 MiB of floats): a larger one is a malformed model. */
     public static final long MAX_FOLDED_ELEMENTS = 1L << 27;
 
-    private static void checkFoldable(IrNode n, List<TensorType> types) {
+    private static void checkFoldable(List<TensorType> types) {
         for (int i = 0; i < types.size(); i++) {
             TensorType t = types.get(i);
             long count = 1;
@@ -155,7 +155,7 @@ public final class FoldAndInfer {
         }
     }
 
-    private static void checkFolded(IrNode n, List<TensorType> types, List<INDArray> values) {
+    private static void checkFolded(List<TensorType> types, List<INDArray> values) {
         for (int i = 0; i < types.size() && i < values.size(); i++) {
             long[] want = types.get(i).shape().stream().mapToLong(d -> d.value()).toArray();
             if (!java.util.Arrays.equals(want, values.get(i).shape())) {
