@@ -194,7 +194,8 @@ public final class Adaptation {
         run.put("classes_file", RunFolder.CLASSES);
         run.put("seed", seed);
         run.set("config", JSON.readTree(cfg.toJson()));
-        ObjectNode baseNode = baseJson(base, out, hashes(base.dir()));
+        Map<String, String> baseHashes = hashes(base.dir());
+        ObjectNode baseNode = baseJson(base, out, baseHashes);
         run.set("base_model", baseNode);
         InputRef data = InputRef.of(dataSpec, out, images);
         run.set("data", data.toJson());
@@ -225,7 +226,7 @@ public final class Adaptation {
             p1.put("classes_file", "../" + RunFolder.CLASSES);
             p1.set("config", JSON.readTree(cfg.phase1().toJson()));
             p1.put("seed", CoftPipeline.roundSeed(seed, round));
-            p1.set("base_model", baseJson(base, dir, hashes(base.dir())));
+            p1.set("base_model", baseJson(base, dir, baseHashes));
             p1.set("data", InputRef.of(dataSpec, dir, images).toJson());
             p1.set("models", JSON.valueToTree(PhaseOne.MODELS.stream().map(RunFolder::model).toList()));
             files.writeString(dir.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(p1));
@@ -260,11 +261,16 @@ public final class Adaptation {
         return r;
     }
 
-    private static void checkSameRun(JsonNode before, ObjectNode now, Path runFile, Path out) throws IOException {
-        if (!RUN_FORMAT.equals(before.path("format").asText())) {
-            throw new IOException(runFile + ": format '" + before.path("format").asText() + "', expected " + RUN_FORMAT
-                    + " (written by an older CoFT): start a fresh output folder");
+    /** @throws IOException naming {@code file} when its {@code format} is not {@code want}, with what to do */
+    private static void requireFormat(JsonNode n, String want, Path file, String fix) throws IOException {
+        if (!want.equals(n.path("format").asText())) {
+            throw new IOException(file + ": format '" + n.path("format").asText() + "', expected " + want
+                    + " (written by an older CoFT): " + fix);
         }
+    }
+
+    private static void checkSameRun(JsonNode before, ObjectNode now, Path runFile, Path out) throws IOException {
+        requireFormat(before, RUN_FORMAT, runFile, "start a fresh output folder");
         for (String f : List.of("method", "seed", "config")) {
             if (!before.path(f).toString().equals(now.path(f).toString())) {
                 throw new IOException(out + " holds a run with another '" + f + "' (" + runFile + "); resume it "
@@ -309,10 +315,7 @@ public final class Adaptation {
         }
         RunFolder files = RunFolder.of(out);
         JsonNode run = JsonFiles.readObject(files.verified(runFile), "the settings of a coft run");
-        if (!RUN_FORMAT.equals(run.path("format").asText())) {
-            throw new IOException(runFile + ": format '" + run.path("format").asText() + "', expected " + RUN_FORMAT
-                    + " (written by an older CoFT): start a fresh output folder");
-        }
+        requireFormat(run, RUN_FORMAT, runFile, "start a fresh output folder");
         for (String f : List.of("method", "seed", "config", "base_model", "data", "classes_file")) {
             if (!run.has(f)) {
                 throw new IOException(runFile + ": missing field '" + f + "'");
@@ -382,10 +385,7 @@ public final class Adaptation {
         }
         verify(dir);
         JsonNode m = JsonFiles.readObject(f, "the manifest of an adapted model");
-        if (!FORMAT.equals(m.path("format").asText())) {
-            throw new IOException(f + ": format '" + m.path("format").asText() + "', expected " + FORMAT
-                    + " (written by an older CoFT): re-create the model with coft adapt");
-        }
+        requireFormat(m, FORMAT, f, "re-create the model with coft adapt");
         for (String field : List.of("method", "classes_file", "config", "seed", "base_model")) {
             if (!m.has(field)) {
                 throw new IOException(f + ": missing field '" + field + "'");

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.phase1.PhaseOne;
 
 /**
  * Where a run's data is, recorded so that {@code --resume} works from any working directory and after the run folder
@@ -49,9 +50,9 @@ public record InputRef(String prefix, List<Location> paths, String idsSha256, in
         }
     }
 
-    /** The fingerprint of a data source: SHA-256 of its ordered ids (what the features cache is keyed by). */
+    /** The fingerprint of a data source: the one the features cache is keyed by ({@link PhaseOne#idsFingerprint}). */
     public static String fingerprint(UnlabeledImages images) {
-        return org.coft.dl4j.train.AdamSteps.sha256(String.join("\n", images.ids()));
+        return PhaseOne.idsFingerprint(images);
     }
 
     /** Records a data spec as typed ({@code idx:A[,B]}, a folder or a .csv) for a run in {@code runDir}. */
@@ -80,18 +81,6 @@ public record InputRef(String prefix, List<Location> paths, String idsSha256, in
             parts.add(p.toString());
         }
         return prefix + String.join(",", parts);
-    }
-
-    /**
-     * @throws IOException naming the data when its images differ from those the run started with
-     */
-    public void check(UnlabeledImages now, Path recordedIn) throws IOException {
-        String f = fingerprint(now);
-        if (!f.equals(idsSha256)) {
-            throw new IOException("the data " + now.description() + " changed since the run started (recorded in "
-                    + recordedIn + ": " + images + " images, fingerprint " + idsSha256 + "; now " + now.size()
-                    + " images, fingerprint " + f + "): restore it, or start a fresh run in another folder");
-        }
     }
 
     ObjectNode toJson() {

@@ -267,13 +267,18 @@ public final class PhaseOne {
         return features(backbone, images, file, true, opt);
     }
 
+    /** SHA-256 of a source's ordered example ids: what the features cache (and a run's data record) is keyed by. */
+    public static String idsFingerprint(UnlabeledImages images) {
+        return PhaseOneTrainer.sha256(String.join("\n", images.ids()));
+    }
+
     /**
      * As {@link #features(ClipBackbone, UnlabeledImages, Path, Options)}; with {@code write = false} a matching
      * cache is read but a new one is not written.
      */
     public static Features features(ClipBackbone backbone, UnlabeledImages images, Path file, boolean write,
                                     Options opt) throws IOException {
-        String sourceIds = PhaseOneTrainer.sha256(String.join("\n", images.ids()));
+        String sourceIds = idsFingerprint(images);
         if (file != null && Files.isRegularFile(file)) {
             ArrayArchive.Contents c = ArrayArchive.read(opt.files().verified(file));
             var meta = JSON.readTree(c.meta());
