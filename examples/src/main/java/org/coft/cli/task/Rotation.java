@@ -50,20 +50,24 @@ record Rotation(long seed, double minDegrees, double maxDegrees) {
                 double dy = y - cy;
                 double sx = cx + c * dx + s * dy;
                 double sy = cy - s * dx + c * dy;
-                double x0 = Math.floor(sx);
-                double y0 = Math.floor(sy);
-                double fx = sx - x0;
-                double fy = sy - y0;
-                int ix = (int) x0;
-                int iy = (int) y0;
-                double top = (1 - fx) * at(gray, width, height, ix, iy) + fx * at(gray, width, height, ix + 1, iy);
-                double bottom = (1 - fx) * at(gray, width, height, ix, iy + 1)
-                        + fx * at(gray, width, height, ix + 1, iy + 1);
-                double v = (1 - fy) * top + fy * bottom;
-                out[y * width + x] = (byte) Math.max(0, Math.min(255, (int) Math.floor(v + 0.5)));
+                out[y * width + x] = bilinear(gray, width, height, sx, sy);
             }
         }
         return out;
+    }
+
+    /** @return the bilinear sample at (sx, sy), black outside the image, rounded half up to 8 bits */
+    static byte bilinear(byte[] gray, int width, int height, double sx, double sy) {
+        double x0 = Math.floor(sx);
+        double y0 = Math.floor(sy);
+        double fx = sx - x0;
+        double fy = sy - y0;
+        int ix = (int) x0;
+        int iy = (int) y0;
+        double top = (1 - fx) * at(gray, width, height, ix, iy) + fx * at(gray, width, height, ix + 1, iy);
+        double bottom = (1 - fx) * at(gray, width, height, ix, iy + 1) + fx * at(gray, width, height, ix + 1, iy + 1);
+        double v = (1 - fy) * top + fy * bottom;
+        return (byte) Math.max(0, Math.min(255, (int) Math.floor(v + 0.5)));
     }
 
     private static double at(byte[] gray, int width, int height, int x, int y) {

@@ -62,6 +62,56 @@ class TaskDefinitionTest {
     }
 
     @Test
+    void zoomOutIsTheIdentityAtScaleOneAndShrinksAboutTheCentre() {
+        byte[] img = new byte[6 * 4];
+        for (int i = 0; i < img.length; i++) {
+            img[i] = (byte) (10 * i + 3);
+        }
+        assertArrayEquals(img, ZoomOut.apply(img, 6, 4, new double[] {1, 0, 0}));
+        // a 5x5 image with a bright 3x3 centre block, halved: the centre stays, the border samples outside: black
+        byte[] sq = new byte[25];
+        for (int y = 1; y <= 3; y++) {
+            for (int x = 1; x <= 3; x++) {
+                sq[y * 5 + x] = (byte) 200;
+            }
+        }
+        byte[] half = ZoomOut.apply(sq, 5, 5, new double[] {0.5, 0, 0});
+        assertEquals(200, half[12] & 0xFF, "the centre stays bright");
+        assertEquals(0, half[0] & 0xFF, "a corner samples outside the image: black");
+        assertEquals(0, half[11] & 0xFF, "the 3-pixel block shrinks to one pixel");
+        assertEquals(0, half[13] & 0xFF, "the 3-pixel block shrinks to one pixel");
+        // moved by one pixel to the right, the content moves with it
+        byte[] moved = ZoomOut.apply(sq, 5, 5, new double[] {1, 1, 0});
+        assertEquals(0, moved[11] & 0xFF);
+        assertEquals(200, moved[14] & 0xFF);
+    }
+
+    @Test
+    void zoomOutDrawsScalesInRangeAndOffsetsThatKeepTheImageInside() {
+        ZoomOut z = FashionShiftTask.ZOOM;
+        double[] first = z.of(0, 28);
+        assertArrayEquals(first, z.of(0, 28), "a pure function of seed and index");
+        for (long i = 0; i < 2000; i++) {
+            double[] t = z.of(i, 28);
+            assertTrue(t[0] >= z.minScale() && t[0] <= z.maxScale(), "scale " + t[0]);
+            double room = (1 - t[0]) * 28 / 2;
+            assertTrue(Math.abs(t[1]) <= room + 1e-12 && Math.abs(t[2]) <= room + 1e-12, "offset " + t[1]);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ZoomOut(1, 0.9, 0.8));
+        assertThrows(IllegalArgumentException.class, () -> new ZoomOut(1, 0.5, 1.2));
+    }
+
+    @Test
+    void theDevelopmentTaskIsRegisteredAndReadsTheTrainSplit() {
+        BenchmarkTask dev = TaskRegistry.byName("fashion-zoom");
+        assertTrue(dev.describe().contains("Development task") && dev.describe().contains("train-images"),
+                dev.describe());
+        assertTrue(dev.sourceHelp().contains("train-images-idx3-ubyte.gz"), dev.sourceHelp());
+        assertTrue(TaskRegistry.byName("fashion-shift").sourceHelp().contains("t10k-images"));
+        assertEquals(List.of("fashion-shift", "digits-real", "fashion-zoom"), TaskRegistry.names());
+    }
+
+    @Test
     void rotationRejectsABadRange() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Rotation(1, 30, 20));
         assertTrue(e.getMessage().contains("30.0") && e.getMessage().contains("20.0"), e.getMessage());
