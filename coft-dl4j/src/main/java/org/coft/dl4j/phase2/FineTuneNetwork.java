@@ -66,6 +66,18 @@ public final class FineTuneNetwork {
      * @param tauCont     temperature τ′ of the contrastive term
      */
     public static FineTuneNetwork create(ClipModel model, INDArray head, double gamma, double tauCont) {
+        return create(model, head, gamma, tauCont, null);
+    }
+
+    /**
+     * As {@link #create(ClipModel, INDArray, double, double)} with a logit adjustment in the loss.
+     *
+     * @param logitAdjust offsets [C] added to the logits inside the cross-entropy only (logit-adjusted loss, see
+     *                    {@link PhaseTwoConfig.Balance#LOGIT_ADJUST}); the network's {@value #LOGITS} stay plain; null
+     *                    = none
+     */
+    public static FineTuneNetwork create(ClipModel model, INDArray head, double gamma, double tauCont,
+                                         double[] logitAdjust) {
         SameDiff sd = SameDiff.create();
         var defined = model.vision().graph().defineInto(sd, PREFIX, Map.of(), true);
         // trainable weights are the network's own copies (the imported model stays as it was)
@@ -79,7 +91,20 @@ public final class FineTuneNetwork {
         SDVariable logits = sd.mmul(DualPromptHead.normalize(embeds), w, false, true, false).mul(scale).add(LOGITS, b);
         SDVariable labels = sd.placeHolder(LABELS, DataType.FLOAT, -1, c);
         SDVariable weights = sd.placeHolder(WEIGHTS, DataType.FLOAT, -1);
-        SDVariable ce = labels.mul(DualPromptHead.logSoftmax(sd, logits)).sum(1).neg();
+        SDVariable lossLogits = logits;
+        if (logitAdjust != null) {
+            if (logitAdjust.length != c) {
+                throw new IllegalArgumentException("logit adjustment has " + logitAdjust.length + " offsets for " + c
+                        + " classes");
+            }
+            float[] adj = new float[c];
+            for (int k = 0; k < c; k++) {
+                adj[k] = (float) logitAdjust[k];
+            }
+            lossLogits = logits.add(sd.constant("logit_adjust", org.nd4j.linalg.factory.Nd4j.createFromArray(adj)
+                    .reshape(1, c)));
+        }
+        SDVariable ce = labels.mul(DualPromptHead.logSoftmax(sd, lossLogits)).sum(1).neg();
         // normalisers come from outside so that micro-batches of one batch add up to that batch's exact loss
         SDVariable ceNorm = sd.placeHolder(CE_NORM, DataType.FLOAT, 1);
         SDVariable lce = ce.mul(weights).sum().div(ceNorm).rename(CE);

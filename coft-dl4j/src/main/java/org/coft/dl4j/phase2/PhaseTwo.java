@@ -128,6 +128,25 @@ public final class PhaseTwo {
         return out;
     }
 
+    /** {@code live ← α live + (1 − α) start}, in place, for every parameter. */
+    static void interpolate(Map<String, INDArray> live, Map<String, INDArray> start, double alpha) {
+        for (Map.Entry<String, INDArray> p : live.entrySet()) {
+            INDArray s0 = start.get(p.getKey());
+            if (s0 == null) {
+                throw new IllegalStateException("no start value of parameter " + p.getKey());
+            }
+            p.getValue().muli(alpha).addi(s0.mul(1 - alpha));
+        }
+    }
+
+    private static String priorText(double[] p) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int c = 0; c < p.length; c++) {
+            sb.append(c == 0 ? "" : " ").append(String.format("%.3f", p[c]));
+        }
+        return sb.append(']').toString();
+    }
+
     /** Options of a run; {@code files} writes, records and verifies the networks' files (see {@link RunFolder}). */
     public record Options(int threads, List<TrainingListener> listeners, PrintWriter log, RunFolder files) {
         public Options {
@@ -169,11 +188,28 @@ public final class PhaseTwo {
             INDArray head = cfg.head() == PhaseTwoConfig.Head.TEXT ? classHead
                     : org.coft.clip.model.ClipModel.normalize(org.coft.dl4j.layers.PromptLearner.gaussian(
                             classHead.shape(), DualPromptModel.mix(netSeed, 3), 1.0));
-            FineTuneNetwork net = FineTuneNetwork.create(plain, head, cfg.gamma(), cfg.tauCont());
+            double[] adjust = cfg.logitAdjustment(e.getValue(), classes);
+            if (cfg.balance() != PhaseTwoConfig.Balance.NONE) {
+                opt.log().printf("phase II network %s: class balance %s (tau %.2f) over the kept-label prior %s%n", name,
+                        cfg.balance(), cfg.balanceTau(), priorText(PhaseTwoConfig.classPrior(e.getValue(), classes)));
+            }
+            FineTuneNetwork net = FineTuneNetwork.create(plain, head, cfg.gamma(), cfg.tauCont(), adjust);
             FineTuneNetwork keyNet = cfg.contrastive() ? FineTuneNetwork.create(plain, head, 0, cfg.tauCont()) : null;
             Path ck = work.resolve(RunFolder.phase2Checkpoint(name));
+            Map<String, INDArray> start = null;
+            if (cfg.wiseAlpha() < 1) {
+                start = new LinkedHashMap<>();
+                for (Map.Entry<String, INDArray> p : net.parameters().entrySet()) {
+                    start.put(p.getKey(), p.getValue().dup());
+                }
+            }
             PhaseTwoTrainer.train(net, name, images, e.getValue(), classes, cfg, netSeed, plain.preprocess(), ck,
                     opt.files(), opt.threads(), keyNet, opt.listeners());
+            if (start != null) {
+                interpolate(net.parameters(), start, cfg.wiseAlpha());
+                opt.log().printf("phase II network %s: weight-space ensemble %.2f x fine-tuned + %.2f x start%n", name,
+                        cfg.wiseAlpha(), 1 - cfg.wiseAlpha());
+            }
             Classifier.save(net, done, opt.files());
             opt.files().delete(ck);
             opt.log().printf("time: phase II network %s %.1f s%n", name, (System.nanoTime() - t) / 1e9);

@@ -27,10 +27,18 @@ import org.coft.datavec.augment.AugmentationConfig;
  * @param scoreBatch    images per forward when classifying (256)
  * @param microBatch    memory-aware batching: images per forward/backward pass, gradients of a batch's passes added
  *                      up exactly (same result as whole batches, lower peak memory); 0 = whole batches
+ * @param balance       how the class imbalance of the kept labels is countered ({@link Balance}) (ours: the paper
+ *                      is silent; see the README's results analysis)
+ * @param balanceTau    strength τ of {@link Balance#LOGIT_ADJUST} (1: Menon et al. 2021's Fisher-consistent choice)
+ *                      and the exponent of {@link Balance#REWEIGHT}'s inverse class frequency (1: fully balanced)
+ * @param wiseAlpha     weight-space ensemble of the result (WiSE-FT, Wortsman et al., CVPR 2022): the classifier's
+ *                      weights are {@code α θ_fine-tuned + (1 − α) θ_start} (tower and head; θ_start is the
+ *                      zero-shot classifier for the TEXT head); 1 = the fine-tuned network as it is (ours)
  */
 public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int epochs, int batchSize,
                              double learningRate, double weightDecay, double cropScaleMin, double flip, double gamma,
-                             double tauCont, double momentum, int queueSize, int scoreBatch, int microBatch) {
+                             double tauCont, double momentum, int queueSize, int scoreBatch, int microBatch,
+                             Balance balance, double balanceTau, double wiseAlpha) {
 
     /** Which pseudo labels Phase II trains on. */
     public enum Filter {
@@ -52,6 +60,24 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
         ENSEMBLE
     }
 
+    /**
+     * Countering the class imbalance of the kept labels: the filter keeps far more labels of the classes the Phase I
+     * models are sure of, and fine-tuning on them as they are teaches the network that prior (predictions drift onto
+     * those classes). With a kept-label class prior π (counts + 1, normalised):
+     */
+    public enum Balance {
+        /** Plain weighted cross-entropy (every kept label weight 1). */
+        NONE,
+        /** Each kept label weighted by (1 / (C π_y))^τ, so every class weighs about the same in the loss. */
+        REWEIGHT,
+        /**
+         * Logit-adjusted cross-entropy (Menon et al., "Long-tail learning via logit adjustment", ICLR 2021): the loss
+         * reads {@code logits + τ log π}, the classifier the plain logits, which is what a balanced-error classifier
+         * needs; no label is down-weighted.
+         */
+        LOGIT_ADJUST
+    }
+
     /** Initial head. */
     public enum Head { TEXT, RANDOM }
 
@@ -71,6 +97,9 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
         require(queueSize >= 1, "queueSize", queueSize, "at least 1");
         require(scoreBatch >= 1, "scoreBatch", scoreBatch, "at least 1");
         require(microBatch >= 0, "microBatch", microBatch, "0 (whole batches) or positive");
+        balance = balance == null ? Balance.NONE : balance;
+        require(balanceTau >= 0, "balanceTau", balanceTau, "non-negative");
+        require(wiseAlpha > 0 && wiseAlpha <= 1, "wiseAlpha", wiseAlpha, "in (0, 1]");
     }
 
     private static void require(boolean ok, String field, Object value, String expected) {
@@ -83,7 +112,7 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
     /** CoFT's Phase II defaults (no contrastive term). */
     public static PhaseTwoConfig defaults() {
         return new PhaseTwoConfig(Filter.CROSS, CleanSets.UNION, Head.TEXT, 2, 64, 1e-4, 0.0, 0.5, 0.0, 0.0, 0.07, 0.99,
-                1024, 256, 0);
+                1024, 256, 0, Balance.NONE, 1.0, 1.0);
     }
 
     /** CoFT+'s Phase II: the defaults with the momentum contrastive term (γ = 0.5) (ours). */
@@ -93,22 +122,80 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
 
     public PhaseTwoConfig withGamma(double g) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
-                flip, g, tauCont, momentum, queueSize, scoreBatch, microBatch);
+                flip, g, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha);
     }
 
     public PhaseTwoConfig withFilter(Filter f, CleanSets c) {
         return new PhaseTwoConfig(f, c, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin, flip, gamma,
-                tauCont, momentum, queueSize, scoreBatch, microBatch);
+                tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha);
     }
 
     public PhaseTwoConfig withMicroBatch(int m) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
-                flip, gamma, tauCont, momentum, queueSize, scoreBatch, m);
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, m, balance, balanceTau, wiseAlpha);
     }
 
     public PhaseTwoConfig withTraining(int e, int batch, double lr) {
         return new PhaseTwoConfig(filter, cleanSets, head, e, batch, lr, weightDecay, cropScaleMin, flip, gamma,
-                tauCont, momentum, queueSize, scoreBatch, microBatch);
+                tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha);
+    }
+
+    public PhaseTwoConfig withBalance(Balance b, double tau) {
+        return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, b, tau, wiseAlpha);
+    }
+
+    public PhaseTwoConfig withWiseAlpha(double a) {
+        return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, a);
+    }
+
+    /**
+     * The kept labels' class prior π: counts + 1 over the labelled images, normalised (the +1 keeps a class the filter
+     * kept nothing of finite).
+     *
+     * @param labels per image, −1 for none
+     */
+    public static double[] classPrior(int[] labels, int classes) {
+        double[] p = new double[classes];
+        java.util.Arrays.fill(p, 1.0);
+        double total = classes;
+        for (int y : labels) {
+            if (y >= 0) {
+                p[y] += 1;
+                total += 1;
+            }
+        }
+        for (int c = 0; c < classes; c++) {
+            p[c] /= total;
+        }
+        return p;
+    }
+
+    /** Per-class cross-entropy weights of the kept labels under {@link #balance} (all 1 unless REWEIGHT). */
+    public double[] classWeights(int[] labels, int classes) {
+        double[] w = new double[classes];
+        java.util.Arrays.fill(w, 1.0);
+        if (balance == Balance.REWEIGHT) {
+            double[] p = classPrior(labels, classes);
+            for (int c = 0; c < classes; c++) {
+                w[c] = Math.pow(1.0 / (classes * p[c]), balanceTau);
+            }
+        }
+        return w;
+    }
+
+    /** The loss's logit offsets τ log π under {@link Balance#LOGIT_ADJUST}, else null. */
+    public double[] logitAdjustment(int[] labels, int classes) {
+        if (balance != Balance.LOGIT_ADJUST) {
+            return null;
+        }
+        double[] p = classPrior(labels, classes);
+        double[] a = new double[classes];
+        for (int c = 0; c < classes; c++) {
+            a[c] = balanceTau * Math.log(p[c]);
+        }
+        return a;
     }
 
     /** Whether Phase II has the contrastive term (then it also trains on images without a kept label). */

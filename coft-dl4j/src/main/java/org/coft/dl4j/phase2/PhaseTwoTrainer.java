@@ -86,6 +86,7 @@ public final class PhaseTwoTrainer {
             labelOf.put(key, labels[i]);
             idOf.put(key, images.id(i));
         }
+        double[] classWeight = cfg.classWeights(labels, classes);
         UnlabeledImages train = ImageViews.subset(images, use.stream().mapToInt(Integer::intValue).toArray(),
                 sampleKeys);
         int n = train.size();
@@ -154,7 +155,7 @@ public final class PhaseTwoTrainer {
                         bl[i] = labelOf.get(batch.ids().get(i));
                         if (bl[i] >= 0) {
                             y.putScalar(i, bl[i], 1f);
-                            w.putScalar(i, 1f);
+                            w.putScalar(i, (float) classWeight[bl[i]]);
                         }
                     }
                     INDArray kb = null;

@@ -72,6 +72,66 @@ class FineTuneNetworkTest {
     }
 
     @Test
+    void logitAdjustmentShiftsTheLossOnlyAndEqualsTheReference() {
+        double[] adjust = new double[10];
+        for (int c = 0; c < 10; c++) {
+            adjust[c] = Math.log((c + 1) / 55.0);
+        }
+        FineTuneNetwork plain = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07);
+        FineTuneNetwork adjusted = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07, adjust);
+        assertEquals(0.0, adjusted.logits(pixels).sub(plain.logits(pixels)).amaxNumber().doubleValue(), 1e-6,
+                "the classifier's logits stay plain");
+        INDArray y = oneHot(6, 10);
+        INDArray w = Nd4j.ones(DataType.FLOAT, 6);
+        double ce = adjusted.gradients(pixels, y, w, null, null).ce();
+        INDArray shifted = plain.logits(pixels).castTo(DataType.DOUBLE).addRowVector(Nd4j.createFromArray(adjust));
+        INDArray logp = Transforms.log(Transforms.softmax(shifted, true));
+        double ref = 0;
+        for (int i = 0; i < 6; i++) {
+            ref -= logp.getDouble(i, i % 10) / 6;
+        }
+        assertEquals(ref, ce, 1e-4);
+        assertTrue(Math.abs(ce - plain.gradients(pixels, y, w, null, null).ce()) > 1e-3, "the adjustment changed "
+                + "nothing");
+        assertThrows(IllegalArgumentException.class, () -> FineTuneNetwork.create(model, zs.classEmbeddings(), 0,
+                0.07, new double[3]));
+    }
+
+    @Test
+    void classBalanceSettingsFollowTheKeptLabelPrior() {
+        int[] labels = {0, 0, 0, 1, -1, -1};
+        double[] prior = PhaseTwoConfig.classPrior(labels, 3);
+        // counts + 1: 4, 2, 1 over 7
+        assertEquals(4 / 7.0, prior[0], 1e-12);
+        assertEquals(1 / 7.0, prior[2], 1e-12);
+        PhaseTwoConfig none = PhaseTwoConfig.defaults();
+        assertEquals(null, none.logitAdjustment(labels, 3));
+        assertEquals(1.0, none.classWeights(labels, 3)[0], 0);
+        PhaseTwoConfig rw = none.withBalance(PhaseTwoConfig.Balance.REWEIGHT, 1.0);
+        assertEquals(7 / 12.0, rw.classWeights(labels, 3)[0], 1e-12);
+        assertEquals(7 / 3.0, rw.classWeights(labels, 3)[2], 1e-12);
+        PhaseTwoConfig la = none.withBalance(PhaseTwoConfig.Balance.LOGIT_ADJUST, 0.5);
+        assertEquals(0.5 * Math.log(2 / 7.0), la.logitAdjustment(labels, 3)[1], 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> none.withBalance(PhaseTwoConfig.Balance.REWEIGHT, -1));
+        assertThrows(IllegalArgumentException.class, () -> none.withWiseAlpha(0));
+    }
+
+    @Test
+    void weightSpaceEnsembleInterpolatesEveryParameter() {
+        FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07);
+        java.util.Map<String, INDArray> start = new java.util.LinkedHashMap<>();
+        for (var e : net.parameters().entrySet()) {
+            start.put(e.getKey(), e.getValue().dup());
+            e.getValue().addi(1.0);
+        }
+        PhaseTwo.interpolate(net.parameters(), start, 0.25);
+        for (var e : net.parameters().entrySet()) {
+            assertEquals(0.0, e.getValue().sub(start.get(e.getKey()).add(0.25)).amaxNumber().doubleValue(), 1e-5,
+                    e.getKey());
+        }
+    }
+
+    @Test
     void contrastiveTermReachesTheTowerAndAddsToTheLoss() {
         FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), 0.5, 0.07);
         INDArray keys = model.encodeImages(pixels.mul(0.9));
