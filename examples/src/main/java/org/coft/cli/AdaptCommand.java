@@ -74,6 +74,11 @@ final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "Phase I epochs (overrides the config)")
     Integer epochs;
 
+    @Option(names = "--phase1-from", description = "coft, coft-plus: adopt the finished round-1 Phase I of this "
+            + "earlier coft / coft-plus run folder instead of training it again (it must have the same seed, Phase I "
+            + "settings, base model, classes and data; checked) — for Phase II ablations")
+    Path phase1From;
+
     @Option(names = "--phase2-epochs", description = "coft, coft-plus: Phase II epochs (overrides the config)")
     Integer phase2Epochs;
 
@@ -218,7 +223,7 @@ final class AdaptCommand implements Callable<Integer> {
         List<TrainingListener> phase2 = List.of(new DivergenceGuard(), new ProgressListener(pw, 25, "CE",
                 "contrastive"));
         var r = Adaptation.adaptCoft(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(),
-                cfg, runSeed, out, new PhaseOne.Options(threads, 256, listeners, pw), phase2);
+                cfg, runSeed, out, new PhaseOne.Options(threads, 256, listeners, pw), phase2, phase1From);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + " (" + r.classifiers().size()
                 + " classifier graph(s); self-contained: coft eval / coft predict need no base model)");
         return 0;

@@ -87,7 +87,8 @@ class CoftPipelineTest {
     @Test
     void coftPlusWritesASelfContainedClassifierThatEvalAndPredictRunWithoutTheBaseModel() throws Exception {
         for (String f : List.of("adapted.json", "run.json", "preprocess.json", "classes.txt", "classifier-u.fb",
-                "phase2-labels.csv", "phase1/adapted.json", "round-2/seeds-a.csv", "round-2/model-b.zip")) {
+                "phase2-labels.csv", "phase1/adapted.json", "round-2/seeds-a.csv", "round-2/model-b.zip",
+                "label-free-check.json")) {
             assertTrue(Files.isRegularFile(reference.resolve(f)), f + " missing");
         }
         String manifest = Files.readString(reference.resolve("adapted.json"));
@@ -104,6 +105,58 @@ class CoftPipelineTest {
         assertEquals("0", p1[0], p1[1] + p1[2]);
         assertTrue(p1[1].contains("collaborative filtering: 100 images"), p1[1]);
         assertEquals(100, referencePredictions.size());
+    }
+
+    @Test
+    void theLabelFreeCheckComparesTheThreeStagesWithoutLabels() throws Exception {
+        var check = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reference.resolve(
+                "label-free-check.json").toFile());
+        assertEquals(3, check.path("stages").size(), check.toString());
+        assertEquals("zero-shot", check.path("stages").get(0).path("stage").asText());
+        assertEquals(1.0, check.path("stages").get(0).path("anchor_agreement").asDouble(), 1e-9,
+                "zero-shot agrees with its own anchors");
+        double kept = check.path("kept_share").asDouble();
+        assertTrue(kept > 0 && kept <= 1, check.toString());
+        assertTrue(org.coft.dl4j.run.RunFolder.of(reference).recorded(reference.resolve("label-free-check.json")),
+                "the check is in the run's ledger");
+    }
+
+    @Test
+    void phaseOneAdoptedFromAnEarlierRunGivesTheSameClassifierAndOtherSettingsAreRefused() throws Exception {
+        Path out = tmp.resolve("adopted");
+        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
+                "--data", labelled.toString(), "--out", out.toString(), "--phase1-from", reference.toString());
+        assertEquals("0", a[0], a[1] + a[2]);
+        assertTrue(a[1].contains("phase I: adopted from") && a[1].contains("model A: finished earlier"), a[1]);
+        assertEquals(referencePredictions, predictions(out, labelled));
+        String[] other = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "6",
+                "--data", labelled.toString(), "--out", tmp.resolve("adopted-6").toString(), "--phase1-from",
+                reference.toString());
+        assertNotEquals("0", other[0]);
+        assertTrue((other[1] + other[2]).contains("another 'seed'") && (other[1] + other[2]).contains(
+                "--phase1-from"), other[1] + other[2]);
+        // a tampered Phase I file is caught by the earlier run's ledger before it is copied
+        Path copy = tmp.resolve("reference-copy");
+        copyTree(reference, copy);
+        Files.writeString(copy.resolve("phase1/seeds.csv"), "id,pseudo_label,confidence,filled\n");
+        String[] bad = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
+                "--data", labelled.toString(), "--out", tmp.resolve("adopted-bad").toString(), "--phase1-from",
+                copy.toString());
+        assertNotEquals("0", bad[0]);
+        assertTrue((bad[1] + bad[2]).contains("seeds.csv"), bad[1] + bad[2]);
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
     }
 
     @Test

@@ -21,6 +21,7 @@ import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase1.PhaseOne;
 import org.coft.dl4j.phase1.PhaseOneConfig;
+import org.coft.dl4j.eval.LabelFreeCheck;
 import org.coft.dl4j.run.JsonFiles;
 import org.coft.dl4j.run.RunFolder;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -178,6 +179,21 @@ public final class Adaptation {
                                                 CoftConfig cfg, long seed, Path out, PhaseOne.Options opt,
                                                 List<org.coft.dl4j.train.TrainingListener> phase2Listeners)
             throws IOException {
+        return adaptCoft(method, base, backbone, images, dataSpec, classNames, cfg, seed, out, opt, phase2Listeners,
+                null);
+    }
+
+    /**
+     * As above; {@code phase1From}, when not null, is a finished CoFT / CoFT+ run folder whose round-1 Phase I
+     * (features, seeds, models A and B) this run adopts instead of training it again — allowed only when that run
+     * had the same seed, Phase I settings, base model, classes and data (checked, and its files verified against
+     * its ledger). For Phase II ablations.
+     */
+    public static CoftPipeline.Result adaptCoft(Method method, BaseModel base, ClipBackbone backbone,
+                                                UnlabeledImages images, String dataSpec, List<String> classNames,
+                                                CoftConfig cfg, long seed, Path out, PhaseOne.Options opt,
+                                                List<org.coft.dl4j.train.TrainingListener> phase2Listeners,
+                                                Path phase1From) throws IOException {
         if (!method.fineTunes()) {
             throw new IllegalArgumentException(method.cliName() + " does not run Phase II; use adapt(...)");
         }
@@ -212,6 +228,9 @@ public final class Adaptation {
         } else {
             writeClasses(files, out, classNames);
             files.writeString(runFile, RunFolder.Kind.RECORD, JSON.writeValueAsString(run));
+        }
+        if (phase1From != null) {
+            adoptPhaseOne(phase1From, run, classNames, files, CoftPipeline.roundDir(out, 1), opt.log());
         }
         CoftPipeline.Result r = CoftPipeline.run(backbone, images, classNames, cfg, seed, out, opt, phase2Listeners);
         // each round's Phase I models form a coft-phase1 adapted folder of their own (coft eval --model OUT/phase1)
@@ -258,7 +277,50 @@ public final class Adaptation {
         }
         m.put("created", Instant.now().toString());
         files.writeString(out.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(m));
+        labelFreeCheck(r, images, out, files, opt);
         return r;
+    }
+
+    /** The label-free check's file in a CoFT / CoFT+ run folder. */
+    public static final String CHECK_FILE = "label-free-check.json";
+
+    /**
+     * Classifies every image with the finished classifier and compares zero-shot, the last Phase I round and the
+     * classifier without labels ({@link LabelFreeCheck}); logs the result and writes {@value #CHECK_FILE}.
+     */
+    private static LabelFreeCheck.Report labelFreeCheck(CoftPipeline.Result r, UnlabeledImages images, Path out,
+                                                        RunFolder files, PhaseOne.Options opt) throws IOException {
+        List<String> ids = r.firstRound().features().ids();
+        INDArray fine;
+        try (var c = classifier(read(out))) {
+            fine = c.predict(PhaseOne.select(images, ids), 256, opt.threads()).probabilities();
+        }
+        List<DualPromptModel.Scores> last = new ArrayList<>(r.lastRound().values());
+        int n = ids.size();
+        int kept = 0;
+        int[] any = new int[n];
+        for (int[] y : r.labels().perNetwork().values()) {
+            for (int i = 0; i < n; i++) {
+                any[i] |= y[i] >= 0 ? 1 : 0;
+            }
+        }
+        for (int v : any) {
+            kept += v;
+        }
+        LabelFreeCheck.Report rep = LabelFreeCheck.check(List.of("zero-shot", "phase I", "CoFT"),
+                List.of(r.firstRound().zeroShotProbabilities(), PhaseOne.ensemble(last), fine),
+                argmax(last.get(0).logits()), argmax(last.get(1).logits()), (double) kept / n);
+        for (String line : rep.lines()) {
+            opt.log().println(line);
+        }
+        opt.log().flush();
+        files.writeString(out.resolve(CHECK_FILE), RunFolder.Kind.RECORD, JSON.writerWithDefaultPrettyPrinter()
+                .writeValueAsString(rep.toMap()));
+        return rep;
+    }
+
+    private static int[] argmax(INDArray a) {
+        return LabelFreeCheck.argmax(a.castTo(DataType.DOUBLE).toDoubleMatrix());
     }
 
     /** @throws IOException naming {@code file} when its {@code format} is not {@code want}, with what to do */
@@ -267,6 +329,57 @@ public final class Adaptation {
             throw new IOException(file + ": format '" + n.path("format").asText() + "', expected " + want
                     + " (written by an older CoFT): " + fix);
         }
+    }
+
+    /** The files of a finished Phase I round that a later run can adopt ({@link #adaptCoft} with phase1From). */
+    static final List<String> PHASE1_FILES = List.of(RunFolder.FEATURES, RunFolder.SEEDS,
+            RunFolder.model(PhaseOne.MODELS.get(0)), RunFolder.model(PhaseOne.MODELS.get(1)));
+
+    private static void adoptPhaseOne(Path from, ObjectNode run, List<String> classNames, RunFolder files, Path dir,
+                                      java.io.PrintWriter log) throws IOException {
+        if (files.recorded(dir.resolve(PHASE1_FILES.get(PHASE1_FILES.size() - 1)))) {
+            return;
+        }
+        Path fromRun = from.resolve(RUN_FILE);
+        if (!Files.isRegularFile(fromRun)) {
+            throw new IOException("--phase1-from " + from + ": no " + RUN_FILE + " (expected the output folder of a "
+                    + "coft or coft-plus run)");
+        }
+        RunFolder src = RunFolder.of(from);
+        JsonNode was = JsonFiles.readObject(src.verified(fromRun), "the settings of a coft run");
+        requireFormat(was, RUN_FORMAT, fromRun, "re-create it with this CoFT");
+        List<String[]> same = List.of(new String[] {"seed", was.path("seed").toString(), run.path("seed").toString()},
+                new String[] {"config.phase1", was.path("config").path("phase1").toString(),
+                        run.path("config").path("phase1").toString()},
+                new String[] {"base_model", was.path("base_model").path("sha256").toString(),
+                        run.path("base_model").path("sha256").toString()},
+                new String[] {"data", was.path("data").path("ids_sha256").asText(),
+                        run.path("data").path("ids_sha256").asText()});
+        for (String[] f : same) {
+            if (!f[1].equals(f[2])) {
+                throw new IOException("--phase1-from " + from + ": its Phase I was made with another '" + f[0]
+                        + "' (" + fromRun + ": " + abbreviate(f[1]) + "; this run: " + abbreviate(f[2])
+                        + "); only a run with the same seed, Phase I settings, base model and data can be adopted");
+            }
+        }
+        Path fromClasses = src.verified(from.resolve(RunFolder.CLASSES));
+        if (!ClassList.fromFile(fromClasses).names().equals(classNames)) {
+            throw new IOException("--phase1-from " + from + ": other classes (" + fromClasses + ")");
+        }
+        Path fromDir = CoftPipeline.roundDir(from, 1);
+        for (String name : PHASE1_FILES) {
+            Path f = src.verified(fromDir.resolve(name));
+            RunFolder.Entry e = src.entry(f);
+            RunFolder.Kind kind = e == null ? RunFolder.Kind.WORK : e.kind();
+            files.writeFile(dir.resolve(name), kind, "Phase I file adopted from " + from, tmp ->
+                    Files.copy(f, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING));
+        }
+        log.println("phase I: adopted from " + from + " (same seed, Phase I settings, base model and data; "
+                + PHASE1_FILES.size() + " files verified)");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 120 ? s : s.substring(0, 117) + "...";
     }
 
     private static void checkSameRun(JsonNode before, ObjectNode now, Path runFile, Path out) throws IOException {

@@ -151,6 +151,11 @@ public final class RunFolder {
         return tracked && entries.containsKey(key(file));
     }
 
+    /** The record of {@code file}, or null when it has none (or the folder is untracked). */
+    public synchronized Entry entry(Path file) {
+        return tracked ? entries.get(key(file)) : null;
+    }
+
     /** The recorded entries by relative path (a copy). */
     public synchronized Map<String, Entry> entries() {
         return new TreeMap<>(entries);
