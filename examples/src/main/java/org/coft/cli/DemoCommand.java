@@ -1,22 +1,17 @@
 package org.coft.cli;
 
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import org.coft.clip.model.ClipModel;
 import org.coft.dl4j.phase1.PhaseOneConfig;
 import org.coft.dl4j.phase1.VisualModule;
 import org.coft.clip.zeroshot.PromptTemplates;
 import org.coft.datavec.BadInputPolicy;
 import org.coft.cli.task.BenchmarkTask;
-import org.coft.cli.task.TaskImage;
+import org.coft.cli.task.DemoSample;
 import org.coft.cli.task.TaskRegistry;
 import org.coft.cli.task.TaskWriter;
 import org.coft.datavec.source.ClassList;
@@ -24,17 +19,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code coft demo}: the most complete pipeline that exists, on embedded defaults. Today: load the embedded
- * micro-CLIP through our ONNX importer, materialise a small labelled image folder — a balanced subset of the
- * {@code fashion-shift} task when Fashion-MNIST is installed, else generated coloured shapes — zero-shot classify it
- * and report accuracy; then adapt to the same images without their labels (CoFT Phase I with the feature
- * adapter) and report the adapted accuracy. It grows with Phase II as that lands.
+ * {@code coft demo}: the main pipeline on embedded defaults. Load the embedded micro-CLIP through our ONNX importer,
+ * write a labelled folder of real images — 400 {@code fashion-shift} images from the sample shipped in the jar
+ * ({@link DemoSample}), or any balanced subset of the installed Fashion-MNIST — zero-shot classify it, adapt to the
+ * same images without their labels (CoFT: Phase I with the feature adapter, filtering, Phase II) and evaluate each
+ * stage.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run the main pipeline on the embedded model and generated images; ends with accuracy=<fraction>.")
+        description = "Run the main pipeline (zero-shot, then label-free CoFT) on the embedded model and real images "
+                + "shipped in the jar; ends with accuracy=<fraction>.")
 final class DemoCommand implements Callable<Integer> {
-    static final List<String> CLASSES = List.of("red square", "green circle", "blue triangle");
-
     @Option(names = "--work", description = "work folder (default: a new temporary folder)")
     Path work;
 
@@ -47,12 +41,21 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-phase2", negatable = false, description = "stop after CoFT Phase I (skip Phase II fine-tuning)")
     boolean noPhase2;
 
-    @Option(names = "--data", defaultValue = "auto", description = "auto (fashion-shift when Fashion-MNIST is "
-            + "installed, else shapes), fashion-shift, or shapes (generated coloured shapes) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--data", defaultValue = "embedded", description = "embedded (the 400 real Fashion-MNIST test "
+            + "images shipped in the jar, up to 40 per class) or fashion-shift (the installed Fashion-MNIST, any "
+            + "--per-class); both under the fashion-shift rotation (default: ${DEFAULT-VALUE})")
     String dataKind;
 
-    @Option(names = "--seed", defaultValue = "0", description = "seed of the generated images (default: ${DEFAULT-VALUE})")
+    @Option(names = "--phase2-epochs", description = "Phase II epochs (default: Phase II's default, "
+            + "PhaseTwoConfig.defaults().epochs())")
+    Integer phase2Epochs;
+
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the adaptation (default: ${DEFAULT-VALUE})")
     long seed;
+
+    private int phase2Epochs() {
+        return phase2Epochs != null ? phase2Epochs : org.coft.dl4j.phase2.PhaseTwoConfig.defaults().epochs();
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -61,19 +64,19 @@ final class DemoCommand implements Callable<Integer> {
         Path data = dir.resolve("data");
         PrintWriter out = new PrintWriter(System.out, true);
         String kind = resolveData(dataKind);
+        BenchmarkTask task = TaskRegistry.byName("fashion-shift");
+        int total = perClass * task.classNames().size();
         if (kind.equals("fashion-shift")) {
-            BenchmarkTask task = TaskRegistry.byName("fashion-shift");
             Path src = task.defaultSource().orElseThrow();
-            List<TaskImage> images = task.build(src, perClass * task.classNames().size());
-            TaskWriter.write(task, images, data, "coft demo --per-class " + perClass, src,
-                    perClass * task.classNames().size());
-            out.println("coft demo — embedded model '" + EmbeddedModel.NAME + "' on a subset of the fashion-shift task "
-                    + "(rotated Fashion-MNIST test images)");
+            TaskWriter.write(task, task.build(src, total), data, "coft demo --data fashion-shift --per-class "
+                    + perClass, src, total);
         } else {
-            generate(data, perClass, seed);
-            out.println("coft demo — embedded model '" + EmbeddedModel.NAME + "' on generated coloured shapes (the model "
-                    + "never saw shapes: accuracy near chance is expected; install dataset-fashion-mnist for a real task)");
+            TaskWriter.write(task, DemoSample.fashionShift(perClass), data, "coft task fashion-shift --limit "
+                    + total, Path.of("/usr/share/datasets/fashion-mnist"), total);
         }
+        out.println("coft demo — embedded model '" + EmbeddedModel.NAME + "' on " + total + " images of the "
+                + "fashion-shift task (rotated Fashion-MNIST test images" + (kind.equals("fashion-shift")
+                ? ", from the installed data set)" : ", shipped in the jar)"));
         ClassList classes = ClassList.fromFile(data.resolve("classes.txt"));
         ClipModel model = ClipModel.load(EmbeddedModel.extract());
         out.printf("model: text tower %d ops, image tower %d ops after import; logit scale %.2f%n",
@@ -98,7 +101,8 @@ final class DemoCommand implements Callable<Integer> {
             noPhase2 = true;
         }
         out.printf("CoFT (label-free): Phase I with %d seeds per class, feature adapter, %d epochs, two models%s%n", k,
-                cfg.epochs(), noPhase2 ? "" : "; Phase II: image tower + linear head on the filtered labels, 2 epochs");
+                cfg.epochs(), noPhase2 ? "" : "; Phase II: image tower + linear head on the filtered labels, "
+                        + phase2Epochs() + " epochs");
         Path adapted = dir.resolve("adapted");
         org.coft.dl4j.phase1.ClipBackbone backbone = org.coft.dl4j.phase1.ClipBackbone.load(model.directory(), cfg,
                 classes.names());
@@ -114,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
             phase1 = adapted;
         } else {
             var coft = org.coft.dl4j.adapt.CoftConfig.coft().withPhase1(cfg).withPhase2(
-                    org.coft.dl4j.phase2.PhaseTwoConfig.defaults().withTraining(2, 32, 1e-4));
+                    org.coft.dl4j.phase2.PhaseTwoConfig.defaults().withTraining(phase2Epochs(), 32, 1e-4));
             org.coft.dl4j.adapt.Adaptation.adaptCoft(org.coft.dl4j.adapt.Method.COFT, base, backbone, images,
                     data.toString(), classes.names(), coft, seed, adapted, listeners, List.of(
                             new org.coft.dl4j.train.DivergenceGuard(),
@@ -154,38 +158,17 @@ final class DemoCommand implements Callable<Integer> {
 
     static String resolveData(String kind) {
         return switch (kind) {
-            case "fashion-shift", "shapes" -> kind;
-            case "auto" -> TaskRegistry.byName("fashion-shift").defaultSourcePresent() ? "fashion-shift" : "shapes";
-            default -> throw new IllegalArgumentException("--data: '" + kind + "' is not one of auto, fashion-shift, shapes");
-        };
-    }
-
-    /** A labelled folder of simple coloured shapes (class sub-folders + classes.txt), deterministic in the seed. */
-    static void generate(Path data, int perClass, long seed) throws java.io.IOException {
-        Random rnd = new Random(seed);
-        Files.createDirectories(data);
-        Files.write(data.resolve("classes.txt"), CLASSES);
-        Color[] colours = {new Color(220, 30, 30), new Color(30, 180, 40), new Color(30, 60, 220)};
-        for (int c = 0; c < CLASSES.size(); c++) {
-            Path folder = data.resolve(CLASSES.get(c));
-            Files.createDirectories(folder);
-            for (int i = 0; i < perClass; i++) {
-                BufferedImage img = new BufferedImage(48, 40, BufferedImage.TYPE_INT_RGB);
-                Graphics2D g = img.createGraphics();
-                g.setColor(new Color(200 + rnd.nextInt(56), 200 + rnd.nextInt(56), 200 + rnd.nextInt(56)));
-                g.fillRect(0, 0, 48, 40);
-                g.setColor(colours[c]);
-                int x = 8 + rnd.nextInt(12);
-                int y = 6 + rnd.nextInt(10);
-                int s = 14 + rnd.nextInt(8);
-                switch (c) {
-                    case 0 -> g.fillRect(x, y, s, s);
-                    case 1 -> g.fillOval(x, y, s, s);
-                    default -> g.fillPolygon(new int[] {x, x + s, x + s / 2}, new int[] {y + s, y + s, y}, 3);
+            case "embedded" -> kind;
+            case "fashion-shift" -> {
+                if (!TaskRegistry.byName("fashion-shift").defaultSourcePresent()) {
+                    throw new IllegalArgumentException("--data fashion-shift: Fashion-MNIST is not installed at "
+                            + "/usr/share/datasets/fashion-mnist" + " (apt-get install dataset-fashion-mnist); --data embedded "
+                            + "needs nothing");
                 }
-                g.dispose();
-                ImageIO.write(img, "png", folder.resolve(String.format("%03d.png", i)).toFile());
+                yield kind;
             }
-        }
+            default -> throw new IllegalArgumentException("--data: '" + kind + "' is not one of embedded, "
+                    + "fashion-shift");
+        };
     }
 }

@@ -108,7 +108,7 @@ class CliTest {
 
     @Test
     void zeroShotOnALabelledFolderEndsWithAccuracy(@TempDir Path tmp) throws Exception {
-        DemoCommand.generate(tmp.resolve("data"), 2, 1);
+        Shapes.generate(tmp.resolve("data"), 2, 1);
         String[] r = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--data",
                 tmp.resolve("data").toString(), "--out", tmp.resolve("p.csv").toString());
         assertEquals("0", r[0], r[2]);
@@ -121,7 +121,7 @@ class CliTest {
     @Test
     void zeroShotLabelsDoNotChangePredictions(@TempDir Path tmp) throws Exception {
         // the same images with and without class sub-folders: identical predictions (labels are measurement only)
-        DemoCommand.generate(tmp.resolve("labelled"), 2, 3);
+        Shapes.generate(tmp.resolve("labelled"), 2, 3);
         Path flat = Files.createDirectories(tmp.resolve("flat"));
         try (var s = Files.walk(tmp.resolve("labelled"))) {
             for (Path f : s.filter(p -> p.toString().endsWith(".png")).toList()) {
@@ -145,23 +145,21 @@ class CliTest {
     }
 
     @Test
-    void demoRunsTheEmbeddedPipelineOnGeneratedShapes(@TempDir Path tmp) {
-        String[] r = run("demo", "--work", tmp.toString(), "--per-class", "2", "--data", "shapes");
+    void demoRunsOnTheRealImagesShippedInTheJarWithoutAnyDataSet(@TempDir Path tmp) throws Exception {
+        String[] r = run("demo", "--work", tmp.toString(), "--per-class", "10", "--phase2-epochs", "1");
         assertEquals("0", r[0], r[2]);
-        assertTrue(r[1].contains("summary: zero-shot on 6 images"), r[1]);
-    }
-
-    @Test
-    void demoUsesTheFashionShiftTaskWhenFashionMnistIsInstalled(@TempDir Path tmp) {
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                org.coft.cli.task.TaskRegistry.byName("fashion-shift").defaultSourcePresent(),
-                "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
-        String[] r = run("demo", "--work", tmp.toString(), "--per-class", "3");
-        assertEquals("0", r[0], r[2]);
-        assertTrue(r[1].contains("fashion-shift") && r[1].contains("summary: zero-shot on 30 images"), r[1]);
+        assertTrue(r[1].contains("fashion-shift") && r[1].contains("shipped in the jar")
+                && r[1].contains("summary: zero-shot on 100 images"), r[1]);
         String[] lines = r[1].strip().split("\n");
         assertTrue(lines[lines.length - 1].matches("summary: .*accuracy=0\\.\\d{4}"), lines[lines.length - 1]);
+        assertTrue(r[1].contains("label-free check:"), r[1]);
         assertTrue(Files.isRegularFile(tmp.resolve("data/classes.txt")) && Files.isRegularFile(tmp.resolve("data/README.md")));
+        String[] bad = run("demo", "--work", tmp.resolve("x").toString(), "--per-class", "41");
+        assertEquals("1", bad[0]);
+        assertTrue(bad[2].contains("40 images per class"), bad[2]);
+        bad = run("demo", "--work", tmp.resolve("y").toString(), "--data", "shapes");
+        assertEquals("1", bad[0]);
+        assertTrue(bad[2].contains("embedded") && bad[2].contains("fashion-shift"), bad[2]);
     }
 
     @Test
@@ -198,7 +196,7 @@ class CliTest {
     @Test
     void zeroShotReadsIdxFilesAndCsvManifests(@TempDir Path tmp) throws Exception {
         writeIdx(tmp.resolve("img.idx"), tmp.resolve("lab.idx"), 6, 28, 28, 5);
-        Files.write(tmp.resolve("classes.txt"), DemoCommand.CLASSES);
+        Files.write(tmp.resolve("classes.txt"), Shapes.CLASSES);
         String[] r = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--classes",
                 tmp.resolve("classes.txt").toString(), "--data", "idx:" + tmp.resolve("img.idx") + "," + tmp.resolve("lab.idx"),
                 "--out", tmp.resolve("idx.csv").toString());
@@ -207,7 +205,7 @@ class CliTest {
         assertTrue(lines[lines.length - 1].matches("accuracy=0\\.\\d{4}"), lines[lines.length - 1]);
         assertEquals(7, Files.readAllLines(tmp.resolve("idx.csv")).size());
 
-        DemoCommand.generate(tmp.resolve("data"), 2, 9);
+        Shapes.generate(tmp.resolve("data"), 2, 9);
         List<String> manifest = new java.util.ArrayList<>(List.of("path,label"));
         try (var files = Files.walk(tmp.resolve("data"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".png")).sorted().toList()) {
@@ -224,7 +222,7 @@ class CliTest {
 
     @Test
     void badImagesFailByNameOrAreSkippedAndReported(@TempDir Path tmp) throws Exception {
-        DemoCommand.generate(tmp.resolve("data"), 2, 4);
+        Shapes.generate(tmp.resolve("data"), 2, 4);
         Path broken = tmp.resolve("data/red square/broken.png");
         Files.write(broken, new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2});
         String[] r = run("zero-shot", "--model", FIXTURES.resolve("clip-tiny-hf").toString(), "--data",
