@@ -215,8 +215,8 @@ final class AdaptCommand implements Callable<Integer> {
         UnlabeledImages images = ImageViews.byFileName(source.images());
         Adaptation.checkInputs(cl.names(), images);
         pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, %d round(s) of Phase I with %s, Phase II %d "
-                + "epoch(s), filter %s, %s%n", m.cliName(), data, images.size(), cl.size(), runSeed, cfg.rounds(),
-                cfg.phase1().visual(), cfg.phase2().epochs(), cfg.phase2().filter(),
+                + "epoch(s), filter %s, class balance %s, %s%n", m.cliName(), data, images.size(), cl.size(), runSeed,
+                cfg.rounds(), cfg.phase1().visual(), cfg.phase2().epochs(), cfg.phase2().filter(), cfg.phase2().balance(),
                 cfg.phase2().contrastive() ? "contrastive gamma " + cfg.phase2().gamma() : "no contrastive term");
         ClipBackbone backbone = ClipBackbone.load(dir, cfg.phase1(), cl.names());
         List<TrainingListener> listeners = phaseOneListeners(source, pw, true);

@@ -104,7 +104,7 @@ class FineTuneNetworkTest {
         // counts + 1: 4, 2, 1 over 7
         assertEquals(4 / 7.0, prior[0], 1e-12);
         assertEquals(1 / 7.0, prior[2], 1e-12);
-        PhaseTwoConfig none = PhaseTwoConfig.defaults();
+        PhaseTwoConfig none = PhaseTwoConfig.defaults().withBalance(PhaseTwoConfig.Balance.NONE, 1.0);
         assertEquals(null, none.logitAdjustment(labels, 3));
         assertEquals(1.0, none.classWeights(labels, 3)[0], 0);
         PhaseTwoConfig rw = none.withBalance(PhaseTwoConfig.Balance.REWEIGHT, 1.0);
