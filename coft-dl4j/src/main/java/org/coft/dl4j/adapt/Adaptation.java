@@ -266,6 +266,9 @@ public final class Adaptation {
         s.put("count", r.firstRound().seeds().size());
         s.set("per_class", JSON.valueToTree(r.firstRound().seeds().selected()));
         m.put("phase2_labels", r.labels().summary());
+        if (phase1From != null) {
+            m.put("phase1_adopted_from", phase1From.toAbsolutePath().normalize().toString());
+        }
         m.set("classifiers", JSON.valueToTree(r.classifiers().values().stream()
                 .map(p -> out.relativize(p).toString()).toList()));
         m.put("preprocess", PREPROCESS_FILE);

@@ -21,18 +21,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>the <b>agreement</b> of the two Phase I models and the <b>share of images</b> the filter kept.</li>
  * </ul>
  *
- * <p>The rule ({@link #doubtful}): a stage is flagged when its balance is more than {@value #BALANCE_DROP} below
- * the stage before it, or its anchor agreement below {@value #MIN_ANCHOR}. Thresholds were set on the development
- * task {@code fashion-zoom} (see the README's results analysis, which also measures how well the flag predicts a
- * stage that ends below the one before it on the reported tasks).
+ * <p>The rule: a stage is flagged when its balance is more than {@value #BALANCE_DROP} below the stage before it.
+ * The threshold was set on the development task {@code fashion-zoom}'s runs. Anchor agreement is reported but is
+ * not part of the rule: where zero-shot itself is collapsed its confident predictions are often wrong, and a stage
+ * that overturns them is then right to (on {@code fashion-shift} CoFT overturns 16 % of them and gains 6 points).
+ * The README's results analysis measures how well the flag predicts a stage that ends below the one before it.
  */
 public final class LabelFreeCheck {
     /** Share of each zero-shot class's images, by zero-shot confidence, that serve as anchors. */
     public static final double ANCHOR_SHARE = 0.2;
     /** Largest tolerated fall in balance from one stage to the next. */
-    public static final double BALANCE_DROP = 0.03;
-    /** Smallest tolerated anchor agreement. */
-    public static final double MIN_ANCHOR = 0.95;
+    public static final double BALANCE_DROP = 0.04;
 
     private LabelFreeCheck() {
     }
@@ -52,8 +51,8 @@ public final class LabelFreeCheck {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("rule", "flag a stage whose prediction balance falls more than " + BALANCE_DROP
-                    + " below the stage before it, or whose agreement with the zero-shot anchors ("
-                    + ANCHOR_SHARE + " most confident of each zero-shot class) is below " + MIN_ANCHOR);
+                    + " below the stage before it (anchors: the " + ANCHOR_SHARE + " most confident images of each "
+                    + "zero-shot class; reported, not part of the rule)");
             m.put("phase1_model_agreement", round(phaseOneAgreement));
             m.put("kept_share", round(keptShare));
             List<Map<String, Object>> st = new ArrayList<>();
@@ -135,9 +134,6 @@ public final class LabelFreeCheck {
             if (s > 0 && bal < before - BALANCE_DROP) {
                 reasons.add(String.format("balance fell from %.3f to %.3f (predictions collapse onto fewer classes)",
                         before, bal));
-            }
-            if (s > 0 && anchorAgreement < MIN_ANCHOR) {
-                reasons.add(String.format("overturns %.1f %% of the zero-shot anchors", 100 * (1 - anchorAgreement)));
             }
             stages.add(new Stage(names.get(s), bal, anchorAgreement, (double) agree / n, !reasons.isEmpty(),
                     List.copyOf(reasons)));
