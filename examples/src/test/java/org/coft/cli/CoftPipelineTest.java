@@ -129,6 +129,8 @@ class CoftPipelineTest {
         assertEquals("0", a[0], a[1] + a[2]);
         assertTrue(a[1].contains("phase I: adopted from") && a[1].contains("model A: finished earlier"), a[1]);
         assertEquals(referencePredictions, predictions(out, labelled));
+        assertTrue(Files.readString(out.resolve("adapted.json")).contains("\"phase1_adopted_from\""),
+                "the manifest records where Phase I came from");
         String[] other = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "6",
                 "--data", labelled.toString(), "--out", tmp.resolve("adopted-6").toString(), "--phase1-from",
                 reference.toString());
