@@ -312,7 +312,8 @@ public final class Adaptation {
         }
         LabelFreeCheck.Report rep = LabelFreeCheck.check(List.of("zero-shot", "phase I", "CoFT"),
                 List.of(r.firstRound().zeroShotProbabilities(), PhaseOne.ensemble(last), fine),
-                argmax(last.get(0).logits()), argmax(last.get(1).logits()), (double) kept / n);
+                org.coft.dl4j.phase2.PhaseTwo.argmax(last.get(0).logits()),
+                org.coft.dl4j.phase2.PhaseTwo.argmax(last.get(1).logits()), (double) kept / n);
         for (String line : rep.lines()) {
             opt.log().println(line);
         }
@@ -322,9 +323,6 @@ public final class Adaptation {
         return rep;
     }
 
-    private static int[] argmax(INDArray a) {
-        return LabelFreeCheck.argmax(a.castTo(DataType.DOUBLE).toDoubleMatrix());
-    }
 
     /** @throws IOException naming {@code file} when its {@code format} is not {@code want}, with what to do */
     private static void requireFormat(JsonNode n, String want, Path file, String fix) throws IOException {

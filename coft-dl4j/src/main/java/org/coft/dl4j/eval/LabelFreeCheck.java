@@ -192,17 +192,10 @@ public final class LabelFreeCheck {
         return out;
     }
 
-    /** Row-wise arg-max (the first of ties). */
-    public static int[] argmax(double[][] p) {
+    static int[] argmax(double[][] p) {
         int[] out = new int[p.length];
         for (int i = 0; i < p.length; i++) {
-            int best = 0;
-            for (int k = 1; k < p[i].length; k++) {
-                if (p[i][k] > p[i][best]) {
-                    best = k;
-                }
-            }
-            out[i] = best;
+            out[i] = org.coft.dl4j.phase2.CollaborativeFilter.argmax(p[i]);
         }
         return out;
     }

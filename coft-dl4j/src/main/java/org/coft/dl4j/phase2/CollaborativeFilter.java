@@ -94,7 +94,8 @@ public final class CollaborativeFilter {
         return new Result(la, kb, lb, ka, rejected.stream().mapToInt(Integer::intValue).toArray());
     }
 
-    static int argmax(double[] v) {
+    /** Index of the largest value (the first of ties). */
+    public static int argmax(double[] v) {
         int best = 0;
         for (int j = 1; j < v.length; j++) {
             if (v[j] > v[best]) {

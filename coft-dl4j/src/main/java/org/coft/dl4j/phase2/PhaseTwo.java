@@ -119,7 +119,8 @@ public final class PhaseTwo {
         return new CollaborativeFilter.Scores(s.sPos(), s.sNeg());
     }
 
-    static int[] argmax(INDArray a) {
+    /** Row-wise arg-max of a [N, C] array (the first of ties). */
+    public static int[] argmax(INDArray a) {
         double[][] m = a.castTo(DataType.DOUBLE).toDoubleMatrix();
         int[] out = new int[m.length];
         for (int i = 0; i < m.length; i++) {

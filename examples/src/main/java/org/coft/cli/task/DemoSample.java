@@ -13,13 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import org.coft.datavec.image.ImageDecodeException;
-import org.coft.datavec.image.RgbImage;
-import org.coft.datavec.source.ClassList;
-import org.coft.datavec.source.ImageSource;
-import org.coft.datavec.source.ImageSources;
-import org.coft.datavec.source.SourceOptions;
-import org.coft.datavec.source.UnlabeledImages;
 
 /**
  * The demo's real images, shipped in the jar: the first {@value #PER_CLASS} images of each class of the
@@ -124,26 +117,14 @@ public final class DemoSample {
             throw new IllegalArgumentException(fashionMnist + " lacks " + FashionShiftTask.IMAGES + " or "
                     + FashionShiftTask.LABELS);
         }
-        ImageSource src = ImageSources.idx(images, labels, SourceOptions.defaults()
-                .withClasses(ClassList.of(FashionShiftTask.CLASSES)));
-        UnlabeledImages view = src.images();
-        int[] truth = src.evaluationLabels().orElseThrow().labelsOf(view.ids());
-        int[] keep = BenchmarkTask.limitPerClass(truth, FashionShiftTask.CLASSES.size(),
-                PER_CLASS * FashionShiftTask.CLASSES.size());
         List<Entry> out = new ArrayList<>();
-        for (int i : keep) {
-            int index = Integer.parseInt(view.id(i).substring("idx:".length()));
-            RgbImage rgb;
-            try {
-                rgb = view.load(i).image();
-            } catch (ImageDecodeException e) {
-                throw new IOException(view.location(i) + ": " + e.getMessage(), e);
+        for (FashionShiftTask.Original o : FashionShiftTask.originals(images, labels,
+                PER_CLASS * FashionShiftTask.CLASSES.size())) {
+            if (o.side() != SIDE) {
+                throw new IOException(images + ": image " + o.index() + " is " + o.side() + " pixels wide, expected "
+                        + SIDE);
             }
-            byte[] gray = new byte[SIDE * SIDE];
-            for (int p = 0; p < gray.length; p++) {
-                gray[p] = rgb.pixels()[3 * p];
-            }
-            out.add(new Entry(index, truth[i], gray));
+            out.add(new Entry(o.index(), o.label(), o.gray()));
         }
         return out;
     }

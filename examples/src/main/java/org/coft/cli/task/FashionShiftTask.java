@@ -113,6 +113,41 @@ final class FashionShiftTask implements BenchmarkTask {
                 + "Fashion-MNIST: Han Xiao, Kashif Rasul, Roland Vollgraf (2017), MIT licence.";
     }
 
+    /** An unshifted Fashion-MNIST image: its index in the IDX file, label and grey bytes (side × side). */
+    record Original(int index, int label, int side, byte[] gray) { }
+
+    /**
+     * The unshifted images of an IDX pair, the first {@code limit / 10} of each class in file order
+     * ({@link BenchmarkTask#limitPerClass}; 0 = all).
+     */
+    static List<Original> originals(Path images, Path labels, int limit) throws IOException {
+        ImageSource src = ImageSources.idx(images, labels, SourceOptions.defaults().withClasses(ClassList.of(CLASSES)));
+        UnlabeledImages view = src.images();
+        int[] truth = src.evaluationLabels().orElseThrow().labelsOf(view.ids());
+        int[] keep = BenchmarkTask.limitPerClass(truth, CLASSES.size(), limit);
+        List<Original> out = new ArrayList<>(keep.length);
+        for (int i : keep) {
+            int index = Integer.parseInt(view.id(i).substring("idx:".length()));
+            RgbImage rgb;
+            try {
+                rgb = view.load(i).image();
+            } catch (ImageDecodeException e) {
+                throw new IOException(view.location(i) + ": " + e.getMessage(), e);
+            }
+            if (rgb.width() != rgb.height()) {
+                throw new IOException(view.location(i) + ": " + rgb.width() + "x" + rgb.height()
+                        + ", expected a square Fashion-MNIST image");
+            }
+            byte[] gray = new byte[rgb.width() * rgb.height()];
+            byte[] px = rgb.pixels();
+            for (int p = 0; p < gray.length; p++) {
+                gray[p] = px[3 * p];
+            }
+            out.add(new Original(index, truth[i], rgb.width(), gray));
+        }
+        return out;
+    }
+
     @Override
     public List<TaskImage> build(Path source, int limit) throws IOException {
         Path images = source.resolve(imagesFile());
@@ -121,29 +156,13 @@ final class FashionShiftTask implements BenchmarkTask {
             throw new IllegalArgumentException(name() + ": " + source + " lacks " + imagesFile() + " or "
                     + labelsFile() + "; --source must be " + sourceHelp());
         }
-        ImageSource src = ImageSources.idx(images, labels, SourceOptions.defaults().withClasses(ClassList.of(CLASSES)));
-        UnlabeledImages view = src.images();
-        int[] truth = src.evaluationLabels().orElseThrow().labelsOf(view.ids());
         int cap = dev ? DEV_PER_CLASS * CLASSES.size() : 0;
-        int[] keep = BenchmarkTask.limitPerClass(truth, CLASSES.size(), limit <= 0 ? cap
-                : cap == 0 ? limit : Math.min(limit, cap));
-        List<TaskImage> out = new ArrayList<>(keep.length);
-        for (int i : keep) {
-            long index = Long.parseLong(view.id(i).substring("idx:".length()));
-            RgbImage rgb;
-            try {
-                rgb = view.load(i).image();
-            } catch (ImageDecodeException e) {
-                throw new IOException(view.location(i) + ": " + e.getMessage(), e);
-            }
-            byte[] gray = new byte[rgb.width() * rgb.height()];
-            byte[] px = rgb.pixels();
-            for (int p = 0; p < gray.length; p++) {
-                gray[p] = px[3 * p];
-            }
-            byte[] shifted = dev ? ZoomOut.apply(gray, rgb.width(), rgb.height(), ZOOM.of(index, rgb.width()))
-                    : Rotation.rotate(gray, rgb.width(), rgb.height(), SHIFT.degreesOf(index));
-            out.add(new TaskImage(String.format("%05d.png", index), truth[i], rgb.width(), rgb.height(), shifted));
+        List<Original> originals = originals(images, labels, limit <= 0 ? cap : cap == 0 ? limit : Math.min(limit, cap));
+        List<TaskImage> out = new ArrayList<>(originals.size());
+        for (Original o : originals) {
+            byte[] shifted = dev ? ZoomOut.apply(o.gray(), o.side(), o.side(), ZOOM.of(o.index(), o.side()))
+                    : Rotation.rotate(o.gray(), o.side(), o.side(), SHIFT.degreesOf(o.index()));
+            out.add(new TaskImage(String.format("%05d.png", o.index()), o.label(), o.side(), o.side(), shifted));
         }
         return out;
     }
