@@ -71,8 +71,8 @@ final class DemoCommand implements Callable<Integer> {
             TaskWriter.write(task, task.build(src, total), data, "coft demo --data fashion-shift --per-class "
                     + perClass, src, total);
         } else {
-            TaskWriter.write(task, DemoSample.fashionShift(perClass), data, "coft task fashion-shift --limit "
-                    + total, Path.of("/usr/share/datasets/fashion-mnist"), total);
+            TaskWriter.write(task, DemoSample.fashionShift(perClass), data, "coft demo --per-class " + perClass,
+                    Path.of("coft.jar!" + DemoSample.RESOURCE), total);
         }
         out.println("coft demo — embedded model '" + EmbeddedModel.NAME + "' on " + total + " images of the "
                 + "fashion-shift task (rotated Fashion-MNIST test images" + (kind.equals("fashion-shift")
@@ -162,8 +162,8 @@ final class DemoCommand implements Callable<Integer> {
             case "fashion-shift" -> {
                 if (!TaskRegistry.byName("fashion-shift").defaultSourcePresent()) {
                     throw new IllegalArgumentException("--data fashion-shift: Fashion-MNIST is not installed at "
-                            + "/usr/share/datasets/fashion-mnist" + " (apt-get install dataset-fashion-mnist); --data embedded "
-                            + "needs nothing");
+                            + TaskRegistry.byName("fashion-shift").defaultSource().orElseThrow()
+                            + " (apt-get install dataset-fashion-mnist); --data embedded needs nothing");
                 }
                 yield kind;
             }

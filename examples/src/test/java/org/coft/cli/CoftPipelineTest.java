@@ -138,27 +138,13 @@ class CoftPipelineTest {
         assertTrue((other[1] + other[2]).contains("another 'seed'") && (other[1] + other[2]).contains(
                 "--phase1-from"), other[1] + other[2]);
         // a tampered Phase I file is caught by the earlier run's ledger before it is copied
-        Path copy = tmp.resolve("reference-copy");
-        copyTree(reference, copy);
+        Path copy = RunIntegrityTest.copy(reference, tmp.resolve("reference-copy"));
         Files.writeString(copy.resolve("phase1/seeds.csv"), "id,pseudo_label,confidence,filled\n");
         String[] bad = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
                 "--data", labelled.toString(), "--out", tmp.resolve("adopted-bad").toString(), "--phase1-from",
                 copy.toString());
         assertNotEquals("0", bad[0]);
         assertTrue((bad[1] + bad[2]).contains("seeds.csv"), bad[1] + bad[2]);
-    }
-
-    private static void copyTree(Path from, Path to) throws java.io.IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
     }
 
     @Test

@@ -291,8 +291,8 @@ public final class Adaptation {
      * Classifies every image with the finished classifier and compares zero-shot, the last Phase I round and the
      * classifier without labels ({@link LabelFreeCheck}); logs the result and writes {@value #CHECK_FILE}.
      */
-    private static LabelFreeCheck.Report labelFreeCheck(CoftPipeline.Result r, UnlabeledImages images, Path out,
-                                                        RunFolder files, PhaseOne.Options opt) throws IOException {
+    private static void labelFreeCheck(CoftPipeline.Result r, UnlabeledImages images, Path out, RunFolder files,
+                                       PhaseOne.Options opt) throws IOException {
         List<String> ids = r.firstRound().features().ids();
         INDArray fine;
         try (var c = classifier(read(out))) {
@@ -320,7 +320,6 @@ public final class Adaptation {
         opt.log().flush();
         files.writeString(out.resolve(CHECK_FILE), RunFolder.Kind.RECORD, JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(rep.toMap()));
-        return rep;
     }
 
 
