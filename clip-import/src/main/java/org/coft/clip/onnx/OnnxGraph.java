@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.coft.clip.exec.PlanCache;
 import org.coft.clip.onnx.emit.SameDiffEmitter;
 import org.coft.clip.onnx.ir.Dim;
 import org.coft.clip.onnx.ir.TensorType;
@@ -24,6 +25,8 @@ public final class OnnxGraph {
     private final ImportReport report;
     private final org.coft.clip.onnx.ir.IrGraph rewritten;
     private final org.coft.clip.onnx.ops.OpRegistry registry;
+    /** Static plans of {@link #run}, by SameDiff output names. */
+    private final Map<List<String>, PlanCache> plans = new java.util.HashMap<>();
 
     OnnxGraph(String source, SameDiffEmitter.Emitted emitted, Map<String, TensorType> inputTypes, ImportReport report,
               org.coft.clip.onnx.ir.IrGraph rewritten, org.coft.clip.onnx.ops.OpRegistry registry) {
@@ -117,12 +120,30 @@ public final class OnnxGraph {
             }
             sdOut.add(n);
         }
-        Map<String, INDArray> res = emitted.sameDiff().output(ph, sdOut.toArray(new String[0]));
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (String o : outputs) {
-            out.put(o, res.get(emitted.outputs().get(o)));
+        if (!PlanCache.staticPlans()) {
+            Map<String, INDArray> res = emitted.sameDiff().output(ph, sdOut.toArray(new String[0]));
+            for (String o : outputs) {
+                out.put(o, res.get(emitted.outputs().get(o)));
+            }
+            return out;
+        }
+        synchronized (plans) {
+            Map<String, INDArray> res = plans.computeIfAbsent(sdOut, k -> new PlanCache(emitted.sameDiff(), k, 2))
+                    .run(ph);
+            for (String o : outputs) {
+                out.put(o, res.get(emitted.outputs().get(o)).dup());
+            }
         }
         return out;
+    }
+
+    /** Frees the static plans of {@link #run} (their preallocated arrays); later calls plan again. */
+    public void releasePlans() {
+        synchronized (plans) {
+            plans.values().forEach(PlanCache::close);
+            plans.clear();
+        }
     }
 
     private INDArray checkInput(String name, INDArray a) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.coft.clip.exec.PlanCache;
 import org.coft.dl4j.layers.DualPromptHead;
 import org.coft.dl4j.layers.FeatureAdapter;
 import org.coft.dl4j.layers.PromptLearner;
@@ -38,6 +39,8 @@ public final class DualPromptModel {
     private final List<String> params;
     private final double logitScale;
     private final double tau;
+    private PlanCache stepPlans;
+    private PlanCache scorePlans;
 
     private DualPromptModel(SameDiff sd, PhaseOneConfig config, List<String> classNames, String input,
                             List<String> params, double logitScale, double tau) {
@@ -238,7 +241,10 @@ public final class DualPromptModel {
         return out;
     }
 
-    /** What one forward/backward gave. */
+    /**
+     * What one forward/backward gave. The gradient arrays belong to the model's step plan: the next {@code gradients}
+     * call overwrites them (copy to keep).
+     */
     public record Step(double loss, double l1, double l2, INDArray pCleanOfLabel, Map<String, INDArray> gradients) { }
 
     /**
@@ -258,12 +264,38 @@ public final class DualPromptModel {
         if (sd.getFunction("grad") == null) {
             createGradFunctionQuietly(sd);
         }
-        var og = sd.calculateGradientsAndOutputs(ph, outs, params);
-        Map<String, INDArray> o = og.getOutputs();
+        Map<String, INDArray> o;
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        if (PlanCache.staticPlans()) {
+            if (stepPlans == null) {
+                List<String> planned = new ArrayList<>(outs);
+                for (String p : params) {
+                    planned.add(sd.getVariable(p).getGradient().name());
+                }
+                stepPlans = new PlanCache(sd.getFunction("grad"), planned, 2);
+            }
+            o = stepPlans.run(ph);
+            for (String p : params) {
+                grads.put(p, o.get(sd.getVariable(p).getGradient().name()));
+            }
+        } else {
+            var og = sd.calculateGradientsAndOutputs(ph, outs, params);
+            o = og.getOutputs();
+            grads.putAll(og.getGradients());
+        }
         INDArray pLabel = config.negativePrompt() ? o.get(DualPromptHead.P_CLEAN).mul(labels).sum(1) : null;
         return new Step(o.get(DualPromptHead.LOSS).getDouble(0), o.get(DualPromptHead.L1).getDouble(0),
-                config.negativePrompt() ? o.get(DualPromptHead.L2).getDouble(0) : 0.0, pLabel,
-                new LinkedHashMap<>(og.getGradients()));
+                config.negativePrompt() ? o.get(DualPromptHead.L2).getDouble(0) : 0.0, pLabel, grads);
+    }
+
+    /** Frees the static plans (preallocated arrays) of this model's step and scoring; the next call plans again. */
+    public void releasePlans() {
+        if (stepPlans != null) {
+            stepPlans.close();
+        }
+        if (scorePlans != null) {
+            scorePlans.close();
+        }
     }
 
     /** Per-image scores: positive logits, and (CoFT) cosine similarities to both prompts and p_clean. */
@@ -276,7 +308,18 @@ public final class DualPromptModel {
             outs.add(DualPromptHead.S_NEG);
             outs.add(DualPromptHead.P_CLEAN);
         }
-        Map<String, INDArray> o = sd.output(Map.of(input, x), outs.toArray(new String[0]));
+        Map<String, INDArray> o;
+        if (PlanCache.staticPlans()) {
+            if (scorePlans == null) {
+                scorePlans = new PlanCache(sd, outs, 2);
+            }
+            o = new LinkedHashMap<>();
+            for (Map.Entry<String, INDArray> e : scorePlans.run(Map.of(input, x)).entrySet()) {
+                o.put(e.getKey(), e.getValue().dup());
+            }
+        } else {
+            o = sd.output(Map.of(input, x), outs.toArray(new String[0]));
+        }
         return new Scores(o.get(DualPromptHead.LOGITS), o.get(DualPromptHead.S_POS),
                 o.get(DualPromptHead.S_NEG), o.get(DualPromptHead.P_CLEAN));
     }

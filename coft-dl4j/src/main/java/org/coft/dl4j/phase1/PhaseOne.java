@@ -186,6 +186,8 @@ public final class PhaseOne {
             }
             models.put(name, m);
             scores.put(name, score(m, backbone, images, feats, cfg, opt));
+            // the training and scoring plans' buffers are not needed after this
+            m.releasePlans();
             t = lap(opt, "model " + name + " scoring all images", t);
         }
         return new Round(models, scores);
@@ -296,7 +298,7 @@ public final class PhaseOne {
                 ImageBatch b = it.nextBatch();
                 parts.add(backbone.plain().encodeImages(b.images()));
                 ids.addAll(b.ids());
-                org.coft.dl4j.train.NativeMemory.afterStep(parts.size() - 1);
+                b.images().close();
             }
         }
         if (ids.isEmpty()) {
@@ -365,8 +367,9 @@ public final class PhaseOne {
             try (ImageBatchIterator it = ImageBatchIterator.builder(select(images, feats.ids()),
                     backbone.plain().preprocess()).batchSize(cfg.scoreBatch()).threads(opt.threads()).build()) {
                 while (it.hasNext()) {
-                    parts.add(m.score(it.nextBatch().images()));
-                    org.coft.dl4j.train.NativeMemory.afterStep(parts.size() - 1);
+                    ImageBatch b = it.nextBatch();
+                    parts.add(m.score(b.images()));
+                    b.images().close();
                 }
             }
         }

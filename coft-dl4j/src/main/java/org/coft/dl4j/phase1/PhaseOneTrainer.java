@@ -12,7 +12,6 @@ import java.util.SplittableRandom;
 import org.coft.dl4j.run.RunFolder;
 import org.coft.dl4j.train.AdamSteps;
 import org.coft.dl4j.train.ArrayArchive;
-import org.coft.dl4j.train.NativeMemory;
 import org.coft.dl4j.train.StepInfo;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -133,7 +132,10 @@ public final class PhaseOneTrainer {
             for (TrainingListener l : listeners) {
                 l.onStep(info);
             }
-            NativeMemory.afterStep(step);
+            // the step's inputs are freed now rather than by a later collection (their Java objects are small)
+            x.close();
+            y.close();
+            comp.close();
             boolean epochEnd = b == perEpoch - 1;
             boolean every = cfg.checkpointEvery() > 0 && (step + 1) % cfg.checkpointEvery() == 0;
             if (checkpoint != null && (epochEnd || every)) {

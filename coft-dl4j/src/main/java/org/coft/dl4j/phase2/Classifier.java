@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.coft.clip.exec.PlanCache;
 import org.coft.clip.preprocess.PreprocessConfig;
 import org.coft.datavec.iterate.ImageBatch;
 import org.coft.datavec.iterate.ImageBatchIterator;
@@ -40,6 +41,8 @@ public final class Classifier implements AutoCloseable {
     private final PreprocessConfig preprocess;
     private final List<String> classes;
     private volatile boolean closed;
+    /** Static plans of each graph copy (each copy is used by one worker at a time). */
+    private final Map<SameDiff, PlanCache> plans = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
     private Classifier(List<SameDiff> graphs, List<String> pixelInputs, PreprocessConfig preprocess,
                        List<String> classes, int workers) {
@@ -183,8 +186,12 @@ public final class Classifier implements AutoCloseable {
         }
         INDArray sum = null;
         for (int i = 0; i < graphs.size(); i++) {
-            INDArray logits = graphs.get(i).output(Map.of(pixelInputs.get(i), pixels), FineTuneNetwork.LOGITS)
-                    .get(FineTuneNetwork.LOGITS);
+            SameDiff g = graphs.get(i);
+            Map<String, INDArray> in = Map.of(pixelInputs.get(i), pixels);
+            INDArray logits = PlanCache.staticPlans()
+                    ? plans.computeIfAbsent(g, k -> new PlanCache(k, List.of(FineTuneNetwork.LOGITS), 2)).run(in)
+                            .get(FineTuneNetwork.LOGITS)
+                    : g.output(in, FineTuneNetwork.LOGITS).get(FineTuneNetwork.LOGITS);
             INDArray p = Transforms.softmax(logits.castTo(DataType.DOUBLE), true);
             sum = sum == null ? p : sum.addi(p);
         }
@@ -207,6 +214,10 @@ public final class Classifier implements AutoCloseable {
     public void close() {
         closed = true;
         workers.shutdownNow();
+        synchronized (plans) {
+            plans.values().forEach(PlanCache::close);
+            plans.clear();
+        }
     }
 
     /** Probabilities of every image, in the images' order, and their ids. */
@@ -222,7 +233,7 @@ public final class Classifier implements AutoCloseable {
                 ImageBatch b = it.nextBatch();
                 parts.add(probabilities(b.images()));
                 ids.addAll(b.ids());
-                org.coft.dl4j.train.NativeMemory.afterStep(parts.size() - 1);
+                b.images().close();
             }
         }
         if (parts.isEmpty()) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.coft.clip.exec.PlanCache;
 import org.coft.clip.model.ClipModel;
 import org.coft.dl4j.layers.DualPromptHead;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -47,6 +48,9 @@ public final class FineTuneNetwork {
     private final List<String> params;
     private final boolean contrastive;
     private final double logitScale;
+    /** Static plans of the training step (outputs: loss terms, then the parameters' gradients) and of inference. */
+    private PlanCache stepPlans;
+    private final Map<String, PlanCache> forwardPlans = new LinkedHashMap<>();
 
     private FineTuneNetwork(SameDiff sd, String pixelInput, Map<String, String> towerWeights, List<String> params,
                             boolean contrastive, double logitScale) {
@@ -182,7 +186,10 @@ public final class FineTuneNetwork {
         return out;
     }
 
-    /** What one forward/backward gave: total loss, cross-entropy term, contrastive term, gradients. */
+    /**
+     * What one forward/backward gave: total loss, cross-entropy term, contrastive term, gradients. The gradient arrays
+     * belong to the network's step plan: they are overwritten by the next {@code gradients} call (copy to keep).
+     */
     public record Step(double loss, double ce, double contrastive, Map<String, INDArray> gradients) { }
 
     /**
@@ -225,19 +232,55 @@ public final class FineTuneNetwork {
         if (contrastive) {
             outs.add(ContrastiveLoss.LOSS);
         }
-        var og = sd.calculateGradientsAndOutputs(ph, outs, params);
-        Map<String, INDArray> o = og.getOutputs();
+        Map<String, INDArray> o;
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        if (PlanCache.staticPlans()) {
+            if (stepPlans == null) {
+                List<String> planned = new ArrayList<>(outs);
+                for (String p : params) {
+                    planned.add(sd.getVariable(p).getGradient().name());
+                }
+                stepPlans = new PlanCache(sd.getFunction("grad"), planned, 2);
+            }
+            o = stepPlans.run(ph);
+            for (String p : params) {
+                grads.put(p, o.get(sd.getVariable(p).getGradient().name()));
+            }
+        } else {
+            var og = sd.calculateGradientsAndOutputs(ph, outs, params);
+            o = og.getOutputs();
+            grads.putAll(og.getGradients());
+        }
         return new Step(o.get(LOSS).getDouble(0), o.get(CE).getDouble(0),
-                contrastive ? o.get(ContrastiveLoss.LOSS).getDouble(0) : 0.0, new LinkedHashMap<>(og.getGradients()));
+                contrastive ? o.get(ContrastiveLoss.LOSS).getDouble(0) : 0.0, grads);
     }
 
     /** Logits [batch, C] of preprocessed pixels. */
     public INDArray logits(INDArray pixels) {
-        return sd.output(Map.of(pixelInput, pixels), LOGITS).get(LOGITS);
+        return forward(pixels, LOGITS);
     }
 
     /** Image embeddings [batch, E] (projected, unnormalised) of preprocessed pixels. */
     public INDArray embeds(INDArray pixels) {
-        return sd.output(Map.of(pixelInput, pixels), EMBEDS).get(EMBEDS);
+        return forward(pixels, EMBEDS);
+    }
+
+    private INDArray forward(INDArray pixels, String output) {
+        if (!PlanCache.staticPlans()) {
+            return sd.output(Map.of(pixelInput, pixels), output).get(output);
+        }
+        return forwardPlans.computeIfAbsent(output, k -> new PlanCache(sd, List.of(k), 2))
+                .run(Map.of(pixelInput, pixels)).get(output).dup();
+    }
+
+    /**
+     * Frees the static plans (their preallocated arrays) of this network; the next call plans again. Call it when a
+     * network is done training, so that its step's buffers do not stay resident.
+     */
+    public void releasePlans() {
+        if (stepPlans != null) {
+            stepPlans.close();
+        }
+        forwardPlans.values().forEach(PlanCache::close);
     }
 }

@@ -206,6 +206,11 @@ public final class PhaseTwo {
             }
             PhaseTwoTrainer.train(net, name, images, e.getValue(), classes, cfg, netSeed, plain.preprocess(), ck,
                     opt.files(), opt.threads(), keyNet, opt.listeners());
+            // the step plans' buffers are not needed once this network is trained
+            net.releasePlans();
+            if (keyNet != null) {
+                keyNet.releasePlans();
+            }
             if (start != null) {
                 interpolate(net.parameters(), start, cfg.wiseAlpha());
                 opt.log().printf("phase II network %s: weight-space ensemble %.2f x fine-tuned + %.2f x start%n", name,

@@ -18,7 +18,6 @@ import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.train.AdamSteps;
 import org.coft.dl4j.train.ArrayArchive;
-import org.coft.dl4j.train.NativeMemory;
 import org.coft.dl4j.train.StepInfo;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -182,7 +181,14 @@ public final class PhaseTwoTrainer {
                     for (TrainingListener l : listeners) {
                         l.onStep(info);
                     }
-                    NativeMemory.afterStep(step);
+                    // the step's inputs are freed now rather than by a later collection (their Java objects are
+                    // small, so a collection would come late)
+                    batch.images().close();
+                    y.close();
+                    w.close();
+                    if (kb != null) {
+                        kb.close();
+                    }
                 }
             }
             if (checkpoint != null) {
@@ -218,9 +224,11 @@ public final class PhaseTwoTrainer {
         for (long from = 0; from < m; from += micro) {
             long to = Math.min(m, from + micro);
             var rows = org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to);
-            FineTuneNetwork.Step part = net.gradients(x.get(rows).dup(), y.get(rows, org.nd4j.linalg.indexing
-                    .NDArrayIndex.all()).dup(), w.get(rows).dup(), keys == null ? null : keys.get(rows,
-                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup(), queue, ceNorm, m);
+            INDArray xs = x.get(rows).dup();
+            INDArray ys = y.get(rows, org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+            INDArray ws = w.get(rows).dup();
+            INDArray ks = keys == null ? null : keys.get(rows, org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+            FineTuneNetwork.Step part = net.gradients(xs, ys, ws, ks, queue, ceNorm, m);
             loss += part.loss();
             ce += part.ce();
             cont += part.contrastive();
@@ -233,6 +241,12 @@ public final class PhaseTwoTrainer {
                 for (Map.Entry<String, INDArray> g : part.gradients().entrySet()) {
                     sum.get(g.getKey()).addi(g.getValue());
                 }
+            }
+            xs.close();
+            ys.close();
+            ws.close();
+            if (ks != null) {
+                ks.close();
             }
         }
         return new FineTuneNetwork.Step(loss, ce, cont, sum);

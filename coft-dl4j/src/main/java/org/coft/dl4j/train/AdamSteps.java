@@ -7,6 +7,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.Adam;
 
@@ -63,17 +64,33 @@ public final class AdamSteps {
         return adam.getLearningRate(step, epoch);
     }
 
-    /** One update of every parameter from its gradient (plus {@code weightDecay} · parameter when positive). */
+    /**
+     * One update of every parameter from its gradient (plus {@code weightDecay} · parameter when positive). Works in
+     * place: a float, C-ordered, contiguous gradient array is overwritten with the update (no allocation per step);
+     * any other is copied first.
+     */
     public void apply(Map<String, INDArray> gradients, double weightDecay, int step, int epoch) {
         for (Map.Entry<String, INDArray> p : params.entrySet()) {
-            INDArray g = gradients.get(p.getKey()).castTo(DataType.FLOAT).dup('c');
+            INDArray param = p.getValue();
+            INDArray g = gradients.get(p.getKey());
+            if (g == null) {
+                throw new IllegalArgumentException("no gradient for parameter '" + p.getKey() + "'");
+            }
+            if (g.dataType() != DataType.FLOAT || !contiguous(g) || g == param) {
+                g = g.castTo(DataType.FLOAT).dup('c');
+            }
             if (weightDecay > 0) {
-                g.addi(p.getValue().mul(weightDecay));
+                // g ← weightDecay · param + g
+                Nd4j.exec(new Axpy(param.reshape(g.shape()), g, g, weightDecay));
             }
             INDArray flat = g.reshape(1, g.length());
             updaters.get(p.getKey()).applyUpdater(flat, step, epoch);
-            p.getValue().subi(flat.reshape(p.getValue().shape()));
+            param.subi(flat.reshape(param.shape()));
         }
+    }
+
+    private static boolean contiguous(INDArray a) {
+        return a.ordering() == 'c' && java.util.Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'));
     }
 
     /** Parameters and Adam state as checkpoint entries ({@code param/<name>}, {@code adam/<name>}). */

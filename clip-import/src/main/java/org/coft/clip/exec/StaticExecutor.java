@@ -1,0 +1,589 @@
+package org.coft.clip.exec;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.samediff.internal.Variable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.BaseReduceOp;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.RandomOp;
+import org.nd4j.linalg.api.ops.ReduceOp;
+import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.layers.ExternalErrorsFunction;
+import org.nd4j.linalg.api.ops.impl.shape.Rank;
+import org.nd4j.linalg.api.ops.impl.shape.Reshape;
+import org.nd4j.linalg.api.ops.impl.shape.Shape;
+import org.nd4j.linalg.api.ops.impl.shape.SizeAt;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.GradientBackwardsMarker;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Identity;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs a SameDiff graph for one fixed set of placeholder shapes as a flat list of op calls over preallocated arrays.
+ *
+ * <p>SameDiff's session decides, for every op of every call, which ops are ready, builds each op's context, asks its
+ * memory manager for output arrays and tracks when they can be released: about 0.1–0.25 ms of bookkeeping per op and
+ * native garbage that only a collection frees. A plan does that work once. {@link #plan} walks the graph in its
+ * (topological) insertion order from the placeholders to the requested outputs and
+ * <ul>
+ *   <li>executes, once, every op whose value cannot change between calls: the shape family ({@code shape_of},
+ *       {@code size_at}, {@code rank}) and anything computed from constants and such values only;</li>
+ *   <li>turns {@code identity} and contiguous {@code reshape} into views of their input (no op, no copy);</li>
+ *   <li>gives every other op a native context holding its input and output arrays, the outputs carved from a pool of
+ *       buffers that are reused as soon as the last op reading a value has run (liveness in op order), so the memory
+ *       of a call is about the live set at its widest, allocated once.</li>
+ * </ul>
+ * {@link #run} then copies the placeholders into their arrays and executes the contexts in order: no allocation,
+ * no graph traversal. Trainable variables are read from the graph's own arrays, so updates written into them between
+ * calls are seen by the next call (replacing a variable's array object is not: plan again after that).
+ *
+ * <p>The arrays {@link #run} returns belong to the plan and are overwritten by the next call: copy what must outlive
+ * it. Graphs with control flow, random ops or data-dependent output shapes are refused at planning time with the
+ * op's name; use SameDiff's own execution for those. Not thread-safe: one caller at a time.
+ */
+public final class StaticExecutor implements AutoCloseable {
+    private final List<String> placeholders;
+    private final Map<String, INDArray> placeholderArrays;
+    private final Map<String, INDArray> outputs;
+    private final Step[] steps;
+    private final long poolBytes;
+    private final long requestedBytes;
+    private final int foldedOps;
+    private final int viewOps;
+    private final List<OpContext> contexts;
+    private boolean closed;
+
+    /** One op call: the op object (its arguments set once) and its context with fixed input and output arrays. */
+    private record Step(DifferentialFunction op, OpContext context, String name) {
+        void exec() {
+            if (op instanceof CustomOp c) {
+                Nd4j.exec(c, context);
+            } else {
+                Nd4j.exec((Op) op, context);
+            }
+        }
+    }
+
+    private StaticExecutor(List<String> placeholders, Map<String, INDArray> placeholderArrays,
+                           Map<String, INDArray> outputs, Step[] steps, long poolBytes, long requestedBytes,
+                           int foldedOps, int viewOps, List<OpContext> contexts) {
+        this.placeholders = List.copyOf(placeholders);
+        this.placeholderArrays = placeholderArrays;
+        this.outputs = outputs;
+        this.steps = steps;
+        this.poolBytes = poolBytes;
+        this.requestedBytes = requestedBytes;
+        this.foldedOps = foldedOps;
+        this.viewOps = viewOps;
+        this.contexts = contexts;
+    }
+
+    /**
+     * Plans (and runs once) the ops of {@code sd} needed for {@code outputs} with placeholders of the shapes (and
+     * data types) of {@code placeholderValues}.
+     *
+     * @throws IllegalArgumentException naming a requested output or placeholder that the graph lacks, or a placeholder
+     *                                  the outputs need but that was not given
+     * @throws UnsupportedOperationException naming an op this executor cannot run (control flow, random)
+     */
+    public static StaticExecutor plan(SameDiff sd, Map<String, INDArray> placeholderValues, Collection<String> outputs) {
+        return new Planner(sd, placeholderValues, outputs).build();
+    }
+
+    /**
+     * Executes the plan with new placeholder values (same shapes and types as planned).
+     *
+     * @return the requested outputs by name — the plan's own arrays, valid until the next call
+     * @throws IllegalArgumentException naming a missing placeholder or one whose shape differs from the plan's
+     */
+    public Map<String, INDArray> run(Map<String, INDArray> placeholderValues) {
+        if (closed) {
+            throw new IllegalStateException("this plan was closed");
+        }
+        for (String p : placeholders) {
+            INDArray v = placeholderValues.get(p);
+            if (v == null) {
+                throw new IllegalArgumentException("no value for placeholder '" + p + "'");
+            }
+            INDArray dst = placeholderArrays.get(p);
+            if (!Arrays.equals(v.shape(), dst.shape())) {
+                throw new IllegalArgumentException("placeholder '" + p + "' has shape " + Arrays.toString(v.shape())
+                        + " but this plan was made for " + Arrays.toString(dst.shape()));
+            }
+            dst.assign(v);
+        }
+        for (Step s : steps) {
+            s.exec();
+        }
+        return outputs;
+    }
+
+    /**
+     * Executes the plan once and returns the wall time per op class in ms (where a call's time goes), the ops
+     * timed one by one, in descending order of time.
+     */
+    public Map<String, double[]> profile(Map<String, INDArray> placeholderValues) {
+        return profile(placeholderValues, false);
+    }
+
+    /**
+     * As {@link #profile(Map)}; with {@code byShape} the key also holds the shapes of the op's inputs
+     * ({@code matmul [3200, 64] [64, 64]}).
+     */
+    public Map<String, double[]> profile(Map<String, INDArray> placeholderValues, boolean byShape) {
+        run(placeholderValues);
+        Map<String, double[]> byOp = new HashMap<>();
+        for (Step s : steps) {
+            long t0 = System.nanoTime();
+            s.exec();
+            double ms = (System.nanoTime() - t0) / 1e6;
+            String key = s.op().opName();
+            if (byShape) {
+                StringBuilder sb = new StringBuilder(key);
+                for (INDArray in : s.context().getInputArrays()) {
+                    sb.append(' ').append(Arrays.toString(in.shape()));
+                }
+                key = sb.toString();
+            }
+            double[] acc = byOp.computeIfAbsent(key, k -> new double[2]);
+            acc[0] += ms;
+            acc[1] += 1;
+        }
+        Map<String, double[]> sorted = new LinkedHashMap<>();
+        byOp.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]))
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
+    }
+
+    /** The placeholder shapes this plan was made for. */
+    public Map<String, long[]> placeholderShapes() {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        for (String p : placeholders) {
+            m.put(p, placeholderArrays.get(p).shape());
+        }
+        return m;
+    }
+
+    /** True when {@code values} has the shapes this plan was made for (so that {@link #run} accepts it). */
+    public boolean accepts(Map<String, INDArray> values) {
+        for (String p : placeholders) {
+            INDArray v = values.get(p);
+            if (v == null || !Arrays.equals(v.shape(), placeholderArrays.get(p).shape())
+                    || v.dataType() != placeholderArrays.get(p).dataType()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Op calls per {@link #run}. */
+    public int opCalls() {
+        return steps.length;
+    }
+
+    /** Ops executed once at planning time (shape arithmetic and constant folding). */
+    public int foldedOps() {
+        return foldedOps;
+    }
+
+    /** Identity and reshape ops turned into views. */
+    public int viewOps() {
+        return viewOps;
+    }
+
+    /** Bytes of the plan's reusable intermediate buffers. */
+    public long poolBytes() {
+        return poolBytes;
+    }
+
+    /** Bytes of all intermediate arrays of one call, which the pool's reuse folds into {@link #poolBytes()}. */
+    public long intermediateBytes() {
+        return requestedBytes;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            for (OpContext c : contexts) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // a context that cannot be closed leaks a few bytes; nothing to recover
+                }
+            }
+        }
+    }
+
+    /** The planning pass: decides, per op, fold / view / call, and assigns arrays by liveness. */
+    private static final class Planner {
+        private final SameDiff sd;
+        private final Map<String, INDArray> given;
+        private final List<String> requested;
+        /** Current value of every variable the plan knows. */
+        private final Map<String, INDArray> value = new HashMap<>();
+        /** Values that never change between calls (constants and what is computed from them and from shapes). */
+        private final Set<String> fixed = new HashSet<>();
+        /** Pool slot holding each intermediate value (views share their source's slot). */
+        private final Map<String, Slot> slotOf = new HashMap<>();
+        private final Map<DataType, TreeMap<Long, Deque<Slot>>> free = new EnumMap<>(DataType.class);
+        private final List<OpContext> contexts = new ArrayList<>();
+        private long poolBytes;
+        private long requestedBytes;
+
+        Planner(SameDiff sd, Map<String, INDArray> given, Collection<String> outputs) {
+            this.sd = sd;
+            this.given = given;
+            this.requested = List.copyOf(outputs);
+        }
+
+        private static final class Slot {
+            final INDArray buffer;
+            final long capacity;
+            int users;
+
+            Slot(INDArray buffer, long capacity) {
+                this.buffer = buffer;
+                this.capacity = capacity;
+            }
+        }
+
+        StaticExecutor build() {
+            Map<String, SameDiffOp> ops = sd.getOps();
+            Map<String, Variable> vars = sd.getVariables();
+            for (String o : requested) {
+                if (!vars.containsKey(o)) {
+                    throw new IllegalArgumentException("the graph has no variable '" + o + "' to output");
+                }
+            }
+            // ops needed for the outputs, walking back from them
+            Set<String> needed = new HashSet<>();
+            Deque<String> todo = new ArrayDeque<>(requested);
+            Set<String> seenVars = new HashSet<>();
+            while (!todo.isEmpty()) {
+                String v = todo.pop();
+                if (!seenVars.add(v)) {
+                    continue;
+                }
+                String op = vars.get(v).getOutputOfOp();
+                if (op != null && needed.add(op)) {
+                    SameDiffOp o = ops.get(op);
+                    if (o.getInputsToOp() != null) {
+                        todo.addAll(o.getInputsToOp());
+                    }
+                    if (o.getControlDeps() != null) {
+                        todo.addAll(o.getControlDeps());
+                    }
+                }
+            }
+            List<SameDiffOp> order = new ArrayList<>();
+            for (SameDiffOp o : ops.values()) {
+                if (needed.contains(o.getName())) {
+                    order.add(o);
+                }
+            }
+            // inputs: variables, constants, placeholders
+            List<String> phs = new ArrayList<>();
+            Map<String, INDArray> phArrays = new LinkedHashMap<>();
+            for (String v : seenVars) {
+                SDVariable var = sd.getVariable(v);
+                VariableType t = var.getVariableType();
+                if (t == VariableType.PLACEHOLDER) {
+                    INDArray g = given.get(v);
+                    if (g == null) {
+                        throw new IllegalArgumentException("the outputs need placeholder '" + v
+                                + "' but no value was given");
+                    }
+                    INDArray own = Nd4j.create(g.dataType(), g.shape()).assign(g);
+                    phs.add(v);
+                    phArrays.put(v, own);
+                    value.put(v, own);
+                } else if (t == VariableType.CONSTANT) {
+                    value.put(v, var.getArr());
+                    fixed.add(v);
+                } else if (t == VariableType.VARIABLE) {
+                    value.put(v, var.getArr());
+                }
+            }
+            // last op (index in order) reading each value; requested outputs live to the end
+            Map<String, Integer> lastUse = new HashMap<>();
+            for (int i = 0; i < order.size(); i++) {
+                List<String> in = order.get(i).getInputsToOp();
+                if (in != null) {
+                    for (String v : in) {
+                        lastUse.put(v, i);
+                    }
+                }
+            }
+            for (String o : requested) {
+                lastUse.put(o, Integer.MAX_VALUE);
+            }
+            List<Step> steps = new ArrayList<>();
+            int folded = 0;
+            int views = 0;
+            for (int i = 0; i < order.size(); i++) {
+                SameDiffOp sdo = order.get(i);
+                DifferentialFunction df = sdo.getOp();
+                String name = sdo.getName();
+                List<String> inNames = sdo.getInputsToOp() == null ? List.of() : sdo.getInputsToOp();
+                List<String> outNames = sdo.getOutputsOfOp();
+                if (df instanceof RandomOp || isControlFlow(df)) {
+                    throw new UnsupportedOperationException("op '" + name + "' (" + df.opName()
+                            + ") cannot run in a static plan: control flow, random ops and data-dependent shapes need SameDiff's session");
+                }
+                INDArray[] args = new INDArray[inNames.size()];
+                for (int k = 0; k < args.length; k++) {
+                    args[k] = value.get(inNames.get(k));
+                    if (args[k] == null) {
+                        throw new IllegalStateException("op '" + name + "': input '" + inNames.get(k)
+                                + "' has no value (the graph's op order is not topological)");
+                    }
+                }
+                boolean allFixed = df instanceof Shape || df instanceof SizeAt || df instanceof Rank;
+                if (!allFixed && !(df instanceof ExternalErrorsFunction)) {
+                    allFixed = true;
+                    for (String v : inNames) {
+                        allFixed &= fixed.contains(v);
+                    }
+                }
+                if (df instanceof Identity && args.length == 1) {
+                    alias(outNames.get(0), inNames.get(0), args[0]);
+                    views++;
+                } else if (df instanceof Reshape r && isViewReshape(r, args)) {
+                    INDArray out = args[0].reshape('c', shapeOf(r, args));
+                    alias(outNames.get(0), inNames.get(0), out);
+                    views++;
+                } else if (df instanceof GradientBackwardsMarker) {
+                    INDArray one = Nd4j.scalar(DataType.FLOAT, 1.0f);
+                    value.put(outNames.get(0), one);
+                    fixed.add(outNames.get(0));
+                    folded++;
+                } else if (df instanceof ExternalErrorsFunction) {
+                    throw new UnsupportedOperationException("op '" + name + "' (external errors) cannot run in a "
+                            + "static plan");
+                } else {
+                    OpContext oc = parameterize(df, name, args, outNames, allFixed);
+                    Step step = new Step(df, oc, name);
+                    try {
+                        step.exec();
+                    } catch (RuntimeException e) {
+                        throw new IllegalStateException("op '" + name + "' (" + df.opName() + ") failed while planning: "
+                                + e.getMessage(), e);
+                    }
+                    if (allFixed) {
+                        for (String o : outNames) {
+                            fixed.add(o);
+                        }
+                        folded++;
+                    } else {
+                        steps.add(step);
+                    }
+                }
+                // release what this op read for the last time (views share their source's slot)
+                for (String v : inNames) {
+                    Integer last = lastUse.get(v);
+                    if (last != null && last == i) {
+                        release(v);
+                    }
+                }
+                for (String o : outNames) {
+                    if (!lastUse.containsKey(o)) {
+                        release(o);
+                    }
+                }
+            }
+            Map<String, INDArray> outs = new LinkedHashMap<>();
+            for (String o : requested) {
+                INDArray v = value.get(o);
+                if (v == null) {
+                    throw new IllegalStateException("output '" + o + "' was not computed");
+                }
+                outs.put(o, v);
+            }
+            return new StaticExecutor(phs, phArrays, outs, steps.toArray(new Step[0]), poolBytes, requestedBytes,
+                    folded, views, contexts);
+        }
+
+        /** Ops whose output shape depends on input values, which a fixed plan cannot follow. */
+        private static final Set<String> DATA_DEPENDENT_SHAPES = Set.of("unique", "unique_with_counts", "listdiff",
+                "non_max_suppression", "non_max_suppression_v3", "non_max_suppression_overlaps", "dynamic_partition",
+                "boolean_mask", "where_np");
+
+        private static boolean isControlFlow(DifferentialFunction df) {
+            return df instanceof org.nd4j.linalg.api.ops.impl.controlflow.compat.BaseCompatOp
+                    || df instanceof org.nd4j.linalg.api.ops.impl.shape.tensorops.BaseTensorOp
+                    || df.getClass().getSimpleName().equals("Invoke")
+                    || DATA_DEPENDENT_SHAPES.contains(df.opName())
+                    || df instanceof org.nd4j.linalg.api.ops.impl.controlflow.Where && df.args().length == 1;
+        }
+
+        private void alias(String out, String in, INDArray view) {
+            value.put(out, view);
+            Slot s = slotOf.get(in);
+            if (s != null) {
+                s.users++;
+                slotOf.put(out, s);
+            }
+            if (fixed.contains(in)) {
+                fixed.add(out);
+            }
+        }
+
+        private static boolean isViewReshape(Reshape r, INDArray[] args) {
+            if (args.length == 0 || args[0].ordering() != 'c' || args[0].isView() && !isContiguous(args[0])
+                    || args[0].isEmpty()) {
+                return false;
+            }
+            long[] ia = r.iArgs();
+            boolean cOrder = ia.length == 0 || ia[0] == 'c' || ia[0] == -'c' || ia[0] > 0 && args.length > 1;
+            if (!cOrder || ia.length > 0 && (ia[0] == 'f' || ia[0] == -'f')) {
+                return false;
+            }
+            long[] shape = shapeOf(r, args);
+            return shape != null && lengthOf(shape) == args[0].length() && isContiguous(args[0]);
+        }
+
+        private static boolean isContiguous(INDArray a) {
+            return a.ordering() == 'c' && Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'))
+                    || a.rank() <= 1 && a.length() <= 1;
+        }
+
+        /** The target shape of a reshape, with a −1 resolved, or null when it cannot be read statically. */
+        private static long[] shapeOf(Reshape r, INDArray[] args) {
+            long[] shape;
+            if (args.length > 1) {
+                shape = args[1].toLongVector();
+            } else {
+                long[] ia = r.iArgs();
+                if (ia.length == 0) {
+                    return null;
+                }
+                int from = ia[0] == 'c' || ia[0] == -'c' || ia[0] == 'f' || ia[0] == -'f' ? 1 : 0;
+                shape = Arrays.copyOfRange(ia, from, ia.length);
+            }
+            long known = 1;
+            int unknown = -1;
+            for (int k = 0; k < shape.length; k++) {
+                if (shape[k] == -1) {
+                    if (unknown >= 0) {
+                        return null;
+                    }
+                    unknown = k;
+                } else {
+                    known *= shape[k];
+                }
+            }
+            if (unknown >= 0) {
+                shape = shape.clone();
+                shape[unknown] = known == 0 ? 0 : args[0].length() / known;
+            }
+            return shape;
+        }
+
+        private static long lengthOf(long[] shape) {
+            long n = 1;
+            for (long s : shape) {
+                n *= s;
+            }
+            return n;
+        }
+
+        private OpContext parameterize(DifferentialFunction df, String name, INDArray[] args, List<String> outNames,
+                                       boolean permanent) {
+            OpContext oc = Nd4j.getExecutioner().buildContext();
+            contexts.add(oc);
+            List<LongShapeDescriptor> shapes;
+            if (df instanceof CustomOp) {
+                DynamicCustomOp c = (DynamicCustomOp) df;
+                oc.setArgs(args, c.iArgs(), c.dArgs(), c.tArgs(), c.bArgs());
+                shapes = c.calculateOutputShape(oc);
+            } else if (df instanceof Op op) {
+                boolean axisArg = false;
+                if (op instanceof ReduceOp ro && ro.getOpType() != Op.Type.REDUCE3 && args.length == 2) {
+                    if (args[1].isEmpty()) {
+                        throw new UnsupportedOperationException("op '" + name + "': a reduction over an empty axis "
+                                + "list is not supported in a static plan");
+                    }
+                    int[] axis = org.nd4j.linalg.api.shape.Shape.normalizeAxis(args[0].rank(), args[1].toIntVector());
+                    df.setDimensions(axis);
+                    ((BaseReduceOp) op).setEmptyReduce(false);
+                    axisArg = true;
+                } else if (op instanceof ScalarOp so && args.length == 2) {
+                    so.setScalar(args[1]);
+                }
+                if (args.length > 0) {
+                    oc.setInputArray(0, args[0]);
+                    if (args.length == 2 && !axisArg) {
+                        oc.setInputArray(1, args[1]);
+                    }
+                }
+                shapes = df.calculateOutputShape(oc);
+            } else {
+                throw new UnsupportedOperationException("op '" + name + "' (" + df.getClass().getName()
+                        + ") is neither a custom nor a legacy op");
+            }
+            if (shapes == null || shapes.size() != outNames.size()) {
+                throw new IllegalStateException("op '" + name + "' (" + df.opName() + "): " + (shapes == null ? 0
+                        : shapes.size()) + " output shapes for " + outNames.size() + " outputs");
+            }
+            for (int k = 0; k < shapes.size(); k++) {
+                LongShapeDescriptor d = shapes.get(k);
+                DataType dt = sd.getVariable(outNames.get(k)).dataType();
+                INDArray out = d.isEmpty() ? Nd4j.create(d.asDataType(dt), false)
+                        : permanent ? Nd4j.create(dt, d.getShape()) : allocate(outNames.get(k), dt, d.getShape());
+                value.put(outNames.get(k), out);
+                oc.setOutputArray(k, out);
+            }
+            return oc;
+        }
+
+        private INDArray allocate(String var, DataType dt, long[] shape) {
+            long len = Math.max(1, lengthOf(shape));
+            requestedBytes += len * dt.width();
+            TreeMap<Long, Deque<Slot>> byCap = free.computeIfAbsent(dt, k -> new TreeMap<>());
+            Map.Entry<Long, Deque<Slot>> e = byCap.ceilingEntry(len);
+            Slot slot;
+            if (e != null && e.getKey() <= 2 * len) {
+                slot = e.getValue().pop();
+                if (e.getValue().isEmpty()) {
+                    byCap.remove(e.getKey());
+                }
+            } else {
+                slot = new Slot(Nd4j.create(dt, len), len);
+                poolBytes += len * dt.width();
+            }
+            slot.users = 1;
+            slotOf.put(var, slot);
+            return Nd4j.create(slot.buffer.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c', dt);
+        }
+
+        private void release(String var) {
+            Slot s = slotOf.remove(var);
+            if (s != null && --s.users == 0) {
+                free.computeIfAbsent(s.buffer.dataType(), k -> new TreeMap<>())
+                        .computeIfAbsent(s.capacity, k -> new ArrayDeque<>()).push(s);
+            }
+        }
+    }
+}
