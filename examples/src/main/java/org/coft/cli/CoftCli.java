@@ -12,6 +12,13 @@ import picocli.CommandLine.Command;
                 EvalCommand.class, PredictCommand.class})
 public final class CoftCli implements Callable<Integer> {
     public static void main(String[] args) {
+        // before anything touches ND4J: the fastest native build this CPU runs
+        try {
+            NativeBuildChoice.apply();
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+        }
         int code = new CommandLine(new CoftCli())
                 .setExecutionExceptionHandler((ex, cmd, parsed) -> {
                     cmd.getErr().println("error: " + ex.getMessage());

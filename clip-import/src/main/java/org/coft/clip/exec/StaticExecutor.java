@@ -517,6 +517,11 @@ public final class StaticExecutor implements AutoCloseable {
             if (df instanceof CustomOp) {
                 DynamicCustomOp c = (DynamicCustomOp) df;
                 oc.setArgs(args, c.iArgs(), c.dArgs(), c.tArgs(), c.bArgs());
+                if (dilated2d(c)) {
+                    // ND4J's oneDNN helpers fail on dilated 2-D convolutions and compute dilated pooling wrongly
+                    // (OpNnTest under the -onednn-avx2 build); libnd4j's own kernels are right
+                    oc.allowHelpers(false);
+                }
                 shapes = c.calculateOutputShape(oc);
             } else if (df instanceof Op op) {
                 boolean axisArg = false;
@@ -556,6 +561,16 @@ public final class StaticExecutor implements AutoCloseable {
                 oc.setOutputArray(k, out);
             }
             return oc;
+        }
+
+        private static final Set<String> DILATED_2D = Set.of("conv2d", "conv2d_bp", "maxpool2d", "maxpool2d_bp",
+                "avgpool2d", "avgpool2d_bp", "pnormpool2d", "pnormpool2d_bp", "deconv2d", "deconv2d_bp",
+                "depthwise_conv2d", "depthwise_conv2d_bp");
+
+        /** A 2-D convolution or pooling with a dilation other than 1 (iArgs 6 and 7 of these ops). */
+        private static boolean dilated2d(DynamicCustomOp c) {
+            long[] ia = c.iArgs();
+            return DILATED_2D.contains(c.opName()) && ia.length > 7 && (ia[6] != 1 || ia[7] != 1);
         }
 
         private INDArray allocate(String var, DataType dt, long[] shape) {
