@@ -13,6 +13,9 @@ import java.util.Set;
  * build on the 2-core machine, docs/benchmarks.md), else the generic build, which runs on any x86-64 CPU. Loading the
  * AVX2 build on a CPU without AVX2 would stop the process with an illegal instruction, hence the check.
  *
+ * <p>The property is always set, also to the empty string for the generic build: without it javacpp loads the first
+ * build of the preset's extension list that the class path holds, which is the AVX2 one.
+ *
  * <p>A user's own choice wins: the javacpp property {@value #PROPERTY} (any value, also empty = generic) is left as
  * given, and {@code COFT_ND4J_BUILD=generic} keeps the generic build.
  */
@@ -32,9 +35,9 @@ final class NativeBuildChoice {
         String ext = choose(System.getProperty("os.name"), System.getProperty("os.arch"), cpuFlags(),
                 NativeBuildChoice.class.getClassLoader().getResource(RESOURCE) != null,
                 System.getenv("COFT_ND4J_BUILD"));
-        if (!ext.isEmpty()) {
-            System.setProperty(PROPERTY, ext);
-        }
+        // set even when empty: without the property javacpp loads the first build of the preset's list that it
+        // finds in the jar (the AVX2 one), whatever the CPU
+        System.setProperty(PROPERTY, ext);
         return ext;
     }
 

@@ -137,6 +137,16 @@ class CoftPipelineTest {
         assertNotEquals("0", other[0]);
         assertTrue((other[1] + other[2]).contains("another 'seed'") && (other[1] + other[2]).contains(
                 "--phase1-from"), other[1] + other[2]);
+        // another Phase I setting is named, field by field
+        Path otherConfig = tmp.resolve("tiny-lambda.json");
+        Files.writeString(otherConfig, Files.readString(config).replace("\"epochs\": 2, \"seedsPerClass\"",
+                "\"epochs\": 2, \"lambda\": 0.5, \"seedsPerClass\""));
+        String[] lambda = CliTest.run("adapt", "--method", "coft-plus", "--config", otherConfig.toString(), "--seed",
+                "5", "--data", labelled.toString(), "--out", tmp.resolve("adopted-lambda").toString(), "--phase1-from",
+                reference.toString());
+        assertNotEquals("0", lambda[0]);
+        assertTrue((lambda[1] + lambda[2]).contains("another 'config.phase1.lambda' (") && (lambda[1] + lambda[2])
+                .contains("this run: 0.5)"), lambda[1] + lambda[2]);
         // a tampered Phase I file is caught by the earlier run's ledger before it is copied
         Path copy = RunIntegrityTest.copy(reference, tmp.resolve("reference-copy"));
         Files.writeString(copy.resolve("phase1/seeds.csv"), "id,pseudo_label,confidence,filled\n");

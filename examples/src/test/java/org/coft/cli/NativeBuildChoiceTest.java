@@ -36,6 +36,17 @@ class NativeBuildChoiceTest {
     }
 
     @Test
+    void theTestsRunOnTheBuildTheirPropertyNames() throws Exception {
+        String ext = System.getProperty(NativeBuildChoice.PROPERTY);
+        assertNotNull(ext, "the surefire configuration must name the native build (root pom argLine)");
+        org.nd4j.linalg.factory.Nd4j.create(1);
+        String want = "/linux-x86_64" + ext + "/libnd4jcpu.so";
+        boolean mapped = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps")).stream()
+                .anyMatch(l -> l.endsWith(want));
+        org.junit.jupiter.api.Assertions.assertTrue(mapped, "libnd4jcpu.so of " + want + " is not the one loaded");
+    }
+
+    @Test
     void theAvx2BuildIsOnTheClassPathThatTheJarIsMadeOf() {
         assertNotNull(NativeBuildChoice.class.getClassLoader().getResource(NativeBuildChoice.RESOURCE),
                 NativeBuildChoice.RESOURCE + " is missing: the examples module must depend on nd4j-native's "

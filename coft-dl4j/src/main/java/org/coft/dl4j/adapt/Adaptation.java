@@ -357,8 +357,27 @@ public final class Adaptation {
                         run.path("data").path("ids_sha256").asText()});
         for (String[] f : same) {
             if (!f[1].equals(f[2])) {
-                throw new IOException("--phase1-from " + from + ": its Phase I was made with another '" + f[0]
-                        + "' (" + fromRun + ": " + abbreviate(f[1]) + "; this run: " + abbreviate(f[2])
+                String where = f[0];
+                String a = f[1];
+                String b = f[2];
+                if (f[0].equals("config.phase1")) {
+                    // name the first setting that differs rather than two long, equal-looking prefixes
+                    JsonNode pa = was.path("config").path("phase1");
+                    JsonNode pb = run.path("config").path("phase1");
+                    java.util.Set<String> keys = new java.util.TreeSet<>();
+                    pa.fieldNames().forEachRemaining(keys::add);
+                    pb.fieldNames().forEachRemaining(keys::add);
+                    for (String k : keys) {
+                        if (!pa.path(k).equals(pb.path(k))) {
+                            where = "config.phase1." + k;
+                            a = pa.path(k).toString();
+                            b = pb.path(k).toString();
+                            break;
+                        }
+                    }
+                }
+                throw new IOException("--phase1-from " + from + ": its Phase I was made with another '" + where
+                        + "' (" + fromRun + ": " + abbreviate(a) + "; this run: " + abbreviate(b)
                         + "); only a run with the same seed, Phase I settings, base model and data can be adopted");
             }
         }
