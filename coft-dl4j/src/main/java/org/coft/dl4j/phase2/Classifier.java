@@ -30,7 +30,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * the micro-CLIP) — and its op instances are shared between sessions. So the graphs run only on this classifier's
  * own worker threads, each with its own copy of the graphs ({@link SameDiff#dup()}, made at load): calls are queued
  * to them and block until done; {@code workers} bounds the parallelism and the memory (one copy per worker).
- * {@link #close()} stops the workers.
+ * {@link #close()} stops the workers. Each copy runs as static plans ({@link PlanCache}; one caller at a time, which
+ * the workers guarantee), or through SameDiff's session with {@code -Dcoft.exec=samediff}.
  */
 public final class Classifier implements AutoCloseable {
     private final List<List<SameDiff>> replicas;
