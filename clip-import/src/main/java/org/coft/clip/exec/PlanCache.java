@@ -61,7 +61,6 @@ public final class PlanCache implements AutoCloseable {
                 it.next().getValue().close();
                 it.remove();
             }
-            return plan.run(placeholders);
         }
         return plan.run(placeholders);
     }

@@ -88,6 +88,17 @@ class StaticExecutorTest {
                     sd.getVariable(p).getArr().subi(ref.getGradients().get(p).mul(1e-3));
                 }
             }
+            // the same through GradientPlans, the wrapper the trainers use
+            try (GradientPlans gp = new GradientPlans(sd, List.of("loss"), params, 2)) {
+                INDArray x = pixels(20, 4);
+                var ref = sd.calculateGradientsAndOutputs(Map.of(px, x), List.of("loss"), params);
+                GradientPlans.Result r = gp.run(Map.of(px, x));
+                assertEquals(ref.getOutputs().get("loss"), r.outputs().get("loss"));
+                assertEquals(List.copyOf(params), List.copyOf(r.gradients().keySet()));
+                for (String p : params) {
+                    assertEquals(ref.getGradients().get(p), r.gradients().get(p), "gradient of " + p);
+                }
+            }
             assertTrue(plan.poolBytes() < plan.intermediateBytes() / 2, "buffers should be reused: pool "
                     + plan.poolBytes() + " bytes for " + plan.intermediateBytes() + " bytes of intermediates");
         }

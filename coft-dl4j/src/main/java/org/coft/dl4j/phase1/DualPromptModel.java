@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.coft.clip.exec.GradientPlans;
 import org.coft.clip.exec.PlanCache;
 import org.coft.dl4j.layers.DualPromptHead;
 import org.coft.dl4j.layers.FeatureAdapter;
@@ -39,7 +40,7 @@ public final class DualPromptModel {
     private final List<String> params;
     private final double logitScale;
     private final double tau;
-    private PlanCache stepPlans;
+    private GradientPlans stepPlans;
     private PlanCache scorePlans;
 
     private DualPromptModel(SameDiff sd, PhaseOneConfig config, List<String> classNames, String input,
@@ -264,25 +265,12 @@ public final class DualPromptModel {
         if (sd.getFunction("grad") == null) {
             createGradFunctionQuietly(sd);
         }
-        Map<String, INDArray> o;
-        Map<String, INDArray> grads = new LinkedHashMap<>();
-        if (PlanCache.staticPlans()) {
-            if (stepPlans == null) {
-                List<String> planned = new ArrayList<>(outs);
-                for (String p : params) {
-                    planned.add(sd.getVariable(p).getGradient().name());
-                }
-                stepPlans = new PlanCache(sd.getFunction("grad"), planned, 2);
-            }
-            o = stepPlans.run(ph);
-            for (String p : params) {
-                grads.put(p, o.get(sd.getVariable(p).getGradient().name()));
-            }
-        } else {
-            var og = sd.calculateGradientsAndOutputs(ph, outs, params);
-            o = og.getOutputs();
-            grads.putAll(og.getGradients());
+        if (stepPlans == null) {
+            stepPlans = new GradientPlans(sd, outs, params, 2);
         }
+        GradientPlans.Result r = stepPlans.run(ph);
+        Map<String, INDArray> o = r.outputs();
+        Map<String, INDArray> grads = r.gradients();
         INDArray pLabel = config.negativePrompt() ? o.get(DualPromptHead.P_CLEAN).mul(labels).sum(1) : null;
         return new Step(o.get(DualPromptHead.LOSS).getDouble(0), o.get(DualPromptHead.L1).getDouble(0),
                 config.negativePrompt() ? o.get(DualPromptHead.L2).getDouble(0) : 0.0, pLabel, grads);

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.coft.clip.exec.GradientPlans;
 import org.coft.clip.exec.PlanCache;
 import org.coft.clip.model.ClipModel;
 import org.coft.dl4j.layers.DualPromptHead;
@@ -49,7 +50,7 @@ public final class FineTuneNetwork {
     private final boolean contrastive;
     private final double logitScale;
     /** Static plans of the training step (outputs: loss terms, then the parameters' gradients) and of inference. */
-    private PlanCache stepPlans;
+    private GradientPlans stepPlans;
     private final Map<String, PlanCache> forwardPlans = new LinkedHashMap<>();
 
     private FineTuneNetwork(SameDiff sd, String pixelInput, Map<String, String> towerWeights, List<String> params,
@@ -232,25 +233,12 @@ public final class FineTuneNetwork {
         if (contrastive) {
             outs.add(ContrastiveLoss.LOSS);
         }
-        Map<String, INDArray> o;
-        Map<String, INDArray> grads = new LinkedHashMap<>();
-        if (PlanCache.staticPlans()) {
-            if (stepPlans == null) {
-                List<String> planned = new ArrayList<>(outs);
-                for (String p : params) {
-                    planned.add(sd.getVariable(p).getGradient().name());
-                }
-                stepPlans = new PlanCache(sd.getFunction("grad"), planned, 2);
-            }
-            o = stepPlans.run(ph);
-            for (String p : params) {
-                grads.put(p, o.get(sd.getVariable(p).getGradient().name()));
-            }
-        } else {
-            var og = sd.calculateGradientsAndOutputs(ph, outs, params);
-            o = og.getOutputs();
-            grads.putAll(og.getGradients());
+        if (stepPlans == null) {
+            stepPlans = new GradientPlans(sd, outs, params, 3);
         }
+        GradientPlans.Result r = stepPlans.run(ph);
+        Map<String, INDArray> o = r.outputs();
+        Map<String, INDArray> grads = r.gradients();
         return new Step(o.get(LOSS).getDouble(0), o.get(CE).getDouble(0),
                 contrastive ? o.get(ContrastiveLoss.LOSS).getDouble(0) : 0.0, grads);
     }
