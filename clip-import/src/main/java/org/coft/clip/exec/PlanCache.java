@@ -15,9 +15,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * sees two: full batches and the last, smaller one), the least recently used closed beyond {@code capacity}.
  *
  * <p>{@link #run} returns the plan's own arrays, overwritten by the next call with the same shapes: callers that keep
- * a result copy it. Users of a cache honour {@link #staticPlans()}: with the system property
- * {@value #PROPERTY}{@code =samediff} they run SameDiff's own execution instead (the reference the plans are tested
- * against; also a way around a graph a plan refuses).
+ * a result copy it, or call {@link #output}, which copies, and which (like every user of a cache) honours
+ * {@link #staticPlans()}: with the system property {@value #PROPERTY}{@code =samediff} SameDiff's own execution runs
+ * instead (the reference the plans are tested against; also a way around a graph a plan refuses).
  */
 public final class PlanCache implements AutoCloseable {
     /** System property choosing the executor: {@code static} (default) or {@code samediff}. */
@@ -63,6 +63,21 @@ public final class PlanCache implements AutoCloseable {
             }
         }
         return plan.run(placeholders);
+    }
+
+    /**
+     * The outputs as arrays the caller owns: copies of a plan's outputs, or SameDiff's own results with
+     * {@value #PROPERTY}{@code =samediff}.
+     */
+    public Map<String, INDArray> output(Map<String, INDArray> placeholders) {
+        if (!staticPlans()) {
+            return sd.output(placeholders, outputs.toArray(new String[0]));
+        }
+        Map<String, INDArray> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : run(placeholders).entrySet()) {
+            out.put(e.getKey(), e.getValue().dup());
+        }
+        return out;
     }
 
     /** The cached plans (most recently used last). */

@@ -75,7 +75,7 @@ public final class StaticExecutor implements AutoCloseable {
     private boolean closed;
 
     /** One op call: the op object (its arguments set once) and its context with fixed input and output arrays. */
-    private record Step(DifferentialFunction op, OpContext context, String name) {
+    private record Step(DifferentialFunction op, OpContext context) {
         void exec() {
             if (op instanceof CustomOp c) {
                 Nd4j.exec(c, context);
@@ -174,27 +174,6 @@ public final class StaticExecutor implements AutoCloseable {
         byOp.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]))
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         return sorted;
-    }
-
-    /** The placeholder shapes this plan was made for. */
-    public Map<String, long[]> placeholderShapes() {
-        Map<String, long[]> m = new LinkedHashMap<>();
-        for (String p : placeholders) {
-            m.put(p, placeholderArrays.get(p).shape());
-        }
-        return m;
-    }
-
-    /** True when {@code values} has the shapes this plan was made for (so that {@link #run} accepts it). */
-    public boolean accepts(Map<String, INDArray> values) {
-        for (String p : placeholders) {
-            INDArray v = values.get(p);
-            if (v == null || !Arrays.equals(v.shape(), placeholderArrays.get(p).shape())
-                    || v.dataType() != placeholderArrays.get(p).dataType()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Op calls per {@link #run}. */
@@ -348,9 +327,10 @@ public final class StaticExecutor implements AutoCloseable {
                 String name = sdo.getName();
                 List<String> inNames = sdo.getInputsToOp() == null ? List.of() : sdo.getInputsToOp();
                 List<String> outNames = sdo.getOutputsOfOp();
-                if (df instanceof RandomOp || isControlFlow(df)) {
+                if (df instanceof RandomOp || isControlFlow(df) || df instanceof ExternalErrorsFunction) {
                     throw new UnsupportedOperationException("op '" + name + "' (" + df.opName()
-                            + ") cannot run in a static plan: control flow, random ops and data-dependent shapes need SameDiff's session");
+                            + ") cannot run in a static plan: control flow, random ops, external errors and "
+                            + "data-dependent shapes need SameDiff's session");
                 }
                 INDArray[] args = new INDArray[inNames.size()];
                 for (int k = 0; k < args.length; k++) {
@@ -360,13 +340,8 @@ public final class StaticExecutor implements AutoCloseable {
                                 + "' has no value (the graph's op order is not topological)");
                     }
                 }
-                boolean allFixed = df instanceof Shape || df instanceof SizeAt || df instanceof Rank;
-                if (!allFixed && !(df instanceof ExternalErrorsFunction)) {
-                    allFixed = true;
-                    for (String v : inNames) {
-                        allFixed &= fixed.contains(v);
-                    }
-                }
+                boolean allFixed = df instanceof Shape || df instanceof SizeAt || df instanceof Rank
+                        || fixed.containsAll(inNames);
                 if (df instanceof Identity && args.length == 1) {
                     alias(outNames.get(0), inNames.get(0), args[0]);
                     views++;
@@ -379,12 +354,9 @@ public final class StaticExecutor implements AutoCloseable {
                     value.put(outNames.get(0), one);
                     fixed.add(outNames.get(0));
                     folded++;
-                } else if (df instanceof ExternalErrorsFunction) {
-                    throw new UnsupportedOperationException("op '" + name + "' (external errors) cannot run in a "
-                            + "static plan");
                 } else {
                     OpContext oc = parameterize(df, name, args, outNames, allFixed);
-                    Step step = new Step(df, oc, name);
+                    Step step = new Step(df, oc);
                     try {
                         step.exec();
                     } catch (RuntimeException e) {
@@ -450,22 +422,22 @@ public final class StaticExecutor implements AutoCloseable {
             }
         }
 
+        /** A reshape in C order of a contiguous C-ordered array, to a shape known at planning time. */
         private static boolean isViewReshape(Reshape r, INDArray[] args) {
-            if (args.length == 0 || args[0].ordering() != 'c' || args[0].isView() && !isContiguous(args[0])
-                    || args[0].isEmpty()) {
+            if (args.length == 0 || args[0].isEmpty() || args[0].ordering() != 'c' || !isContiguous(args[0])) {
                 return false;
             }
             long[] ia = r.iArgs();
-            boolean cOrder = ia.length == 0 || ia[0] == 'c' || ia[0] == -'c' || ia[0] > 0 && args.length > 1;
-            if (!cOrder || ia.length > 0 && (ia[0] == 'f' || ia[0] == -'f')) {
-                return false;
-            }
+            long order = ia.length == 0 ? 'c' : ia[0];
+            // the order is the first integer argument ('c' or 'f', negated in some exports); with the shape given
+            // as an array input, any other positive first argument means the default, C order
+            boolean cOrder = order == 'c' || order == -'c' || order > 0 && order != 'f' && args.length > 1;
             long[] shape = shapeOf(r, args);
-            return shape != null && lengthOf(shape) == args[0].length() && isContiguous(args[0]);
+            return cOrder && shape != null && lengthOf(shape) == args[0].length();
         }
 
         private static boolean isContiguous(INDArray a) {
-            return a.ordering() == 'c' && Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'))
+            return a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a)
                     || a.rank() <= 1 && a.length() <= 1;
         }
 

@@ -120,20 +120,18 @@ public final class OnnxGraph {
             }
             sdOut.add(n);
         }
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        if (!PlanCache.staticPlans()) {
-            Map<String, INDArray> res = emitted.sameDiff().output(ph, sdOut.toArray(new String[0]));
-            for (String o : outputs) {
-                out.put(o, res.get(emitted.outputs().get(o)));
+        Map<String, INDArray> res;
+        if (PlanCache.staticPlans()) {
+            // one call at a time: the plans of this graph share its op objects
+            synchronized (plans) {
+                res = plans.computeIfAbsent(sdOut, k -> new PlanCache(emitted.sameDiff(), k, 2)).output(ph);
             }
-            return out;
+        } else {
+            res = emitted.sameDiff().output(ph, sdOut.toArray(new String[0]));
         }
-        synchronized (plans) {
-            Map<String, INDArray> res = plans.computeIfAbsent(sdOut, k -> new PlanCache(emitted.sameDiff(), k, 2))
-                    .run(ph);
-            for (String o : outputs) {
-                out.put(o, res.get(emitted.outputs().get(o)).dup());
-            }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String o : outputs) {
+            out.put(o, res.get(emitted.outputs().get(o)));
         }
         return out;
     }

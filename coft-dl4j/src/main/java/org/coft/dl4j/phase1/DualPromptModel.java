@@ -296,18 +296,10 @@ public final class DualPromptModel {
             outs.add(DualPromptHead.S_NEG);
             outs.add(DualPromptHead.P_CLEAN);
         }
-        Map<String, INDArray> o;
-        if (PlanCache.staticPlans()) {
-            if (scorePlans == null) {
-                scorePlans = new PlanCache(sd, outs, 2);
-            }
-            o = new LinkedHashMap<>();
-            for (Map.Entry<String, INDArray> e : scorePlans.run(Map.of(input, x)).entrySet()) {
-                o.put(e.getKey(), e.getValue().dup());
-            }
-        } else {
-            o = sd.output(Map.of(input, x), outs.toArray(new String[0]));
+        if (scorePlans == null) {
+            scorePlans = new PlanCache(sd, outs, 2);
         }
+        Map<String, INDArray> o = scorePlans.output(Map.of(input, x));
         return new Scores(o.get(DualPromptHead.LOGITS), o.get(DualPromptHead.S_POS),
                 o.get(DualPromptHead.S_NEG), o.get(DualPromptHead.P_CLEAN));
     }

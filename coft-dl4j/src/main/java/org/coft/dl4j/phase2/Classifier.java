@@ -189,10 +189,8 @@ public final class Classifier implements AutoCloseable {
         for (int i = 0; i < graphs.size(); i++) {
             SameDiff g = graphs.get(i);
             Map<String, INDArray> in = Map.of(pixelInputs.get(i), pixels);
-            INDArray logits = PlanCache.staticPlans()
-                    ? plans.computeIfAbsent(g, k -> new PlanCache(k, List.of(FineTuneNetwork.LOGITS), 2)).run(in)
-                            .get(FineTuneNetwork.LOGITS)
-                    : g.output(in, FineTuneNetwork.LOGITS).get(FineTuneNetwork.LOGITS);
+            INDArray logits = plans.computeIfAbsent(g, k -> new PlanCache(k, List.of(FineTuneNetwork.LOGITS), 2))
+                    .output(in).get(FineTuneNetwork.LOGITS);
             INDArray p = Transforms.softmax(logits.castTo(DataType.DOUBLE), true);
             sum = sum == null ? p : sum.addi(p);
         }

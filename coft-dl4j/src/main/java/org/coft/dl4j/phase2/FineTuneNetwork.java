@@ -254,11 +254,8 @@ public final class FineTuneNetwork {
     }
 
     private INDArray forward(INDArray pixels, String output) {
-        if (!PlanCache.staticPlans()) {
-            return sd.output(Map.of(pixelInput, pixels), output).get(output);
-        }
         return forwardPlans.computeIfAbsent(output, k -> new PlanCache(sd, List.of(k), 2))
-                .run(Map.of(pixelInput, pixels)).get(output).dup();
+                .output(Map.of(pixelInput, pixels)).get(output);
     }
 
     /**

@@ -90,7 +90,7 @@ public final class AdamSteps {
     }
 
     private static boolean contiguous(INDArray a) {
-        return a.ordering() == 'c' && java.util.Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'));
+        return a.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(a);
     }
 
     /** Parameters and Adam state as checkpoint entries ({@code param/<name>}, {@code adam/<name>}). */
