@@ -20,7 +20,7 @@ import org.coft.dl4j.phase2.PhaseTwoConfig;
  * @param rounds R rounds of Phase I (1 = CoFT; CoFT+ 2 (ours: the paper iterates, its R is a setting)); round r > 1
  *               re-initialises both models and each picks its own top-K seeds with its round r − 1 model
  */
-public record CoftConfig(int rounds, PhaseOneConfig phase1, PhaseTwoConfig phase2) {
+public record CoftConfig(int rounds, PhaseOneConfig phase1, PhaseTwoConfig phase2) implements java.io.Serializable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public CoftConfig {

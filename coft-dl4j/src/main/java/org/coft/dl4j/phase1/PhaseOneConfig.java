@@ -44,7 +44,8 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
                              VisualModule visual, int promptTokens, int adapterHidden, double lambda, double tau,
                              boolean l2ToVisual, int seedsPerClass, ShortfallPolicy shortfall, List<String> templates,
                              int epochs, int batchSize, double learningRate, double weightDecay, int checkpointEvery,
-                             int scoreBatch, java.util.Map<String, List<String>> descriptions) {
+                             int scoreBatch, java.util.Map<String, List<String>> descriptions)
+        implements java.io.Serializable {
 
     public PhaseOneConfig {
         templates = templates == null ? List.of("a photo of a {}.") : List.copyOf(templates);

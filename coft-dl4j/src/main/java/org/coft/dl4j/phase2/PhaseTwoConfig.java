@@ -42,7 +42,7 @@ import org.coft.datavec.augment.AugmentationConfig;
 public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int epochs, int batchSize,
                              double learningRate, double weightDecay, double cropScaleMin, double flip, double gamma,
                              double tauCont, double momentum, int queueSize, int scoreBatch, int microBatch,
-                             Balance balance, double balanceTau, double wiseAlpha) {
+                             Balance balance, double balanceTau, double wiseAlpha) implements java.io.Serializable {
 
     /** Which pseudo labels Phase II trains on. */
     public enum Filter {

@@ -1,0 +1,242 @@
+package org.coft.search;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+import org.coft.datavec.augment.AugmentationConfig;
+import org.coft.datavec.iterate.ImageBatch;
+import org.coft.datavec.iterate.ImageBatchIterator;
+import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.adapt.Adaptation;
+import org.coft.dl4j.adapt.CoftConfig;
+import org.coft.dl4j.adapt.CoftPipeline;
+import org.coft.dl4j.adapt.Method;
+import org.coft.dl4j.phase1.ClipBackbone;
+import org.coft.dl4j.phase1.DualPromptModel;
+import org.coft.dl4j.phase1.PhaseOne;
+import org.coft.dl4j.phase1.PhaseOneConfig;
+import org.coft.dl4j.phase2.Classifier;
+import org.coft.dl4j.phase2.PhaseTwo;
+import org.coft.dl4j.run.RunFolder;
+import org.coft.dl4j.train.DivergenceGuard;
+import org.coft.dl4j.train.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The real {@link CandidateRunner}: each candidate is a full {@code coft adapt} run (CoFT, CoFT+ or CoFT Phase I) in
+ * its own folder, with the search's seed, on the same unlabeled images. What candidates share, they share:
+ * <ul>
+ *   <li>the frozen image features (computed by the first candidate, copied into the others' folders);</li>
+ *   <li>a finished Phase I: a candidate whose Phase I settings equal an earlier one's adopts its round-1 models
+ *       ({@code --phase1-from}, checked and verified) and trains only what differs;</li>
+ *   <li>loaded CLIP backbones, per visual module and context size.</li>
+ * </ul>
+ * Labels never reach it, except a {@link Validation} set's, which is only used for the supervised objective.
+ */
+public final class CoftCandidates implements CandidateRunner {
+    /** Test-time view of the stability objective: a random resized crop (area 0.6–1, ratios 3/4–4/3), no flip. */
+    public static final AugmentationConfig STABILITY_VIEW = new AugmentationConfig(true, 0.6, 1.0, 3.0 / 4.0, 4.0 / 3.0,
+            0.0, 0, 0, 0, 0);
+    static final long VIEW_SEED = 0x5EA4C4L;
+
+    /** A labelled validation set for the supervised objective only: its images and each id's class index. */
+    public record Validation(UnlabeledImages images, ToIntFunction<String> labelOf) { }
+
+    private final Method method;
+    private final Adaptation.BaseModel base;
+    private final UnlabeledImages images;
+    private final String dataSpec;
+    private final List<String> classNames;
+    private final long seed;
+    private final int threads;
+    private final PrintWriter log;
+    private final Validation validation;
+    private final Map<String, ClipBackbone> backbones = new HashMap<>();
+    private final Map<String, Integer> phase1Done = new HashMap<>();
+    private Path features;
+
+    /**
+     * @param base       the CLIP model (folder, embedded or not)
+     * @param log        where each candidate's own log goes is its folder's {@code run.log}; this one gets a line
+     *                   per stage
+     * @param validation null unless the supervised objective is chosen
+     */
+    public CoftCandidates(Method method, Adaptation.BaseModel base, UnlabeledImages images, String dataSpec,
+                          List<String> classNames, long seed, int threads, PrintWriter log, Validation validation) {
+        if (method != Method.COFT && method != Method.COFT_PLUS && method != Method.COFT_PHASE1) {
+            throw new IllegalArgumentException("--method " + method.cliName() + ": search runs coft, coft-plus or "
+                    + "coft-phase1");
+        }
+        Adaptation.checkInputs(classNames, images);
+        this.method = method;
+        this.base = base;
+        this.images = images;
+        this.dataSpec = dataSpec;
+        this.classNames = List.copyOf(classNames);
+        this.seed = seed;
+        this.threads = threads;
+        this.log = log;
+        this.validation = validation;
+    }
+
+    /** Candidates already finished in an earlier search on this folder can lend their Phase I and features too. */
+    public void remember(Path out, List<Outcome> finished) {
+        for (Outcome o : finished) {
+            Path dir = CoftSearch.candidateDir(out, o.index());
+            rememberPhaseOne(o.config().phase1(), o.index(), dir);
+        }
+    }
+
+    private void rememberPhaseOne(PhaseOneConfig p1, int index, Path dir) {
+        Path f = method == Method.COFT_PHASE1 ? dir.resolve(RunFolder.FEATURES)
+                : CoftPipeline.roundDir(dir, 1).resolve(RunFolder.FEATURES);
+        if (features == null && Files.isRegularFile(f)) {
+            features = f;
+        }
+        if (method != Method.COFT_PHASE1) {
+            phase1Done.putIfAbsent(p1.toJson(), index);
+        }
+    }
+
+    @Override
+    public Result run(int index, SearchSpace.Point point, Path dir) throws Exception {
+        CoftConfig cfg = point.config();
+        ClipBackbone backbone = backbone(cfg.phase1());
+        Path logFile = dir.resolve("run.log");
+        try (PrintWriter pw = new PrintWriter(Files.newBufferedWriter(logFile,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND))) {
+            List<TrainingListener> listeners = List.of(new DivergenceGuard());
+            PhaseOne.Options opt = new PhaseOne.Options(threads, 256, listeners, pw);
+            Integer from = method == Method.COFT_PHASE1 ? null : phase1Done.get(cfg.phase1().toJson());
+            if (from == null) {
+                shareFeatures(dir);
+            }
+            double[][] zs;
+            double[][] fin;
+            double[][] aug = null;
+            Map<String, DualPromptModel.Scores> last;
+            boolean[] seeds = new boolean[images.size()];
+            double val = Double.NaN;
+            List<String> ids;
+            if (method == Method.COFT_PHASE1) {
+                PhaseOne.Result r = Adaptation.adapt(method, base, backbone, images, dataSpec, classNames, cfg.phase1(),
+                        seed, dir, opt);
+                zs = matrix(r.zeroShotProbabilities());
+                ids = r.features().ids();
+                fin = matrix(r.ensembleProbabilities());
+                last = r.scores();
+                for (int i : r.seeds().indices()) {
+                    seeds[i] = true;
+                }
+                if (validation != null) {
+                    Adaptation.Predictions p = Adaptation.predict(Adaptation.read(dir), backbone, validation.images(),
+                            opt);
+                    val = accuracy(p.ids(), PhaseTwo.argmax(p.probabilities()));
+                }
+            } else {
+                if (from != null) {
+                    log.printf("  Phase I: adopted from candidate %d (same Phase I settings)%n", from);
+                }
+                CoftPipeline.Result r = Adaptation.adaptCoft(method, base, backbone, images, dataSpec, classNames, cfg,
+                        seed, dir, opt, listeners, from == null ? null : CoftSearch.candidateDir(dir.getParent()
+                                .getParent(), from));
+                zs = matrix(r.firstRound().zeroShotProbabilities());
+                ids = r.firstRound().features().ids();
+                last = r.lastRound();
+                for (int i : r.firstRound().seeds().indices()) {
+                    seeds[i] = true;
+                }
+                UnlabeledImages ordered = PhaseOne.select(images, ids);
+                try (Classifier c = Adaptation.classifier(Adaptation.read(dir))) {
+                    fin = matrix(c.predict(ordered, 256, threads).probabilities());
+                    aug = matrix(augmented(c, ordered));
+                    if (validation != null) {
+                        Classifier.Predictions p = c.predict(validation.images(), 256, threads);
+                        val = accuracy(p.ids(), PhaseTwo.argmax(p.probabilities()));
+                    }
+                }
+            }
+            rememberPhaseOne(cfg.phase1(), index, dir);
+            writePredictions(dir, ids, fin);
+            List<DualPromptModel.Scores> ab = new ArrayList<>(last.values());
+            DualPromptModel.Scores a = ab.get(0);
+            DualPromptModel.Scores b = ab.size() > 1 ? ab.get(1) : ab.get(0);
+            return new Result(new Objective.Evidence(zs, fin, aug, matrix(a.pClean()), matrix(b.pClean()),
+                    PhaseTwo.argmax(a.logits()), PhaseTwo.argmax(b.logits()), seeds, val), from == null ? -1 : from);
+        }
+    }
+
+    /** Copies the features the first candidate computed into this candidate's folder (recorded in its ledger). */
+    private void shareFeatures(Path dir) throws IOException {
+        if (features == null) {
+            return;
+        }
+        Path target = method == Method.COFT_PHASE1 ? dir.resolve(RunFolder.FEATURES)
+                : CoftPipeline.roundDir(dir, 1).resolve(RunFolder.FEATURES);
+        if (Files.exists(target)) {
+            return;
+        }
+        Files.createDirectories(target.getParent());
+        RunFolder files = RunFolder.create(dir);
+        Path src = features;
+        files.writeFile(target, RunFolder.Kind.WORK, "image features shared by the search's candidates",
+                tmp -> Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING));
+    }
+
+    private ClipBackbone backbone(PhaseOneConfig p1) throws Exception {
+        String key = p1.visual() + "/" + p1.promptTokens() + "/" + p1.contextTokens() + "/" + p1.contextInit();
+        ClipBackbone b = backbones.get(key);
+        if (b == null) {
+            b = ClipBackbone.load(base.dir(), p1, classNames);
+            backbones.put(key, b);
+        }
+        return b;
+    }
+
+    /** The classifier's probabilities on the stability view of every image (fixed seed: the same view each time). */
+    private INDArray augmented(Classifier c, UnlabeledImages ordered) {
+        List<INDArray> parts = new ArrayList<>();
+        try (ImageBatchIterator it = ImageBatchIterator.builder(ordered, c.preprocess()).batchSize(256)
+                .threads(threads).augmentation(STABILITY_VIEW).seed(VIEW_SEED).build()) {
+            while (it.hasNext()) {
+                ImageBatch b = it.nextBatch();
+                parts.add(c.probabilities(b.images()));
+                b.images().close();
+            }
+        }
+        return Nd4j.concat(0, parts.toArray(new INDArray[0]));
+    }
+
+    private double accuracy(List<String> ids, int[] pred) {
+        int right = 0;
+        for (int i = 0; i < ids.size(); i++) {
+            right += validation.labelOf().applyAsInt(ids.get(i)) == pred[i] ? 1 : 0;
+        }
+        return (double) right / ids.size();
+    }
+
+    /** The file a candidate's final predictions go to (id, class index), for measuring a search afterwards. */
+    public static final String PREDICTIONS = "predictions.csv";
+
+    private static void writePredictions(Path dir, List<String> ids, double[][] fin) throws IOException {
+        int[] pred = Objective.argmax(fin);
+        StringBuilder sb = new StringBuilder("id,class\n");
+        for (int i = 0; i < pred.length; i++) {
+            sb.append(PhaseOne.csv(ids.get(i))).append(',').append(pred[i]).append('\n');
+        }
+        CoftSearch.writeAtomically(dir.resolve(PREDICTIONS), sb.toString());
+    }
+
+    private static double[][] matrix(INDArray a) {
+        return a.castTo(DataType.DOUBLE).toDoubleMatrix();
+    }
+}

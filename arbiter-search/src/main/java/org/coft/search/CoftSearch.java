@@ -1,0 +1,535 @@
+package org.coft.search;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.coft.dl4j.adapt.Method;
+import org.deeplearning4j.arbiter.optimize.api.Candidate;
+import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
+import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
+import org.deeplearning4j.arbiter.optimize.api.ParameterSpace;
+import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
+import org.deeplearning4j.arbiter.optimize.api.data.DataProvider;
+import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
+import org.deeplearning4j.arbiter.optimize.api.saving.ResultReference;
+import org.deeplearning4j.arbiter.optimize.api.saving.ResultSaver;
+import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
+import org.deeplearning4j.arbiter.optimize.api.termination.MaxCandidatesCondition;
+import org.deeplearning4j.arbiter.optimize.api.termination.TerminationCondition;
+import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
+import org.deeplearning4j.arbiter.optimize.generator.GeneticSearchCandidateGenerator;
+import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerator;
+import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
+import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
+
+/**
+ * A label-free hyper-parameter search over CoFT on Arbiter: the space's candidate generator (random, grid or genetic)
+ * behind candidate 0 = the base config, a {@link LocalOptimizationRunner} running one candidate at a time through a
+ * {@link TaskCreator} that calls a {@link CandidateRunner}, an Arbiter {@link ScoreFunction} that reads the chosen
+ * {@link Objective}, and termination by candidates ({@link MaxCandidatesCondition}) and time (the generator stops
+ * handing out candidates; the one running finishes).
+ *
+ * <p>The output folder: {@value #RECORD} (what the search is: method, space, base config, seed, objective, data and
+ * model fingerprints, versions), {@code candidates/NNN/} (each candidate's run folder and its {@link Outcome#FILE}),
+ * and at the end {@value #RANKING} (every finished candidate, best first, all objectives), {@value #BEST} (the best
+ * candidate's config, which {@code coft adapt --config} reads) and {@value #SUMMARY}. Running again on the same folder
+ * continues: a candidate with a result is read back, never run twice; one interrupted mid-run resumes in its folder.
+ * The candidates are the same on every run (the generator is seeded), which is checked.
+ */
+public final class CoftSearch {
+    public static final String RECORD = "search.json";
+    public static final String RANKING = "ranking.csv";
+    public static final String BEST = "best.json";
+    public static final String SUMMARY = "search-result.json";
+    static final String FORMAT = "coft-search/1";
+
+    private CoftSearch() {
+    }
+
+    /**
+     * What to search.
+     *
+     * @param candidates   at most this many candidates in all (finished ones of an earlier run included), ≥ 1
+     * @param maxTime      stop starting candidates after this long (this run), or null for no limit
+     * @param fingerprints recorded and compared on resume: e.g. data ids' SHA-256, base model hashes
+     */
+    public record Request(SearchSpace space, Objective objective, int candidates, Duration maxTime, long seed, Path out,
+                          Map<String, JsonNode> fingerprints, PrintWriter log) {
+        public Request {
+            if (candidates < 1) {
+                throw new IllegalArgumentException("--candidates " + candidates + ": expected at least 1");
+            }
+            if (maxTime != null && (maxTime.isZero() || maxTime.isNegative())) {
+                throw new IllegalArgumentException("--max-time " + maxTime + ": expected a positive duration");
+            }
+            if (objective.needsClassifier() && !space.method().fineTunes()) {
+                throw new IllegalArgumentException("objective " + objective.cliName() + " needs Phase II's classifier; "
+                        + space.method().cliName() + " has none (choose another objective)");
+            }
+        }
+    }
+
+    /** The search's end: every finished candidate ranked by the objective (best first; NaN last). */
+    public record Result(List<Outcome> ranking, Objective objective, int ranThisTime, int failed) {
+        public Outcome best() {
+            return ranking.get(0);
+        }
+    }
+
+    /** Runs (or continues) a search. @throws IOException when the folder holds another search (naming the field) */
+    public static Result run(Request req, CandidateRunner runner) throws IOException {
+        Files.createDirectories(req.out());
+        // through text and back, so that it compares like the copy read from the file (an int read back is an int)
+        ObjectNode record = (ObjectNode) Outcome.JSON.readTree(Outcome.JSON.writeValueAsString(record(req)));
+        Path recordFile = req.out().resolve(RECORD);
+        if (Files.isRegularFile(recordFile)) {
+            JsonNode before = org.coft.dl4j.run.JsonFiles.readObject(recordFile, "the record of a coft search");
+            for (String f : List.of("format", "method", "space", "base_config", "seed", "fingerprints")) {
+                if (!before.path(f).equals(record.path(f))) {
+                    throw new IOException(req.out() + " holds a search with another '" + f + "' (" + recordFile
+                            + "): continue it with the same settings or use a fresh --out");
+                }
+            }
+            if (req.space().generator() == SearchSpace.Generator.GENETIC
+                    && !before.path("objective").equals(record.path("objective"))) {
+                throw new IOException(req.out() + " holds a genetic search driven by objective "
+                        + before.path("objective").asText() + ": its candidates depend on it; continue with that "
+                        + "objective or use a fresh --out");
+            }
+            req.log().println("search: continuing " + req.out() + " (finished candidates are read back)");
+        }
+        writeAtomically(recordFile, Outcome.JSON.writeValueAsString(record));
+        ObjectiveScore score = new ObjectiveScore(req.objective());
+        // the time budget ends the generator rather than the runner: Arbiter's MaxTimeCondition shuts the runner down
+        // at once, killing the candidate that is running; this way that candidate finishes and no new one starts
+        long deadline = req.maxTime() == null ? Long.MAX_VALUE : System.nanoTime() + req.maxTime().toNanos();
+        CandidateGenerator gen = new BaseFirst(req.space(), generator(req.space(), score), req.candidates(), deadline);
+        List<TerminationCondition> stop = new ArrayList<>();
+        stop.add(new MaxCandidatesCondition(req.candidates()));
+        FolderSaver saver = new FolderSaver(req.out(), req.space());
+        Tasks tasks = new Tasks(req, runner, saver, score);
+        stop.add(new GeneratorDone((BaseFirst) gen, tasks));
+        OptimizationConfiguration conf = new OptimizationConfiguration.Builder().candidateGenerator(gen)
+                .dataProvider(new NoData()).modelSaver(saver).scoreFunction(score).terminationConditions(stop)
+                .rngSeed(req.seed()).build();
+        LocalOptimizationRunner r = new LocalOptimizationRunner(1, conf, tasks);
+        r.execute();
+        r.shutdown(true);
+        List<Outcome> all = finished(req.out(), req.space());
+        if (all.isEmpty()) {
+            throw new IOException("search " + req.out() + ": no candidate finished (" + tasks.failed + " failed; see "
+                    + "their folders' error.txt)");
+        }
+        Comparator<Outcome> byObjective = Comparator.comparingDouble((Outcome o) -> {
+            double v = o.value(req.objective());
+            return Double.isNaN(v) ? Double.NEGATIVE_INFINITY : v;
+        }).reversed().thenComparingInt(Outcome::index);
+        List<Outcome> ranked = all.stream().sorted(byObjective).toList();
+        Result res = new Result(ranked, req.objective(), tasks.ran, tasks.failed);
+        write(req, res, record);
+        return res;
+    }
+
+    private static ObjectNode record(Request req) throws IOException {
+        ObjectNode n = Outcome.JSON.createObjectNode();
+        n.put("format", FORMAT);
+        n.put("method", req.space().method().cliName());
+        n.set("space", req.space().description());
+        n.set("base_config", Outcome.JSON.readTree(req.space().base().toJson()));
+        n.put("seed", req.seed());
+        n.put("objective", req.objective().cliName());
+        n.put("supervised", req.objective().supervised());
+        n.set("fingerprints", Outcome.JSON.valueToTree(req.fingerprints()));
+        n.set("versions", Outcome.JSON.valueToTree(org.coft.dl4j.adapt.Adaptation.versions()));
+        return n;
+    }
+
+    static CandidateGenerator generator(SearchSpace s, ScoreFunction score) {
+        return switch (s.generator()) {
+            case RANDOM -> new RandomSearchGenerator(s, null);
+            case GRID -> new GridSearchCandidateGenerator(s, s.gridPoints(), GridSearchCandidateGenerator.Mode.Sequential,
+                    null);
+            case GENETIC -> new GeneticSearchCandidateGenerator.Builder(s, score).build();
+        };
+    }
+
+    /** The folder of candidate {@code index}. */
+    public static Path candidateDir(Path out, int index) {
+        return out.resolve("candidates").resolve(String.format(Locale.ROOT, "%03d", index));
+    }
+
+    /** Every finished candidate of a search folder, by index. */
+    public static List<Outcome> finished(Path out, SearchSpace space) throws IOException {
+        Path dir = out.resolve("candidates");
+        List<Outcome> all = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return all;
+        }
+        try (var s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) {
+                if (Files.isRegularFile(p.resolve(Outcome.FILE))) {
+                    all.add(Outcome.read(p.resolve(Outcome.FILE), space.base()));
+                }
+            }
+        }
+        all.sort(Comparator.comparingInt(Outcome::index));
+        return all;
+    }
+
+    private static void write(Request req, Result res, ObjectNode record) throws IOException {
+        List<Objective> cols = Objective.labelFree();
+        StringBuilder csv = new StringBuilder("rank,candidate");
+        for (Objective o : cols) {
+            csv.append(',').append(o.cliName());
+        }
+        if (req.objective().supervised()) {
+            csv.append(',').append(Objective.VALIDATION_ACCURACY.cliName());
+        }
+        csv.append(",seconds,settings\n");
+        PrintWriter log = req.log();
+        log.printf("search: %d candidate(s) finished (%d run now, %d failed), ranked by %s%s%n", res.ranking().size(),
+                res.ranThisTime(), res.failed(), req.objective().cliName(), req.objective().supervised()
+                        ? " (SUPERVISED: uses the labelled --validation images)" : " (label-free)");
+        log.printf("%4s %4s %10s %7s  %s%n", "rank", "cand", req.objective().cliName(), "sec", "settings");
+        int rank = 1;
+        for (Outcome o : res.ranking()) {
+            csv.append(rank).append(',').append(o.index());
+            for (Objective c : cols) {
+                csv.append(',').append(fmt(o.value(c)));
+            }
+            if (req.objective().supervised()) {
+                csv.append(',').append(fmt(o.value(Objective.VALIDATION_ACCURACY)));
+            }
+            csv.append(',').append(String.format(Locale.ROOT, "%.1f", o.seconds())).append(",\"")
+                    .append(o.describe().replace("\"", "\"\"")).append("\"\n");
+            log.printf(Locale.ROOT, "%4d %4d %10s %7.1f  %s%n", rank, o.index(), fmt(o.value(req.objective())),
+                    o.seconds(), o.describe());
+            rank++;
+        }
+        writeAtomically(req.out().resolve(RANKING), csv.toString());
+        Outcome best = res.best();
+        String bestJson = req.space().method() == Method.COFT_PHASE1 ? best.config().phase1().toJson()
+                : best.config().toJson();
+        writeAtomically(req.out().resolve(BEST), bestJson + "\n");
+        ObjectNode s = record.deepCopy();
+        s.put("candidates_finished", res.ranking().size());
+        s.put("candidates_failed_this_run", res.failed());
+        s.put("best_candidate", best.index());
+        s.put("best_objective", best.value(req.objective()));
+        s.set("best_settings", Outcome.JSON.valueToTree(best.settings()));
+        s.put("best_config_file", BEST);
+        s.put("base_candidate_objective", res.ranking().stream().filter(o -> o.index() == 0)
+                .mapToDouble(o -> o.value(req.objective())).findFirst().orElse(Double.NaN));
+        s.put("created", Instant.now().toString());
+        writeAtomically(req.out().resolve(SUMMARY), Outcome.JSON.writeValueAsString(s));
+        log.println("search: best candidate " + best.index() + " (" + best.describe() + "); its config: "
+                + req.out().resolve(BEST) + (req.space().method() == Method.COFT_PHASE1 ? " (coft adapt --method "
+                + "coft-phase1 --config it)" : " (coft adapt --method " + req.space().method().cliName() + " --config it)"));
+        log.printf(Locale.ROOT, "best objective=%.6f%n", best.value(req.objective()));
+        log.flush();
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Candidate 0 is the base config; then the space's generator (its candidates renumbered from 1); none after
+     * {@code max} candidates or past the deadline ({@link System#nanoTime()}).
+     */
+    static final class BaseFirst implements CandidateGenerator {
+        private final SearchSpace space;
+        private final CandidateGenerator inner;
+        private final int max;
+        private final long deadline;
+        private boolean baseGiven;
+        private volatile int issued;
+
+        BaseFirst(SearchSpace space, CandidateGenerator inner, int max, long deadline) {
+            this.space = space;
+            this.inner = inner;
+            this.max = max;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public boolean hasMoreCandidates() {
+            return issued < max && System.nanoTime() < deadline && (!baseGiven || inner.hasMoreCandidates());
+        }
+
+        @Override
+        public Candidate getCandidate() {
+            issued++;
+            if (!baseGiven) {
+                baseGiven = true;
+                return new Candidate<>(space.base(), 0, new double[0]);
+            }
+            Candidate c = inner.getCandidate();
+            c.setIndex(c.getIndex() + 1);
+            return c;
+        }
+
+        @Override
+        public void reportResults(OptimizationResult result) {
+            if (result.getCandidate().getIndex() > 0) {
+                inner.reportResults(result);
+            }
+        }
+
+        @Override
+        public ParameterSpace<?> getParameterSpace() {
+            return space;
+        }
+
+        @Override
+        public void setRngSeed(long seed) {
+            inner.setRngSeed(seed);
+        }
+
+        @Override
+        public Class<?> getCandidateType() {
+            return org.coft.dl4j.adapt.CoftConfig.class;
+        }
+    }
+
+    /**
+     * Ends the run once the generator has nothing more and no candidate is running (Arbiter's runner otherwise waits
+     * for ever on a finished grid or a spent time budget).
+     */
+    static final class GeneratorDone implements TerminationCondition {
+        private final BaseFirst gen;
+        private final Tasks tasks;
+
+        GeneratorDone(BaseFirst gen, Tasks tasks) {
+            this.gen = gen;
+            this.tasks = tasks;
+        }
+
+        @Override
+        public void initialize(IOptimizationRunner runner) {
+        }
+
+        @Override
+        public boolean terminate(IOptimizationRunner runner) {
+            return !gen.hasMoreCandidates() && tasks.ended.get() >= gen.issued;
+        }
+    }
+
+    /** Arbiter's score of a candidate: its {@link Outcome}'s value of the objective (maximised). */
+    static final class ObjectiveScore implements ScoreFunction {
+        private final Objective objective;
+
+        ObjectiveScore(Objective objective) {
+            this.objective = objective;
+        }
+
+        @Override
+        public double score(Object model, DataProvider data, Map<String, Object> params) {
+            return ((Outcome) model).value(objective);
+        }
+
+        @Override
+        public double score(Object model, Class<? extends DataSource> source, Properties props) {
+            return ((Outcome) model).value(objective);
+        }
+
+        @Override
+        public boolean minimize() {
+            return false;
+        }
+
+        @Override
+        public List<Class<?>> getSupportedModelTypes() {
+            return List.of(Outcome.class);
+        }
+
+        @Override
+        public List<Class<?>> getSupportedDataTypes() {
+            return List.of(Object.class);
+        }
+    }
+
+    /** The runner needs a data provider; the task's images live in the {@link CandidateRunner}. */
+    static final class NoData implements DataProvider {
+        @Override
+        public Object trainData(Map<String, Object> params) {
+            return null;
+        }
+
+        @Override
+        public Object testData(Map<String, Object> params) {
+            return null;
+        }
+
+        @Override
+        public Class<?> getDataType() {
+            return Object.class;
+        }
+    }
+
+    /** Saves nothing more (the candidate wrote {@link Outcome#FILE}); its reference reads that file back. */
+    static final class FolderSaver implements ResultSaver {
+        private final Path out;
+        private final SearchSpace space;
+
+        FolderSaver(Path out, SearchSpace space) {
+            this.out = out;
+            this.space = space;
+        }
+
+        @Override
+        public ResultReference saveModel(OptimizationResult result, Object model) {
+            Path file = candidateDir(out, result.getIndex()).resolve(Outcome.FILE);
+            return new ResultReference() {
+                @Override
+                public OptimizationResult getResult() {
+                    return result;
+                }
+
+                @Override
+                public Object getResultModel() throws IOException {
+                    return Outcome.read(file, space.base());
+                }
+            };
+        }
+
+        @Override
+        public List<Class<?>> getSupportedCandidateTypes() {
+            return List.of(org.coft.dl4j.adapt.CoftConfig.class);
+        }
+
+        @Override
+        public List<Class<?>> getSupportedModelTypes() {
+            return List.of(Outcome.class);
+        }
+    }
+
+    /** Arbiter's task creator: reads a finished candidate back, or runs it and writes its {@link Outcome}. */
+    static final class Tasks implements TaskCreator {
+        private final Request req;
+        private final CandidateRunner runner;
+        private final FolderSaver saver;
+        private final ObjectiveScore score;
+        volatile int ran;
+        volatile int failed;
+        final java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
+
+        Tasks(Request req, CandidateRunner runner, FolderSaver saver, ObjectiveScore score) {
+            this.req = req;
+            this.runner = runner;
+            this.saver = saver;
+            this.score = score;
+        }
+
+        @Override
+        public Callable<OptimizationResult> create(Candidate candidate, DataProvider data, ScoreFunction sf,
+                                                   List<StatusListener> listeners, IOptimizationRunner r) {
+            return () -> {
+                try {
+                    return task(candidate);
+                } finally {
+                    ended.incrementAndGet();
+                }
+            };
+        }
+
+        @Override
+        public Callable<OptimizationResult> create(Candidate candidate, Class<? extends DataSource> source,
+                                                   Properties props, ScoreFunction sf, List<StatusListener> listeners,
+                                                   IOptimizationRunner r) {
+            return create(candidate, (DataProvider) null, sf, listeners, r);
+        }
+
+        private OptimizationResult task(Candidate candidate) throws Exception {
+            int idx = candidate.getIndex();
+            double[] x = candidate.getFlatParameters();
+            SearchSpace.Point p = idx == 0 ? new SearchSpace.Point(req.space().base(), Map.of())
+                    : req.space().settings(x);
+            Path dir = candidateDir(req.out(), idx);
+            Path file = dir.resolve(Outcome.FILE);
+            long created = System.currentTimeMillis();
+            Outcome o;
+            String tag = String.format(Locale.ROOT, "candidate %d/%d", idx, req.candidates() - 1);
+            if (Files.isRegularFile(file)) {
+                o = Outcome.read(file, req.space().base());
+                JsonNode want = Outcome.JSON.readTree(p.config().toJson());
+                JsonNode have = Outcome.JSON.readTree(o.config().toJson());
+                if (!want.equals(have)) {
+                    throw new IOException(file + ": candidate " + idx + " was run with other settings ("
+                            + o.describe() + "; now: " + new Outcome(idx, p.settings(), p.config(), Map.of(), 0, -1)
+                            .describe() + "): the search's generator changed; use a fresh --out");
+                }
+                req.log().printf(Locale.ROOT, "%s: finished before, read back: %s -> %s %.4f%n", tag, o.describe(),
+                        req.objective().cliName(), o.value(req.objective()));
+            } else {
+                req.log().printf("%s: %s%n", tag, new Outcome(idx, p.settings(), p.config(), Map.of(), 0, -1)
+                        .describe());
+                req.log().flush();
+                long t0 = System.nanoTime();
+                CandidateRunner.Result res;
+                try {
+                    Files.createDirectories(dir);
+                    res = runner.run(idx, p, dir);
+                } catch (Exception | Error e) {
+                    failed++;
+                    String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+                    req.log().printf("%s: FAILED: %s (the candidate's folder keeps what it wrote; a rerun tries it "
+                            + "again)%n", tag, msg);
+                    req.log().flush();
+                    java.io.StringWriter sw = new java.io.StringWriter();
+                    e.printStackTrace(new PrintWriter(sw));
+                    writeAtomically(dir.resolve("error.txt"), sw.toString());
+                    throw e;
+                }
+                Map<Objective, Double> values = new LinkedHashMap<>();
+                for (Objective ob : Objective.values()) {
+                    values.put(ob, ob.value(res.evidence()));
+                }
+                o = new Outcome(idx, p.settings(), p.config(), values, Math.round((System.nanoTime() - t0) / 1e8) / 10.0,
+                        res.phase1From());
+                o.write(dir);
+                ran++;
+                StringBuilder sb = new StringBuilder();
+                for (Objective ob : Objective.labelFree()) {
+                    double v = o.value(ob);
+                    if (!Double.isNaN(v)) {
+                        sb.append(String.format(Locale.ROOT, " %s %.4f", ob.cliName(), v));
+                    }
+                }
+                req.log().printf(Locale.ROOT, "%s: %s %.4f in %.0f s (%s)%n", tag, req.objective().cliName(),
+                        o.value(req.objective()), o.seconds(), sb.toString().trim());
+                req.log().flush();
+            }
+            double s = o.value(req.objective());
+            OptimizationResult result = new OptimizationResult(candidate, s, idx, o,
+                    new CandidateInfo(idx, CandidateStatus.Complete, s, created, created, System.currentTimeMillis(),
+                            x, null), null);
+            result.setResultReference(saver.saveModel(result, o));
+            return result;
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package org.coft.search;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a search maximises. All but {@link #VALIDATION_ACCURACY} are label-free: they read only what a run produced on
+ * the unlabeled images ({@link Evidence}). Each is in [0, 1], higher is better.
+ */
+public enum Objective {
+    /** Agreement of the two Phase I models (different random inits) on all images. */
+    PHASE1_AGREEMENT("phase1-agreement", "agreement of the two Phase I models' predictions on all images"),
+    /**
+     * Mean p_clean separation on the images that were not seeds: per model, p_clean of its predicted class minus the
+     * mean p_clean of the other classes (how clearly its positive prompt beats its negative one where it predicts,
+     * and not elsewhere), averaged over both models.
+     */
+    PCLEAN_SEPARATION("pclean-separation", "mean p_clean of the predicted class minus that of the others, both Phase I "
+            + "models, images outside the seed set"),
+    /** Agreement of the final classifier with itself on a second, augmented view of every image. */
+    STABILITY("stability", "agreement of the final predictions with those on an augmented view (random resized "
+            + "crop, fixed seed)"),
+    /** Normalised entropy of the final predictions' class histogram (1 = every class equally often). */
+    BALANCE("balance", "entropy of the final predicted-class histogram over log C"),
+    /** exp(−KL(final class histogram ‖ zero-shot class prior)), the prior being zero-shot's mean probability. */
+    PRIOR_FIT("prior-fit", "exp(-KL) of the final predicted-class histogram from zero-shot's mean class probability"),
+    /** Agreement with zero-shot on its most confident images (the top fifth of each zero-shot class). */
+    ANCHOR_AGREEMENT("anchor-agreement", "agreement of the final predictions with zero-shot on its most confident "
+            + "fifth of each class"),
+    /** Mean top-class probability of the final classifier (entropy minimisation's criterion; a known trap). */
+    CONFIDENCE("confidence", "mean top-class probability of the final predictions"),
+    /** The mean of {@link #COMBINED_PARTS}. */
+    COMBINED("combined", "mean of phase1-agreement, anchor-agreement, balance and stability (those the run has)"),
+    /** Supervised: accuracy on a separate labelled validation folder ({@code --validation}). */
+    VALIDATION_ACCURACY("validation-accuracy", "SUPERVISED: accuracy on the labelled --validation images");
+
+    /** Objectives the combined one averages. See the arbiter-search README for how they were chosen. */
+    public static final List<Objective> COMBINED_PARTS = List.of(PHASE1_AGREEMENT, ANCHOR_AGREEMENT, BALANCE, STABILITY);
+
+    private final String cliName;
+    private final String description;
+
+    Objective(String cliName, String description) {
+        this.cliName = cliName;
+        this.description = description;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Whether it reads labels (then every output marks the search as supervised). */
+    public boolean supervised() {
+        return this == VALIDATION_ACCURACY;
+    }
+
+    /** Whether it needs a fine-tuned classifier (an augmented view of its predictions). */
+    public boolean needsClassifier() {
+        return this == STABILITY || (this == COMBINED && COMBINED_PARTS.contains(STABILITY));
+    }
+
+    /** @throws IllegalArgumentException naming the value and listing the objectives */
+    public static Objective parse(String s) {
+        for (Objective o : values()) {
+            if (o.cliName.equals(s.toLowerCase(Locale.ROOT))) {
+                return o;
+            }
+        }
+        throw new IllegalArgumentException("unknown objective '" + s + "'; objectives are " + names(List.of(values())));
+    }
+
+    /** The label-free ones, in order. */
+    public static List<Objective> labelFree() {
+        return Arrays.stream(values()).filter(o -> !o.supervised()).toList();
+    }
+
+    static String names(List<Objective> l) {
+        List<String> n = new ArrayList<>();
+        for (Objective o : l) {
+            n.add(o.cliName);
+        }
+        return String.join(", ", n);
+    }
+
+    /** The value on a run's evidence (NaN where the run lacks what it needs, e.g. stability without Phase II). */
+    public double value(Evidence e) {
+        return switch (this) {
+            case PHASE1_AGREEMENT -> agreement(e.predictionsA(), e.predictionsB(), null);
+            case PCLEAN_SEPARATION -> (separation(e.pCleanA(), e.predictionsA(), e.seed())
+                    + separation(e.pCleanB(), e.predictionsB(), e.seed())) / 2;
+            case STABILITY -> e.augmented() == null ? Double.NaN
+                    : agreement(argmax(e.finalProbabilities()), argmax(e.augmented()), null);
+            case BALANCE -> balance(argmax(e.finalProbabilities()), e.classes());
+            case PRIOR_FIT -> priorFit(argmax(e.finalProbabilities()), e.zeroShot());
+            case ANCHOR_AGREEMENT -> agreement(argmax(e.finalProbabilities()), argmax(e.zeroShot()),
+                    anchors(e.zeroShot()));
+            case CONFIDENCE -> confidence(e.finalProbabilities());
+            case COMBINED -> {
+                double s = 0;
+                int n = 0;
+                for (Objective o : COMBINED_PARTS) {
+                    double v = o.value(e);
+                    if (!Double.isNaN(v)) {
+                        s += v;
+                        n++;
+                    }
+                }
+                yield n == 0 ? Double.NaN : s / n;
+            }
+            case VALIDATION_ACCURACY -> e.validationAccuracy();
+        };
+    }
+
+    /**
+     * What a run produced on the task's N unlabeled images (rows in the same order), all label-free except
+     * {@code validationAccuracy}.
+     *
+     * @param zeroShot           zero-shot probabilities [N][C]
+     * @param finalProbabilities the adapted model's probabilities [N][C] (the classifier; Phase I's ensemble for
+     *                           coft-phase1)
+     * @param augmented          the classifier's probabilities on an augmented view [N][C], or null
+     * @param pCleanA            model A's p_clean [N][C] (last Phase I round)
+     * @param predictionsA       model A's positive-prompt predictions [N]
+     * @param seed               whether image i was a seed (round 1)
+     * @param validationAccuracy accuracy on a labelled validation folder, NaN without one
+     */
+    public record Evidence(double[][] zeroShot, double[][] finalProbabilities, double[][] augmented,
+                           double[][] pCleanA, double[][] pCleanB, int[] predictionsA, int[] predictionsB,
+                           boolean[] seed, double validationAccuracy) {
+        public Evidence {
+            int n = zeroShot.length;
+            for (Object[] a : new Object[][] {finalProbabilities, pCleanA, pCleanB}) {
+                if (a.length != n) {
+                    throw new IllegalArgumentException("evidence tables of " + a.length + " and " + n + " rows");
+                }
+            }
+            if (augmented != null && augmented.length != n || predictionsA.length != n || predictionsB.length != n
+                    || seed.length != n) {
+                throw new IllegalArgumentException("evidence arrays do not all have " + n + " rows");
+            }
+            if (n == 0) {
+                throw new IllegalArgumentException("evidence of no images");
+            }
+        }
+
+        public int classes() {
+            return zeroShot[0].length;
+        }
+    }
+
+    static int[] argmax(double[][] p) {
+        int[] out = new int[p.length];
+        for (int i = 0; i < p.length; i++) {
+            int best = 0;
+            for (int c = 1; c < p[i].length; c++) {
+                if (p[i][c] > p[i][best]) {
+                    best = c;
+                }
+            }
+            out[i] = best;
+        }
+        return out;
+    }
+
+    /** Share of rows (where {@code only} is true, or all) on which a and b agree. */
+    static double agreement(int[] a, int[] b, boolean[] only) {
+        int n = 0;
+        int same = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (only == null || only[i]) {
+                n++;
+                same += a[i] == b[i] ? 1 : 0;
+            }
+        }
+        return n == 0 ? Double.NaN : (double) same / n;
+    }
+
+    static double separation(double[][] pClean, int[] pred, boolean[] seed) {
+        double s = 0;
+        int n = 0;
+        int c = pClean[0].length;
+        for (int i = 0; i < pClean.length; i++) {
+            if (seed[i]) {
+                continue;
+            }
+            double others = 0;
+            for (int k = 0; k < c; k++) {
+                others += k == pred[i] ? 0 : pClean[i][k];
+            }
+            s += pClean[i][pred[i]] - others / (c - 1);
+            n++;
+        }
+        // the separation lies in [-1, 1]; mapped to [0, 1] like the others
+        return n == 0 ? Double.NaN : (s / n + 1) / 2;
+    }
+
+    static double balance(int[] pred, int classes) {
+        double[] h = histogram(pred, classes, 0);
+        double e = 0;
+        for (double q : h) {
+            e -= q > 0 ? q * Math.log(q) : 0;
+        }
+        return classes <= 1 ? 1.0 : e / Math.log(classes);
+    }
+
+    static double priorFit(int[] pred, double[][] zeroShot) {
+        int c = zeroShot[0].length;
+        double[] q = histogram(pred, c, 0.5);
+        double[] prior = new double[c];
+        for (double[] row : zeroShot) {
+            for (int k = 0; k < c; k++) {
+                prior[k] += row[k] / zeroShot.length;
+            }
+        }
+        double kl = 0;
+        for (int k = 0; k < c; k++) {
+            kl += q[k] * Math.log(q[k] / Math.max(prior[k], 1e-12));
+        }
+        return Math.exp(-kl);
+    }
+
+    /** Class shares of the predictions, each count plus {@code smooth}. */
+    static double[] histogram(int[] pred, int classes, double smooth) {
+        double[] h = new double[classes];
+        Arrays.fill(h, smooth);
+        for (int p : pred) {
+            h[p]++;
+        }
+        double total = pred.length + smooth * classes;
+        for (int k = 0; k < classes; k++) {
+            h[k] /= total;
+        }
+        return h;
+    }
+
+    /** Per zero-shot class, its most confident fifth (at least one image). */
+    static boolean[] anchors(double[][] zs) {
+        int[] pred = argmax(zs);
+        int c = zs[0].length;
+        boolean[] out = new boolean[zs.length];
+        for (int k = 0; k < c; k++) {
+            List<Integer> members = new ArrayList<>();
+            for (int i = 0; i < zs.length; i++) {
+                if (pred[i] == k) {
+                    members.add(i);
+                }
+            }
+            final int cls = k;
+            members.sort((x, y) -> {
+                int cmp = Double.compare(zs[y][cls], zs[x][cls]);
+                return cmp != 0 ? cmp : Integer.compare(x, y);
+            });
+            int take = members.isEmpty() ? 0 : Math.max(1, members.size() / 5);
+            for (int j = 0; j < take; j++) {
+                out[members.get(j)] = true;
+            }
+        }
+        return out;
+    }
+
+    static double confidence(double[][] p) {
+        double s = 0;
+        for (double[] row : p) {
+            double m = 0;
+            for (double v : row) {
+                m = Math.max(m, v);
+            }
+            s += m;
+        }
+        return s / p.length;
+    }
+}

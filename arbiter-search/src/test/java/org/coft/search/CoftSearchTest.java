@@ -1,0 +1,154 @@
+package org.coft.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.coft.dl4j.adapt.CoftConfig;
+import org.coft.dl4j.adapt.Method;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The search machinery through Arbiter's runner with a stand-in {@link CandidateRunner} whose evidence depends on the
+ * candidate's settings: ranking, best.json, resume after an interruption, and refusals. (The real runner end to end:
+ * the examples module's SearchCommandTest.)
+ */
+class CoftSearchTest {
+    @TempDir
+    Path tmp;
+
+    static final String SPACE = "{\"parameters\": {\"phase2.wiseAlpha\": {\"uniform\": [0.5, 1.0]},"
+            + "\"phase2.epochs\": {\"int\": [2, 9]}}}";
+
+    /** Balance grows with wiseAlpha: the best candidate is the one with the largest α. */
+    static final class Fake implements CandidateRunner {
+        final List<Integer> ran = new ArrayList<>();
+        int failAt = -1;
+
+        @Override
+        public Result run(int index, SearchSpace.Point p, Path dir) {
+            if (index == failAt) {
+                throw new IllegalStateException("interrupted at candidate " + index);
+            }
+            ran.add(index);
+            double a = p.config().phase2().wiseAlpha();
+            int n = 10;
+            double[][] zs = new double[n][2];
+            double[][] fin = new double[n][2];
+            int second = (int) Math.round(a * n / 2);
+            for (int i = 0; i < n; i++) {
+                zs[i] = new double[] {0.5 + 0.01 * i, 0.5 - 0.01 * i};
+                fin[i] = i < second ? new double[] {0.2, 0.8} : new double[] {0.8, 0.2};
+            }
+            int[] pred = new int[n];
+            return new Result(new Objective.Evidence(zs, fin, fin, zs, zs, pred, pred, new boolean[n], Double.NaN),
+                    -1);
+        }
+    }
+
+    CoftSearch.Request request(SearchSpace s, int candidates, long seed, Path out, StringWriter log) {
+        return new CoftSearch.Request(s, Objective.BALANCE, candidates, null, seed, out,
+                Map.of("data", com.fasterxml.jackson.databind.node.TextNode.valueOf("fake")), new PrintWriter(log, true));
+    }
+
+    @Test
+    void searchRanksWritesBestAndResumes() throws Exception {
+        SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);
+        Path out = tmp.resolve("search");
+        Fake f = new Fake();
+        f.failAt = 3;
+        StringWriter log = new StringWriter();
+        CoftSearch.Result r1 = CoftSearch.run(request(s, 5, 1, out, log), f);
+        assertEquals(List.of(0, 1, 2, 4), f.ran, "candidate 3 failed; the others ran");
+        assertEquals(4, r1.ranking().size());
+        assertEquals(1, r1.failed());
+        assertTrue(Files.isRegularFile(CoftSearch.candidateDir(out, 3).resolve("error.txt")));
+        assertTrue(log.toString().contains("candidate 3/4: FAILED: interrupted at candidate 3"), log.toString());
+        // ranked by the objective, best first
+        for (int i = 1; i < r1.ranking().size(); i++) {
+            assertTrue(r1.ranking().get(i - 1).value(Objective.BALANCE) >= r1.ranking().get(i).value(Objective.BALANCE));
+        }
+        // best.json is a config coft adapt --config reads, and it is the best candidate's
+        CoftConfig best = CoftConfig.read(out.resolve(CoftSearch.BEST), CoftConfig.coft());
+        assertEquals(r1.best().config(), best);
+        String last = log.toString().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.startsWith("best objective="), last);
+        assertEquals(r1.best().value(Objective.BALANCE), Double.parseDouble(last.substring(15)), 1e-6);
+        assertTrue(Files.readString(out.resolve(CoftSearch.RANKING)).startsWith("rank,candidate,phase1-agreement"));
+
+        // again with a larger budget: finished candidates are read back, the failed one and the new ones run
+        Fake g = new Fake();
+        StringWriter log2 = new StringWriter();
+        CoftSearch.Result r2 = CoftSearch.run(request(s, 7, 1, out, log2), g);
+        assertEquals(List.of(3, 5, 6), g.ran, log2.toString());
+        assertEquals(7, r2.ranking().size());
+        assertTrue(log2.toString().contains("candidate 1/6: finished before, read back"), log2.toString());
+        for (Outcome o : r1.ranking()) {
+            Outcome again = r2.ranking().stream().filter(x -> x.index() == o.index()).findFirst().orElseThrow();
+            assertEquals(o.config(), again.config(), "same candidates on every run (seeded generator)");
+        }
+        // candidate 0 is the base config
+        assertEquals(CoftConfig.coft(), r2.ranking().stream().filter(x -> x.index() == 0).findFirst().orElseThrow()
+                .config());
+    }
+
+    @Test
+    void anotherSearchInTheSameFolderIsRefused() throws Exception {
+        SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);
+        Path out = tmp.resolve("s");
+        CoftSearch.run(request(s, 2, 1, out, new StringWriter()), new Fake());
+        IOException e = assertThrows(IOException.class, () -> CoftSearch.run(request(s, 2, 2, out,
+                new StringWriter()), new Fake()));
+        assertTrue(e.getMessage().contains("another 'seed'"), e.getMessage());
+        SearchSpace other = SearchSpaceTest.space("{\"parameters\": {\"phase2.epochs\": {\"int\": [2, 5]}}}",
+                Method.COFT);
+        e = assertThrows(IOException.class, () -> CoftSearch.run(request(other, 2, 1, out, new StringWriter()),
+                new Fake()));
+        assertTrue(e.getMessage().contains("another 'space'"), e.getMessage());
+    }
+
+    @Test
+    void badBudgetsAndObjectivesAreRefused() throws Exception {
+        SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> request(s, 0, 1, tmp,
+                new StringWriter()));
+        assertTrue(e.getMessage().contains("--candidates 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new CoftSearch.Request(s, Objective.BALANCE, 3,
+                Duration.ZERO, 0, tmp, Map.of(), new PrintWriter(new StringWriter())));
+        assertTrue(e.getMessage().contains("--max-time"), e.getMessage());
+        SearchSpace p1 = SearchSpaceTest.space("{\"parameters\": {\"phase1.lambda\": {\"uniform\": [0.5, 1]}}}",
+                Method.COFT_PHASE1);
+        e = assertThrows(IllegalArgumentException.class, () -> new CoftSearch.Request(p1, Objective.STABILITY, 3,
+                null, 0, tmp, Map.of(), new PrintWriter(new StringWriter())));
+        assertTrue(e.getMessage().contains("stability needs Phase II"), e.getMessage());
+    }
+
+    @Test
+    void timeBudgetStopsStartingCandidates() throws Exception {
+        SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);
+        CandidateRunner slow = (i, p, d) -> {
+            Thread.sleep(1500);
+            return new Fake().run(i, p, d);
+        };
+        StringWriter log = new StringWriter();
+        long t0 = System.nanoTime();
+        CoftSearch.Result r = CoftSearch.run(new CoftSearch.Request(s, Objective.BALANCE, 50, Duration.ofSeconds(2),
+                0, tmp.resolve("t"), Map.of(), new PrintWriter(log, true)), slow);
+        double took = (System.nanoTime() - t0) / 1e9;
+        // Arbiter's runner looks at finished tasks about once a second, so the count is 1 or 2; what matters is that
+        // the search ends soon after the budget, with every started candidate finished
+        assertTrue(r.ranking().size() >= 1 && r.ranking().size() <= 2, r.ranking().size() + " candidates; " + log);
+        assertEquals(0, r.failed(), "the running candidate is not killed at the deadline: " + log);
+        assertTrue(took < 2 + 1.5 + 2.5, took + " s for a 2 s budget of 1.5 s candidates");
+    }
+}

@@ -1,0 +1,47 @@
+package org.coft.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.coft.dl4j.adapt.CoftConfig;
+import org.junit.jupiter.api.Test;
+
+class ObjectiveStudyTest {
+    @Test
+    void spearmanOnKnownOrders() {
+        assertEquals(1.0, ObjectiveStudy.spearman(new double[] {1, 2, 3, 4}, new double[] {10, 20, 30, 40}), 1e-12);
+        assertEquals(-1.0, ObjectiveStudy.spearman(new double[] {1, 2, 3, 4}, new double[] {4, 3, 2, 1}), 1e-12);
+        // monotone but not linear: still 1
+        assertEquals(1.0, ObjectiveStudy.spearman(new double[] {1, 2, 3, 4}, new double[] {1, 8, 27, 1000}), 1e-12);
+        // hand-worked: ranks x 1,2,3,4,5; y 2,1,4,3,5 → d² = 1+1+1+1+0 = 4 → 1 − 6·4 / (5·24) = 0.8
+        assertEquals(0.8, ObjectiveStudy.spearman(new double[] {1, 2, 3, 4, 5}, new double[] {2, 1, 4, 3, 5}), 1e-12);
+        // ties get average ranks
+        assertEquals(List.of(1.5, 1.5, 3.0), java.util.Arrays.stream(ObjectiveStudy.ranks(new double[] {5, 5, 7}))
+                .boxed().toList());
+        assertTrue(Double.isNaN(ObjectiveStudy.spearman(new double[] {1, 2}, new double[] {1, 2})));
+        assertTrue(Double.isNaN(ObjectiveStudy.spearman(new double[] {1, 2, Double.NaN, 3},
+                new double[] {1, 1, 2, 1})), "constant after dropping NaN pairs");
+    }
+
+    @Test
+    void picksOracleAndBase() {
+        CoftConfig c = CoftConfig.coft();
+        List<Outcome> os = List.of(
+                new Outcome(0, Map.of(), c, Map.of(Objective.BALANCE, 0.5, Objective.CONFIDENCE, 0.9), 1, -1),
+                new Outcome(1, Map.of(), c, Map.of(Objective.BALANCE, 0.9, Objective.CONFIDENCE, 0.1), 1, -1),
+                new Outcome(2, Map.of(), c, Map.of(Objective.BALANCE, 0.7, Objective.CONFIDENCE, 0.5), 1, -1));
+        ObjectiveStudy.Study s = ObjectiveStudy.study(os, Map.of(0, 0.40, 1, 0.60, 2, 0.50),
+                List.of(Objective.BALANCE, Objective.CONFIDENCE, Objective.STABILITY));
+        assertEquals(0.60, s.oracle());
+        assertEquals(1, s.oracleIndex());
+        assertEquals(0.40, s.base());
+        assertEquals(2, s.rows().size(), "an objective no candidate has is left out");
+        assertEquals(1.0, s.rows().get(0).spearman(), 1e-12);
+        assertEquals(1, s.rows().get(0).pick());
+        assertEquals(-1.0, s.rows().get(1).spearman(), 1e-12);
+        assertEquals(0.40, s.rows().get(1).pickAccuracy());
+        assertTrue(s.markdown("t").get(0).contains("oracle 60.00 %"));
+    }
+}

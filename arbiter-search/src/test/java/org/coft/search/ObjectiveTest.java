@@ -1,0 +1,97 @@
+package org.coft.search;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Each objective on small hand-worked tables. */
+class ObjectiveTest {
+    // 6 images, 3 classes
+    static final double[][] ZS = {
+        {0.9, 0.05, 0.05}, {0.6, 0.3, 0.1}, {0.1, 0.8, 0.1}, {0.2, 0.5, 0.3}, {0.1, 0.1, 0.8}, {0.3, 0.3, 0.4}};
+    static final double[][] FIN = {
+        {0.7, 0.2, 0.1}, {0.1, 0.8, 0.1}, {0.2, 0.7, 0.1}, {0.1, 0.6, 0.3}, {0.1, 0.2, 0.7}, {0.5, 0.2, 0.3}};
+    static final double[][] AUG = {
+        {0.6, 0.3, 0.1}, {0.1, 0.8, 0.1}, {0.2, 0.3, 0.5}, {0.1, 0.6, 0.3}, {0.1, 0.2, 0.7}, {0.1, 0.2, 0.7}};
+    static final double[][] PC = {
+        {0.9, 0.1, 0.1}, {0.3, 0.6, 0.0}, {0.2, 0.8, 0.2}, {0.5, 0.5, 0.5}, {0.0, 0.0, 1.0}, {0.6, 0.3, 0.3}};
+    static final int[] A = {0, 1, 1, 1, 2, 0};
+    static final int[] B = {0, 0, 1, 2, 2, 0};
+    static final boolean[] SEED = {true, false, false, false, true, false};
+
+    static Objective.Evidence evidence() {
+        return new Objective.Evidence(ZS, FIN, AUG, PC, PC, A, B, SEED, 0.5);
+    }
+
+    @Test
+    void handWorkedValues() {
+        Objective.Evidence e = evidence();
+        assertEquals(4.0 / 6, Objective.PHASE1_AGREEMENT.value(e), 1e-12);
+        // final argmax 0,1,1,1,2,0; augmented 0,1,2,1,2,2 → 4 of 6 agree
+        assertEquals(4.0 / 6, Objective.STABILITY.value(e), 1e-12);
+        // histogram 2,3,1 of 6: entropy / log 3
+        double h = -(2 / 6.0 * Math.log(2 / 6.0) + 3 / 6.0 * Math.log(3 / 6.0) + 1 / 6.0 * Math.log(1 / 6.0));
+        assertEquals(h / Math.log(3), Objective.BALANCE.value(e), 1e-12);
+        // anchors: zero-shot argmax 0,0,1,1,2,2; top fifth (at least one) per class: image 0 (0.9), 2 (0.8), 4 (0.8)
+        // final agrees on 0, 2, 4 → 1.0
+        assertEquals(1.0, Objective.ANCHOR_AGREEMENT.value(e), 1e-12);
+        assertEquals((0.7 + 0.8 + 0.7 + 0.6 + 0.7 + 0.5) / 6, Objective.CONFIDENCE.value(e), 1e-12);
+        // separation, model A on non-seeds 1,2,3,5: pc[pred] − mean(others): 1: 0.6−0.15, 2: 0.8−0.2, 3: 0.5−0.5,
+        // 5: 0.6−0.3 → mean 0.3375; mapped (s + 1) / 2; model B: 1: 0.3−0.3, 2: 0.6, 3: 0.0, 5: 0.3 → 0.225
+        double a = (0.45 + 0.6 + 0.0 + 0.3) / 4;
+        double b = (0.0 + 0.6 + 0.0 + 0.3) / 4;
+        assertEquals(((a + 1) / 2 + (b + 1) / 2) / 2, Objective.PCLEAN_SEPARATION.value(e), 1e-12);
+        // prior fit: smoothed histogram (2.5, 3.5, 1.5) / 7.5 against zero-shot's mean probability
+        double[] q = {2.5 / 7.5, 3.5 / 7.5, 1.5 / 7.5};
+        double[] pi = {2.2 / 6, 2.05 / 6, 1.75 / 6};
+        double kl = 0;
+        for (int k = 0; k < 3; k++) {
+            kl += q[k] * Math.log(q[k] / pi[k]);
+        }
+        assertEquals(Math.exp(-kl), Objective.PRIOR_FIT.value(e), 1e-12);
+        double comb = (Objective.PHASE1_AGREEMENT.value(e) + Objective.ANCHOR_AGREEMENT.value(e)
+                + Objective.BALANCE.value(e) + Objective.STABILITY.value(e)) / 4;
+        assertEquals(comb, Objective.COMBINED.value(e), 1e-12);
+        assertEquals(0.5, Objective.VALIDATION_ACCURACY.value(e));
+    }
+
+    @Test
+    void missingEvidenceIsNaNAndCombinedUsesTheRest() {
+        Objective.Evidence e = new Objective.Evidence(ZS, FIN, null, PC, PC, A, B, SEED, Double.NaN);
+        assertTrue(Double.isNaN(Objective.STABILITY.value(e)));
+        assertTrue(Double.isNaN(Objective.VALIDATION_ACCURACY.value(e)));
+        double comb = (Objective.PHASE1_AGREEMENT.value(e) + Objective.ANCHOR_AGREEMENT.value(e)
+                + Objective.BALANCE.value(e)) / 3;
+        assertEquals(comb, Objective.COMBINED.value(e), 1e-12);
+    }
+
+    @Test
+    void collapseScoresLow() {
+        double[][] collapsed = new double[6][];
+        for (int i = 0; i < 6; i++) {
+            collapsed[i] = new double[] {0.1, 0.8, 0.1};
+        }
+        Objective.Evidence e = new Objective.Evidence(ZS, collapsed, collapsed, PC, PC, A, B, SEED, Double.NaN);
+        assertEquals(0.0, Objective.BALANCE.value(e), 1e-12);
+        assertTrue(Objective.PRIOR_FIT.value(e) < Objective.PRIOR_FIT.value(evidence()));
+        assertEquals(1.0 / 3, Objective.ANCHOR_AGREEMENT.value(e), 1e-12, "only the class-1 anchor agrees");
+    }
+
+    @Test
+    void parseNamesTheChoices() {
+        assertEquals(Objective.PRIOR_FIT, Objective.parse("prior-fit"));
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Objective.parse("accuracy"));
+        assertTrue(x.getMessage().contains("unknown objective 'accuracy'") && x.getMessage().contains("combined"),
+                x.getMessage());
+        assertTrue(Objective.VALIDATION_ACCURACY.supervised());
+        assertTrue(Objective.labelFree().stream().noneMatch(Objective::supervised));
+    }
+
+    @Test
+    void evidenceOfMismatchedSizesIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new Objective.Evidence(ZS, FIN, AUG, PC, PC,
+                new int[] {0}, B, SEED, Double.NaN));
+    }
+}

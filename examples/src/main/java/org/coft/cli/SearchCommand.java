@@ -1,0 +1,200 @@
+package org.coft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.coft.datavec.BadInputPolicy;
+import org.coft.datavec.source.ClassList;
+import org.coft.datavec.source.ImageSource;
+import org.coft.datavec.source.ImageSources;
+import org.coft.datavec.source.SourceOptions;
+import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.adapt.Adaptation;
+import org.coft.dl4j.adapt.CoftConfig;
+import org.coft.dl4j.adapt.Method;
+import org.coft.dl4j.phase1.ImageViews;
+import org.coft.dl4j.phase1.PhaseOne;
+import org.coft.search.CoftCandidates;
+import org.coft.search.CoftSearch;
+import org.coft.search.Objective;
+import org.coft.search.SearchSpace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code coft search}: a label-free hyper-parameter search over CoFT on Arbiter. Labels in {@code --data} are never
+ * read; only the supervised objective reads labels, and only those of the separate {@code --validation} images.
+ */
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = "Search CoFT's settings without labels (Arbiter): runs candidates from a search space, scores "
+                + "each with a label-free objective, and writes the ranking and the best config (best.json, which coft "
+                + "adapt --config reads) to --out. Running again on the same --out continues.")
+final class SearchCommand implements Callable<Integer> {
+    @Option(names = "--method", defaultValue = "coft", description = "coft, coft-plus or coft-phase1 "
+            + "(default: ${DEFAULT-VALUE})")
+    String method;
+
+    @Option(names = "--data", required = true, description = "unlabeled images: a folder (sub-folders are ignored as "
+            + "labels), a .csv manifest or idx:IMAGES")
+    String data;
+
+    @Option(names = "--out", required = true, description = "search folder (candidates, ranking, best.json)")
+    Path out;
+
+    @Option(names = "--space", description = "JSON search space (default: the method's default space; format: "
+            + "arbiter-search/README.md)")
+    Path space;
+
+    @Option(names = "--objective", defaultValue = "combined", description = "phase1-agreement, pclean-separation, "
+            + "stability, balance, prior-fit, anchor-agreement, confidence, combined, or validation-accuracy "
+            + "(supervised: needs --validation) (default: ${DEFAULT-VALUE})")
+    String objective;
+
+    @Option(names = "--candidates", defaultValue = "20", description = "candidates in all, the base config (candidate 0)"
+            + " included (default: ${DEFAULT-VALUE})")
+    int candidates;
+
+    @Option(names = "--max-time", description = "start no candidate after this long, e.g. 30m, 2h, 90s, PT1H")
+    String maxTime;
+
+    @Option(names = "--seed", defaultValue = "0", description = "the search's seed: the generator's and every "
+            + "candidate's run seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--model", description = "CLIP model directory (default: the embedded micro-CLIP)")
+    Path model;
+
+    @Option(names = "--classes", description = "class names, one per line (default: the data folder's classes.txt)")
+    Path classes;
+
+    @Option(names = "--config", description = "the base config every candidate starts from (default: the method's "
+            + "defaults); candidate 0 runs it as it is")
+    Path config;
+
+    @Option(names = "--prompts", description = "coft-plus: zero-shot templates and class descriptions (default: the "
+            + "data folder's prompts.json when there is one)")
+    Path prompts;
+
+    @Option(names = "--validation", description = "SUPERVISED objective only: a labelled folder or manifest whose "
+            + "accuracy is the objective validation-accuracy")
+    String validation;
+
+    @Option(names = "--threads", defaultValue = "2", description = "image decoding threads (default: ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images (default: "
+            + "${DEFAULT-VALUE})")
+    String badImages;
+
+    @Override
+    public Integer call() throws Exception {
+        Method m = Method.parse(method);
+        if (m != Method.COFT && m != Method.COFT_PLUS && m != Method.COFT_PHASE1) {
+            throw new IllegalArgumentException("--method " + method + ": search runs coft, coft-plus or coft-phase1");
+        }
+        Objective obj = Objective.parse(objective);
+        if (obj.supervised() && validation == null) {
+            throw new IllegalArgumentException("--objective " + obj.cliName() + " is supervised: it needs --validation "
+                    + "PATH (a labelled folder kept apart from --data)");
+        }
+        if (!obj.supervised() && validation != null) {
+            throw new IllegalArgumentException("--validation is read only by --objective validation-accuracy (the "
+                    + "supervised one); with " + obj.cliName() + " no labels are read — drop --validation");
+        }
+        if (candidates < 1) {
+            throw new IllegalArgumentException("--candidates " + candidates + ": expected at least 1");
+        }
+        Duration budget = maxTime == null ? null : duration(maxTime);
+        CoftConfig base = baseConfig(m);
+        SearchSpace s = space != null ? SearchSpace.read(space, m, base) : SearchSpace.defaults(m, base);
+        PrintWriter pw = new PrintWriter(System.out, true);
+        ClassList cl = classList();
+        ImageSource source = ImageSources.open(data, SourceOptions.defaults()
+                .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
+        UnlabeledImages images = ImageViews.byFileName(source.images());
+        Adaptation.checkInputs(cl.names(), images);
+        boolean embedded = model == null;
+        Path dir = embedded ? EmbeddedModel.extract() : model;
+        CoftCandidates.Validation val = null;
+        if (validation != null) {
+            ImageSource vs = ImageSources.open(validation, SourceOptions.defaults()
+                    .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
+            var labels = vs.evaluationLabels().orElseThrow(() -> new IllegalArgumentException("--validation "
+                    + validation + " has no labels (expected class sub-folders or a manifest with labels)"));
+            val = new CoftCandidates.Validation(ImageViews.byFileName(vs.images()), labels::labelOf);
+            pw.println("search: SUPERVISED objective validation-accuracy on " + validation + " ("
+                    + vs.images().size() + " labelled images)");
+        }
+        Map<String, JsonNode> fingerprints = new LinkedHashMap<>();
+        fingerprints.put("data_ids_sha256", TextNode.valueOf(PhaseOne.idsFingerprint(images)));
+        fingerprints.put("images", com.fasterxml.jackson.databind.node.IntNode.valueOf(images.size()));
+        fingerprints.put("classes", TextNode.valueOf(String.join("|", cl.names())));
+        fingerprints.put("base_model", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(Adaptation.hashes(dir)));
+        pw.printf(Locale.ROOT, "search: %s on %s (%d images, %d classes), %s space %s, objective %s, %d candidates%s, "
+                + "seed %d%n", m.cliName(), data, images.size(), cl.size(), s.generator().toString().toLowerCase(),
+                s.paths(), obj.cliName(), candidates, budget == null ? "" : ", at most " + maxTime, seed);
+        CoftCandidates runner = new CoftCandidates(m, new Adaptation.BaseModel(dir, embedded), images, data, cl.names(),
+                seed, threads, pw, val);
+        runner.remember(out, CoftSearch.finished(out, s));
+        CoftSearch.run(new CoftSearch.Request(s, obj, candidates, budget, seed, out, fingerprints, pw), runner);
+        return 0;
+    }
+
+    private CoftConfig baseConfig(Method m) throws java.io.IOException {
+        if (m == Method.COFT_PHASE1) {
+            org.coft.dl4j.phase1.PhaseOneConfig p1 = config != null
+                    ? org.coft.dl4j.phase1.PhaseOneConfig.read(config, Adaptation.defaultConfig(m))
+                    : Adaptation.defaultConfig(m);
+            return CoftConfig.coft().withPhase1(p1);
+        }
+        CoftConfig cfg = config != null ? CoftConfig.read(config, CoftConfig.defaults(m)) : CoftConfig.defaults(m);
+        Path p = prompts;
+        if (p == null && m == Method.COFT_PLUS) {
+            Path local = Path.of(data).resolve("prompts.json");
+            if (java.nio.file.Files.isRegularFile(local)) {
+                p = local;
+            }
+        }
+        return p != null ? cfg.withPrompts(p) : cfg;
+    }
+
+    private ClassList classList() throws java.io.IOException {
+        Path f = classes != null ? classes : ZeroShotCommand.defaultClasses(data);
+        try {
+            return ClassList.fromFile(f);
+        } catch (java.io.IOException e) {
+            throw new java.io.IOException("classes file " + f + ": cannot read it (" + e + "); expected class names, "
+                    + "one per line", e);
+        }
+    }
+
+    /** 30m, 2h, 90s, 1h30m or ISO-8601 (PT30M). @throws IllegalArgumentException naming the value */
+    static Duration duration(String s) {
+        String t = s.trim();
+        try {
+            if (t.toUpperCase(Locale.ROOT).startsWith("PT")) {
+                return positive(Duration.parse(t), s);
+            }
+            if (t.matches("(\\d+h)?(\\d+m)?(\\d+s)?") && !t.isEmpty()) {
+                return positive(Duration.parse("PT" + t.toUpperCase(Locale.ROOT)), s);
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            // falls through to the error below
+        }
+        throw new IllegalArgumentException("--max-time '" + s + "': expected a positive duration such as 30m, 2h, 90s, "
+                + "1h30m or PT30M");
+    }
+
+    private static Duration positive(Duration d, String s) {
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("--max-time '" + s + "': expected a positive duration");
+        }
+        return d;
+    }
+}

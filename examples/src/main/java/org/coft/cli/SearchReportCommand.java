@@ -1,0 +1,111 @@
+package org.coft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.coft.datavec.source.ClassList;
+import org.coft.datavec.source.EvaluationLabels;
+import org.coft.datavec.source.ImageSource;
+import org.coft.datavec.source.ImageSources;
+import org.coft.datavec.source.SourceOptions;
+import org.coft.dl4j.adapt.CoftConfig;
+import org.coft.dl4j.adapt.Method;
+import org.coft.search.CoftCandidates;
+import org.coft.search.CoftSearch;
+import org.coft.search.Objective;
+import org.coft.search.ObjectiveStudy;
+import org.coft.search.Outcome;
+import org.coft.search.SearchSpace;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code coft search-report}: measures a finished search against labels (measurement only, after the search): each
+ * candidate's accuracy from its saved predictions, and per objective the Spearman correlation with accuracy and the
+ * accuracy of the candidate it picks, against the oracle and the base config.
+ */
+@Command(name = "search-report", mixinStandardHelpOptions = true,
+        description = "Measure a finished coft search against labels (never used by the search): Spearman rho of each "
+                + "objective with accuracy, and the accuracy of each objective's pick vs the oracle and the base config")
+final class SearchReportCommand implements Callable<Integer> {
+    @Option(names = "--search", required = true, description = "a coft search folder")
+    Path search;
+
+    @Option(names = "--data", required = true, description = "the searched images, with labels (class sub-folders or "
+            + "a labelled manifest)")
+    String data;
+
+    @Option(names = "--task", description = "task name for the table (default: the data folder's name)")
+    String task;
+
+    @Option(names = "--out", description = "write the study as JSON here")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter pw = new PrintWriter(System.out, true);
+        JsonNode rec = org.coft.dl4j.run.JsonFiles.readObject(search.resolve(CoftSearch.RECORD),
+                "the record of a coft search");
+        Method m = Method.parse(rec.path("method").asText());
+        CoftConfig base = CoftConfig.fromJson(rec.get("base_config"), CoftConfig.defaults(m), "base_config");
+        SearchSpace s = SearchSpace.parse(rec.get("space"), m, base, search.resolve(CoftSearch.RECORD).toString());
+        List<Outcome> done = CoftSearch.finished(search, s);
+        ClassList cl = ClassList.of(List.of(rec.path("fingerprints").path("classes").asText().split("\\|")));
+        ImageSource source = ImageSources.open(data, SourceOptions.defaults().withClasses(cl));
+        EvaluationLabels labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
+                "--data " + data + " has no labels"));
+        Map<Integer, Double> acc = new HashMap<>();
+        for (Outcome o : done) {
+            Path csv = CoftSearch.candidateDir(search, o.index()).resolve(CoftCandidates.PREDICTIONS);
+            if (!Files.isRegularFile(csv)) {
+                throw new java.io.IOException(csv + " is missing (the candidate's predictions)");
+            }
+            List<String> lines = Files.readAllLines(csv);
+            int right = 0;
+            for (String line : lines.subList(1, lines.size())) {
+                int comma = line.lastIndexOf(',');
+                String id = line.substring(0, comma);
+                if (id.startsWith("\"")) {
+                    id = id.substring(1, id.length() - 1).replace("\"\"", "\"");
+                }
+                right += labels.labelOf(id) == Integer.parseInt(line.substring(comma + 1)) ? 1 : 0;
+            }
+            acc.put(o.index(), (double) right / (lines.size() - 1));
+        }
+        ObjectiveStudy.Study st = ObjectiveStudy.study(done, acc, List.of(Objective.values()));
+        String name = task != null ? task : Path.of(data).getFileName().toString();
+        for (String line : st.markdown(name)) {
+            pw.println(line);
+        }
+        pw.println();
+        pw.println("| candidate | accuracy | " + String.join(" | ", Objective.labelFree().stream()
+                .map(Objective::cliName).toList()) + " | settings |");
+        pw.println("|---:|---:|" + "---:|".repeat(Objective.labelFree().size()) + "---|");
+        for (Outcome o : done) {
+            StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "| %d | %.2f %% |", o.index(),
+                    100 * acc.get(o.index())));
+            for (Objective ob : Objective.labelFree()) {
+                double v = o.value(ob);
+                sb.append(Double.isNaN(v) ? " – |" : String.format(Locale.ROOT, " %.4f |", v));
+            }
+            pw.println(sb + " " + o.describe() + " |");
+        }
+        if (out != null) {
+            Map<String, Object> j = new java.util.LinkedHashMap<>(ObjectiveStudy.toMap(st));
+            j.put("task", name);
+            j.put("search", search.toAbsolutePath().toString());
+            j.put("accuracy_per_candidate", new java.util.TreeMap<>(acc));
+            Files.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
+            pw.println("study: " + out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,140 @@
+package org.coft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code coft search} end to end with the real trainer on a small fashion-shift subset (the embedded micro-CLIP): a
+ * three-candidate search, its ranking and best.json (which coft adapt --config runs), resumption that runs only the
+ * new candidate, the shared Phase I, the label-free record, {@code coft search-report}, and the refusals.
+ */
+class SearchCommandTest {
+    @TempDir
+    static Path tmp;
+    static Path data;
+    static Path config;
+    static Path space;
+    static Path out;
+    static String[] first;
+
+    @BeforeAll
+    static void search() throws Exception {
+        AdaptCommandTest.assumeFashionMnist();
+        data = tmp.resolve("data");
+        String[] r = CliTest.run("task", "fashion-shift", "--out", data.toString(), "--limit", "60");
+        assertEquals("0", r[0], r[2]);
+        config = tmp.resolve("tiny.json");
+        Files.writeString(config, "{\"phase1\": {\"visual\": \"NONE\", \"epochs\": 2, \"seedsPerClass\": 3, "
+                + "\"batchSize\": 8}, \"phase2\": {\"epochs\": 1, \"batchSize\": 20}}");
+        space = tmp.resolve("space.json");
+        Files.writeString(space, "{\"parameters\": {\"phase2.learningRate\": {\"log-uniform\": [3e-5, 3e-4]}, "
+                + "\"phase2.balance\": {\"one-of\": [{\"value\": \"NONE\"}, {\"value\": \"LOGIT_ADJUST\", \"with\": "
+                + "{\"phase2.balanceTau\": {\"uniform\": [0.5, 2.0]}}}]}}}");
+        out = tmp.resolve("search");
+        first = CliTest.run("search", "--data", data.toString(), "--out", out.toString(), "--config",
+                config.toString(), "--space", space.toString(), "--candidates", "3", "--seed", "2");
+        assertEquals("0", first[0], first[1] + first[2]);
+    }
+
+    @Test
+    void searchRanksAndWritesABestConfigThatAdaptRuns() throws Exception {
+        String log = first[1];
+        assertTrue(log.contains("candidate 0/2: (base config)"), log);
+        assertTrue(log.contains("Phase I: adopted from candidate 0"), "the Phase II-only candidates share Phase I: "
+                + log);
+        String last = log.strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.matches("best objective=[0-9.]+"), last);
+        List<String> ranking = Files.readAllLines(out.resolve("ranking.csv"));
+        assertEquals(4, ranking.size(), "header + 3 candidates");
+        JsonNode rec = new ObjectMapper().readTree(out.resolve("search.json").toFile());
+        assertFalse(rec.get("supervised").asBoolean());
+        assertEquals("combined", rec.get("objective").asText());
+        assertTrue(rec.has("fingerprints") && rec.has("versions") && rec.has("space"));
+        for (int i = 0; i < 3; i++) {
+            Path c = out.resolve("candidates").resolve(String.format("%03d", i));
+            assertTrue(Files.isRegularFile(c.resolve("result.json")), c.toString());
+            assertTrue(Files.isRegularFile(c.resolve("predictions.csv")), c.toString());
+        }
+        // best.json is a config coft adapt reads
+        Path adapted = tmp.resolve("best-run");
+        String[] a = CliTest.run("adapt", "--method", "coft", "--config", out.resolve("best.json").toString(),
+                "--data", data.toString(), "--seed", "2", "--out", adapted.toString());
+        assertEquals("0", a[0], a[1] + a[2]);
+        // the measurement afterwards (labels read here, never by the search)
+        Path study = tmp.resolve("study.json");
+        String[] rep = CliTest.run("search-report", "--search", out.toString(), "--data", data.toString(), "--out",
+                study.toString());
+        assertEquals("0", rep[0], rep[1] + rep[2]);
+        assertTrue(rep[1].contains("| combined |"), rep[1]);
+        JsonNode st = new ObjectMapper().readTree(study.toFile());
+        assertEquals(3, st.get("candidates").asInt());
+    }
+
+    @Test
+    void rerunContinuesAndRunsOnlyTheNewCandidate() throws Exception {
+        Path copy = tmp.resolve("search-copy");
+        try (Stream<Path> s = Files.walk(out)) {
+            for (Path p : s.toList()) {
+                Path t = copy.resolve(out.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+        String[] r = CliTest.run("search", "--data", data.toString(), "--out", copy.toString(), "--config",
+                config.toString(), "--space", space.toString(), "--candidates", "4", "--seed", "2");
+        assertEquals("0", r[0], r[1] + r[2]);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(r[1].contains("candidate " + i + "/3: finished before, read back"), r[1]);
+        }
+        assertTrue(r[1].contains("candidate 3/3: phase2.learningRate="), r[1]);
+        assertEquals(5, Files.readAllLines(copy.resolve("ranking.csv")).size());
+        // another seed in the same folder is refused, naming the field
+        String[] bad = CliTest.run("search", "--data", data.toString(), "--out", copy.toString(), "--config",
+                config.toString(), "--space", space.toString(), "--candidates", "4", "--seed", "3");
+        assertEquals("1", bad[0], bad[1] + bad[2]);
+        assertTrue(bad[2].contains("another 'seed'"), bad[2]);
+    }
+
+    @Test
+    void badInputIsNamed() throws Exception {
+        String[][] cases = {
+            {"unknown objective 'accuracy'", "--objective", "accuracy"},
+            {"--candidates 0", "--candidates", "0"},
+            {"--max-time '0m'", "--max-time", "0m"},
+            {"--max-time 'soon'", "--max-time", "soon"},
+            {"is supervised: it needs --validation", "--objective", "validation-accuracy"},
+        };
+        for (String[] c : cases) {
+            String[] args = Stream.concat(Stream.of("search", "--data", data.toString(), "--out",
+                    tmp.resolve("bad").toString()), Stream.of(c).skip(1)).toArray(String[]::new);
+            String[] r = CliTest.run(args);
+            assertEquals("1", r[0], String.join(" ", args) + ": " + r[1] + r[2]);
+            assertTrue(r[2].contains(c[0]), "'" + c[0] + "' not in " + r[2]);
+        }
+        Path badSpace = tmp.resolve("bad-space.json");
+        Files.writeString(badSpace, "{\"parameters\": {\"phase2.epoch\": {\"int\": [1, 3]}}}");
+        String[] r = CliTest.run("search", "--data", data.toString(), "--out", tmp.resolve("bad2").toString(),
+                "--space", badSpace.toString());
+        assertEquals("1", r[0], r[1] + r[2]);
+        assertTrue(r[2].contains("unknown field 'epoch' of phase2") && r[2].contains(badSpace.toString()), r[2]);
+        Files.writeString(badSpace, "{\"parameters\": {}}");
+        r = CliTest.run("search", "--data", data.toString(), "--out", tmp.resolve("bad3").toString(), "--space",
+                badSpace.toString());
+        assertTrue(r[2].contains("'parameters' is empty"), r[2]);
+        assertFalse(Files.exists(tmp.resolve("bad2")), "nothing is written for a bad space");
+    }
+}
