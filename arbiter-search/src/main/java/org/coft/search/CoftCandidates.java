@@ -107,19 +107,63 @@ public final class CoftCandidates implements CandidateRunner {
         }
     }
 
+    /**
+     * Runs each candidate in a child JVM from now on (the default of {@code coft search}): the candidate's native
+     * memory goes back to the system when it ends, and a candidate that fails or runs out of memory fails alone.
+     *
+     * @param badImages      the bad-input policy the data was opened with ({@code fail} or {@code skip})
+     * @param validationSpec the validation data (null unless {@link Validation} is given)
+     */
+    public CoftCandidates forked(String badImages, String validationSpec) {
+        this.fork = new Fork(badImages, validationSpec);
+        return this;
+    }
+
+    private record Fork(String badImages, String validationSpec) { }
+
+    private Fork fork;
+
     @Override
     public Result run(int index, SearchSpace.Point point, Path dir) throws Exception {
         CoftConfig cfg = point.config();
+        Integer from = method == Method.COFT_PHASE1 ? null : phase1Done.get(cfg.phase1().toJson());
+        if (from == null) {
+            shareFeatures(dir);
+        } else {
+            log.printf("  Phase I: adopted from candidate %d (same Phase I settings)%n", from);
+        }
+        Objective.Evidence e = fork != null ? CandidateProcess.fork(this, cfg, dir, from) : runHere(cfg, dir, from);
+        rememberPhaseOne(cfg.phase1(), index, dir);
+        return new Result(e, from == null ? -1 : from);
+    }
+
+    /** What {@code coft search} passes a child JVM to open the same inputs. */
+    List<String> childArguments() {
+        List<String> a = new ArrayList<>(List.of("--method", method.cliName(), "--data", dataSpec, "--seed",
+                Long.toString(seed), "--threads", Integer.toString(threads), "--bad-images", fork.badImages()));
+        if (!base.embedded()) {
+            a.addAll(List.of("--model", base.dir().toAbsolutePath().toString()));
+        } else {
+            a.addAll(List.of("--embedded-model", base.dir().toAbsolutePath().toString()));
+        }
+        if (fork.validationSpec() != null) {
+            a.addAll(List.of("--validation", fork.validationSpec()));
+        }
+        return a;
+    }
+
+    List<String> classNames() {
+        return classNames;
+    }
+
+    /** One candidate in this JVM: the run, its predictions file, and the evidence. */
+    Objective.Evidence runHere(CoftConfig cfg, Path dir, Integer from) throws Exception {
         ClipBackbone backbone = backbone(cfg.phase1());
         Path logFile = dir.resolve("run.log");
         try (PrintWriter pw = new PrintWriter(Files.newBufferedWriter(logFile,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND))) {
             List<TrainingListener> listeners = List.of(new DivergenceGuard());
             PhaseOne.Options opt = new PhaseOne.Options(threads, 256, listeners, pw);
-            Integer from = method == Method.COFT_PHASE1 ? null : phase1Done.get(cfg.phase1().toJson());
-            if (from == null) {
-                shareFeatures(dir);
-            }
             double[][] zs;
             double[][] fin;
             double[][] aug = null;
@@ -143,12 +187,9 @@ public final class CoftCandidates implements CandidateRunner {
                     val = accuracy(p.ids(), PhaseTwo.argmax(p.probabilities()));
                 }
             } else {
-                if (from != null) {
-                    log.printf("  Phase I: adopted from candidate %d (same Phase I settings)%n", from);
-                }
                 CoftPipeline.Result r = Adaptation.adaptCoft(method, base, backbone, images, dataSpec, classNames, cfg,
-                        seed, dir, opt, listeners, from == null ? null : CoftSearch.candidateDir(dir.getParent()
-                                .getParent(), from));
+                        seed, dir, opt, listeners, from == null ? null : CoftSearch.candidateDir(dir.toAbsolutePath()
+                                .getParent().getParent(), from));
                 zs = matrix(r.firstRound().zeroShotProbabilities());
                 ids = r.firstRound().features().ids();
                 last = r.lastRound();
@@ -165,13 +206,12 @@ public final class CoftCandidates implements CandidateRunner {
                     }
                 }
             }
-            rememberPhaseOne(cfg.phase1(), index, dir);
             writePredictions(dir, ids, fin);
             List<DualPromptModel.Scores> ab = new ArrayList<>(last.values());
             DualPromptModel.Scores a = ab.get(0);
             DualPromptModel.Scores b = ab.size() > 1 ? ab.get(1) : ab.get(0);
-            return new Result(new Objective.Evidence(zs, fin, aug, matrix(a.pClean()), matrix(b.pClean()),
-                    PhaseTwo.argmax(a.logits()), PhaseTwo.argmax(b.logits()), seeds, val), from == null ? -1 : from);
+            return new Objective.Evidence(zs, fin, aug, matrix(a.pClean()), matrix(b.pClean()),
+                    PhaseTwo.argmax(a.logits()), PhaseTwo.argmax(b.logits()), seeds, val);
         }
     }
 

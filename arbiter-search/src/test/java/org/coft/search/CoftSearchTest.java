@@ -102,6 +102,21 @@ class CoftSearchTest {
                 .config());
     }
 
+    /** The genetic generator drives a search too (its candidates come from the objective's scores). */
+    @Test
+    void geneticSearchRuns() throws Exception {
+        SearchSpace s = SearchSpaceTest.space("{\"generator\": \"genetic\", \"parameters\": {"
+                + "\"phase2.wiseAlpha\": {\"uniform\": [0.5, 1.0]}, \"phase2.epochs\": {\"int\": [2, 9]}}}",
+                Method.COFT);
+        Fake f = new Fake();
+        CoftSearch.Result r = CoftSearch.run(request(s, 6, 4, tmp.resolve("g"), new StringWriter()), f);
+        assertEquals(6, r.ranking().size());
+        assertEquals(List.of(0, 1, 2, 3, 4, 5), f.ran);
+        java.util.Set<CoftConfig> distinct = new java.util.HashSet<>();
+        r.ranking().forEach(o -> distinct.add(o.config()));
+        assertTrue(distinct.size() >= 5, "candidates differ: " + distinct.size());
+    }
+
     @Test
     void anotherSearchInTheSameFolderIsRefused() throws Exception {
         SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);

@@ -51,8 +51,8 @@ class ObjectiveTest {
             kl += q[k] * Math.log(q[k] / pi[k]);
         }
         assertEquals(Math.exp(-kl), Objective.PRIOR_FIT.value(e), 1e-12);
-        double comb = (Objective.PHASE1_AGREEMENT.value(e) + Objective.ANCHOR_AGREEMENT.value(e)
-                + Objective.BALANCE.value(e) + Objective.STABILITY.value(e)) / 4;
+        double comb = (Objective.ANCHOR_AGREEMENT.value(e) + Objective.BALANCE.value(e)
+                + Objective.STABILITY.value(e)) / 3;
         assertEquals(comb, Objective.COMBINED.value(e), 1e-12);
         assertEquals(0.5, Objective.VALIDATION_ACCURACY.value(e));
     }
@@ -62,8 +62,7 @@ class ObjectiveTest {
         Objective.Evidence e = new Objective.Evidence(ZS, FIN, null, PC, PC, A, B, SEED, Double.NaN);
         assertTrue(Double.isNaN(Objective.STABILITY.value(e)));
         assertTrue(Double.isNaN(Objective.VALIDATION_ACCURACY.value(e)));
-        double comb = (Objective.PHASE1_AGREEMENT.value(e) + Objective.ANCHOR_AGREEMENT.value(e)
-                + Objective.BALANCE.value(e)) / 3;
+        double comb = (Objective.ANCHOR_AGREEMENT.value(e) + Objective.BALANCE.value(e)) / 2;
         assertEquals(comb, Objective.COMBINED.value(e), 1e-12);
     }
 

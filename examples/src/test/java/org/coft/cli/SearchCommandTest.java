@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code coft search} end to end with the real trainer on a small fashion-shift subset (the embedded micro-CLIP): a
- * three-candidate search, its ranking and best.json (which coft adapt --config runs), resumption that runs only the
- * new candidate, the shared Phase I, the label-free record, {@code coft search-report}, and the refusals.
+ * three-candidate search in one JVM, its ranking and best.json (which coft adapt --config runs), resumption that runs
+ * only the new candidate (in a child JVM, the default), the shared Phase I, the label-free record,
+ * {@code coft search-report}, and the refusals.
  */
 class SearchCommandTest {
     @TempDir
@@ -43,7 +44,7 @@ class SearchCommandTest {
                 + "{\"phase2.balanceTau\": {\"uniform\": [0.5, 2.0]}}}]}}}");
         out = tmp.resolve("search");
         first = CliTest.run("search", "--data", data.toString(), "--out", out.toString(), "--config",
-                config.toString(), "--space", space.toString(), "--candidates", "3", "--seed", "2");
+                config.toString(), "--space", space.toString(), "--candidates", "3", "--seed", "2", "--in-process");
         assertEquals("0", first[0], first[1] + first[2]);
     }
 
@@ -101,6 +102,11 @@ class SearchCommandTest {
             assertTrue(r[1].contains("candidate " + i + "/3: finished before, read back"), r[1]);
         }
         assertTrue(r[1].contains("candidate 3/3: phase2.learningRate="), r[1]);
+        // the new candidate ran in a child JVM (the default), the others in the search's own
+        Path c3 = copy.resolve("candidates").resolve("003");
+        assertTrue(Files.isRegularFile(c3.resolve("process.log")) && Files.isRegularFile(c3.resolve("result.json")),
+                "candidate 3 ran in its own process");
+        assertFalse(Files.exists(copy.resolve("candidates").resolve("001").resolve("process.log")));
         assertEquals(5, Files.readAllLines(copy.resolve("ranking.csv")).size());
         // another seed in the same folder is refused, naming the field
         String[] bad = CliTest.run("search", "--data", data.toString(), "--out", copy.toString(), "--config",
