@@ -1,12 +1,9 @@
 package org.coft.search;
 
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,9 +80,7 @@ public final class CandidateProcess {
             throw new IOException("the candidate's process ended with exit code " + code + ": " + lastLines(
                     abs.resolve(LOG)) + " (whole output: " + abs.resolve(LOG) + ")");
         }
-        try (ObjectInputStream in = new ObjectInputStream(Files.newInputStream(abs.resolve(EVIDENCE)))) {
-            return (Objective.Evidence) in.readObject();
-        }
+        return CoftSearch.evidence(abs.getParent().getParent(), Integer.parseInt(abs.getFileName().toString()));
     }
 
     private static String absoluteClassPath() {
@@ -154,11 +149,6 @@ public final class CandidateProcess {
         CoftCandidates c = new CoftCandidates(m, new Adaptation.BaseModel(model, embedded), images, a.get("data"),
                 cl.names(), Long.parseLong(a.get("seed")), Integer.parseInt(a.get("threads")), quiet, val);
         Integer from = a.containsKey("phase1-from") ? Integer.valueOf(a.get("phase1-from")) : null;
-        Objective.Evidence e = c.runHere(cfg, dir, from);
-        Path tmp = Files.createTempFile(dir, EVIDENCE, ".tmp");
-        try (ObjectOutputStream out = new ObjectOutputStream(Files.newOutputStream(tmp))) {
-            out.writeObject(e);
-        }
-        Files.move(tmp, dir.resolve(EVIDENCE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        CoftSearch.writeEvidence(dir, c.runHere(cfg, dir, from));
     }
 }

@@ -72,7 +72,13 @@ public final class CoftSearch {
      * @param fingerprints recorded and compared on resume: e.g. data ids' SHA-256, base model hashes
      */
     public record Request(SearchSpace space, Objective objective, int candidates, Duration maxTime, long seed, Path out,
-                          Map<String, JsonNode> fingerprints, PrintWriter log) {
+                          Map<String, JsonNode> fingerprints, PrintWriter log, boolean guard) {
+        /** With the {@link BaseGuard} on. */
+        public Request(SearchSpace space, Objective objective, int candidates, Duration maxTime, long seed, Path out,
+                       Map<String, JsonNode> fingerprints, PrintWriter log) {
+            this(space, objective, candidates, maxTime, seed, out, fingerprints, log, true);
+        }
+
         public Request {
             if (candidates < 1) {
                 throw new IllegalArgumentException("--candidates " + candidates + ": expected at least 1");
@@ -87,8 +93,15 @@ public final class CoftSearch {
         }
     }
 
-    /** The search's end: every finished candidate ranked by the objective (best first; NaN last). */
-    public record Result(List<Outcome> ranking, Objective objective, int ranThisTime, int failed) {
+    /**
+     * The search's end: every finished candidate ranked by the objective (best first; NaN last), and the one chosen
+     * (written to {@value #BEST}): the best, unless the {@link BaseGuard} keeps the base config.
+     *
+     * @param guard the best candidate against the base config, or null (the best is the base config, the guard is
+     *              off, or a run's evidence is missing)
+     */
+    public record Result(List<Outcome> ranking, Objective objective, int ranThisTime, int failed, Outcome chosen,
+                         BaseGuard.Decision guard) {
         public Outcome best() {
             return ranking.get(0);
         }
@@ -143,7 +156,20 @@ public final class CoftSearch {
             return Double.isNaN(v) ? Double.NEGATIVE_INFINITY : v;
         }).reversed().thenComparingInt(Outcome::index);
         List<Outcome> ranked = all.stream().sorted(byObjective).toList();
-        Result res = new Result(ranked, req.objective(), tasks.ran, tasks.failed);
+        Outcome chosen = ranked.get(0);
+        BaseGuard.Decision decision = null;
+        Outcome base = all.get(0).index() == 0 ? all.get(0) : null;
+        if (req.guard() && chosen.index() != 0 && base != null) {
+            Objective.Evidence eb = evidence(req.out(), 0);
+            Objective.Evidence ec = evidence(req.out(), chosen.index());
+            if (eb != null && ec != null) {
+                decision = BaseGuard.decide(req.objective(), eb, ec, req.seed());
+                if (!decision.replaceBase()) {
+                    chosen = base;
+                }
+            }
+        }
+        Result res = new Result(ranked, req.objective(), tasks.ran, tasks.failed, chosen, decision);
         write(req, res, record);
         return res;
     }
@@ -225,7 +251,14 @@ public final class CoftSearch {
             rank++;
         }
         writeAtomically(req.out().resolve(RANKING), csv.toString());
-        Outcome best = res.best();
+        Outcome top = res.best();
+        Outcome best = res.chosen();
+        if (res.guard() != null) {
+            log.printf("search: candidate %d against the base config: %s; %s%n", top.index(),
+                    res.guard().describe(req.objective()), res.guard().replaceBase() ? "clearly better, chosen"
+                            : "not above " + BaseGuard.Z + " standard errors, so the base config (candidate 0) is kept "
+                            + "(coft search --no-guard takes the top candidate)");
+        }
         String bestJson = req.space().method() == Method.COFT_PHASE1 ? best.config().phase1().toJson()
                 : best.config().toJson();
         writeAtomically(req.out().resolve(BEST), bestJson + "\n");
@@ -245,6 +278,28 @@ public final class CoftSearch {
                 + "coft-phase1 --config it)" : " (coft adapt --method " + req.space().method().cliName() + " --config it)"));
         log.printf(Locale.ROOT, "best objective=%.6f%n", best.value(req.objective()));
         log.flush();
+    }
+
+    /** A candidate's evidence file (what the objectives were computed from), or null when it has none. */
+    public static Objective.Evidence evidence(Path out, int index) throws IOException {
+        Path f = candidateDir(out, index).resolve(CandidateProcess.EVIDENCE);
+        if (!Files.isRegularFile(f)) {
+            return null;
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(Files.newInputStream(f))) {
+            return (Objective.Evidence) in.readObject();
+        } catch (ClassNotFoundException | ClassCastException | java.io.InvalidClassException e) {
+            throw new IOException(f + ": not the evidence of a search candidate (" + e + ")", e);
+        }
+    }
+
+    static void writeEvidence(Path dir, Objective.Evidence e) throws IOException {
+        Path f = dir.resolve(CandidateProcess.EVIDENCE);
+        Path tmp = Files.createTempFile(dir, CandidateProcess.EVIDENCE, ".tmp");
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(Files.newOutputStream(tmp))) {
+            out.writeObject(e);
+        }
+        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static String fmt(double v) {
@@ -511,6 +566,7 @@ public final class CoftSearch {
                 }
                 o = new Outcome(idx, p.settings(), p.config(), values, Math.round((System.nanoTime() - t0) / 1e8) / 10.0,
                         res.phase1From());
+                writeEvidence(dir, res.evidence());
                 o.write(dir);
                 ran++;
                 StringBuilder sb = new StringBuilder();

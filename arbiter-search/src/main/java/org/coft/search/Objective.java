@@ -161,6 +161,37 @@ public enum Objective {
         public int classes() {
             return zeroShot[0].length;
         }
+
+        /** The same evidence on these rows (with repeats: a bootstrap resample). */
+        public Evidence rows(int[] r) {
+            return new Evidence(pick(zeroShot, r), pick(finalProbabilities, r),
+                    augmented == null ? null : pick(augmented, r), pick(pCleanA, r), pick(pCleanB, r),
+                    pick(predictionsA, r), pick(predictionsB, r), pick(seed, r), validationAccuracy);
+        }
+
+        private static double[][] pick(double[][] a, int[] r) {
+            double[][] out = new double[r.length][];
+            for (int i = 0; i < r.length; i++) {
+                out[i] = a[r[i]];
+            }
+            return out;
+        }
+
+        private static int[] pick(int[] a, int[] r) {
+            int[] out = new int[r.length];
+            for (int i = 0; i < r.length; i++) {
+                out[i] = a[r[i]];
+            }
+            return out;
+        }
+
+        private static boolean[] pick(boolean[] a, int[] r) {
+            boolean[] out = new boolean[r.length];
+            for (int i = 0; i < r.length; i++) {
+                out[i] = a[r[i]];
+            }
+            return out;
+        }
     }
 
     static int[] argmax(double[][] p) {

@@ -16,8 +16,14 @@ public final class ObjectiveStudy {
     private ObjectiveStudy() {
     }
 
-    /** One objective's row. */
-    public record Row(Objective objective, double spearman, int pick, double pickAccuracy) { }
+    /**
+     * One objective's row.
+     *
+     * @param guardedPick     the candidate the {@link BaseGuard} keeps (the pick, or 0), −1 without evidence
+     * @param guardedAccuracy its accuracy (NaN without evidence)
+     */
+    public record Row(Objective objective, double spearman, int pick, double pickAccuracy, int guardedPick,
+                      double guardedAccuracy) { }
 
     /** The study of one search. */
     public record Study(int candidates, double oracle, int oracleIndex, double base, List<Row> rows) {
@@ -27,12 +33,18 @@ public final class ObjectiveStudy {
             out.add(String.format(Locale.ROOT, "%s: %d candidates; oracle %.2f %% (candidate %d), base config %.2f %%",
                     task, candidates, 100 * oracle, oracleIndex, 100 * base));
             out.add("");
-            out.add("| objective | Spearman ρ | pick | pick accuracy | pick − oracle | pick − base |");
-            out.add("|---|---:|---:|---:|---:|---:|");
+            out.add("| objective | Spearman ρ | pick | pick accuracy | pick − oracle | pick − base | guarded pick | "
+                    + "guarded − oracle | guarded − base |");
+            out.add("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
             for (Row r : rows) {
-                out.add(String.format(Locale.ROOT, "| %s | %s | %d | %.2f %% | %+.2f | %+.2f |", r.objective().cliName(),
-                        Double.isNaN(r.spearman()) ? "–" : String.format(Locale.ROOT, "%.3f", r.spearman()), r.pick(),
-                        100 * r.pickAccuracy(), 100 * (r.pickAccuracy() - oracle), 100 * (r.pickAccuracy() - base)));
+                boolean g = r.guardedPick() >= 0;
+                out.add(String.format(Locale.ROOT, "| %s | %s | %d | %.2f %% | %+.2f | %+.2f | %s | %s | %s |",
+                        r.objective().cliName(), Double.isNaN(r.spearman()) ? "–"
+                                : String.format(Locale.ROOT, "%.3f", r.spearman()), r.pick(), 100 * r.pickAccuracy(),
+                        100 * (r.pickAccuracy() - oracle), 100 * (r.pickAccuracy() - base),
+                        g ? Integer.toString(r.guardedPick()) : "–",
+                        g ? String.format(Locale.ROOT, "%+.2f", 100 * (r.guardedAccuracy() - oracle)) : "–",
+                        g ? String.format(Locale.ROOT, "%+.2f", 100 * (r.guardedAccuracy() - base)) : "–"));
             }
             return out;
         }
@@ -43,6 +55,18 @@ public final class ObjectiveStudy {
      * @param accuracy candidate index → accuracy
      */
     public static Study study(List<Outcome> outcomes, Map<Integer, Double> accuracy, List<Objective> objectives) {
+        return study(outcomes, accuracy, objectives, (i, o) -> null, 0);
+    }
+
+    /**
+     * As above, with each objective's {@link BaseGuard}ed pick where {@code evidence} gives the runs' evidence.
+     *
+     * @param evidence (candidate, objective) → the evidence that objective can be computed from, or null
+     * @param seed     the guard's bootstrap seed (the search's)
+     */
+    public static Study study(List<Outcome> outcomes, Map<Integer, Double> accuracy, List<Objective> objectives,
+                              java.util.function.BiFunction<Integer, Objective, Objective.Evidence> evidence,
+                              long seed) {
         List<Outcome> os = outcomes.stream().filter(o -> accuracy.containsKey(o.index())).toList();
         if (os.isEmpty()) {
             throw new IllegalArgumentException("no candidate has an accuracy");
@@ -67,7 +91,21 @@ public final class ObjectiveStudy {
                     pick = i;
                 }
             }
-            rows.add(new Row(ob, spearman(v, acc), os.get(pick).index(), acc[pick]));
+            int guarded = -1;
+            double guardedAcc = Double.NaN;
+            int pi = os.get(pick).index();
+            if (pi == 0 && accuracy.containsKey(0)) {
+                guarded = 0;
+                guardedAcc = base;
+            } else if (accuracy.containsKey(0)) {
+                Objective.Evidence eb = evidence.apply(0, ob);
+                Objective.Evidence ep = evidence.apply(pi, ob);
+                if (eb != null && ep != null) {
+                    guarded = BaseGuard.decide(ob, eb, ep, seed).replaceBase() ? pi : 0;
+                    guardedAcc = accuracy.get(guarded);
+                }
+            }
+            rows.add(new Row(ob, spearman(v, acc), pi, acc[pick], guarded, guardedAcc));
         }
         return new Study(os.size(), acc[oracle], os.get(oracle).index(), base, List.copyOf(rows));
     }
@@ -139,6 +177,8 @@ public final class ObjectiveStudy {
             e.put("spearman", Double.isNaN(r.spearman()) ? null : r.spearman());
             e.put("pick", r.pick());
             e.put("pick_accuracy", r.pickAccuracy());
+            e.put("guarded_pick", r.guardedPick() < 0 ? null : r.guardedPick());
+            e.put("guarded_accuracy", Double.isNaN(r.guardedAccuracy()) ? null : r.guardedAccuracy());
             rows.add(e);
         }
         m.put("objectives", rows);

@@ -88,6 +88,10 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "image decoding threads (default: ${DEFAULT-VALUE})")
     int threads;
 
+    @Option(names = "--no-guard", description = "write the top candidate to best.json even when its objective is not "
+            + "clearly (2 standard errors, paired bootstrap) above the base config's")
+    boolean noGuard;
+
     @Option(names = "--in-process", description = "run every candidate in this JVM instead of a child JVM each "
             + "(faster to start; resident memory then grows by a few hundred MB per candidate)")
     boolean inProcess;
@@ -149,7 +153,7 @@ final class SearchCommand implements Callable<Integer> {
             runner.forked(badImages, validation);
         }
         runner.remember(out, CoftSearch.finished(out, s));
-        CoftSearch.run(new CoftSearch.Request(s, obj, candidates, budget, seed, out, fingerprints, pw), runner);
+        CoftSearch.run(new CoftSearch.Request(s, obj, candidates, budget, seed, out, fingerprints, pw, !noGuard), runner);
         return 0;
     }
 

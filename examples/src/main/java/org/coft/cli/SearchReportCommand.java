@@ -18,6 +18,7 @@ import org.coft.datavec.source.ImageSources;
 import org.coft.datavec.source.SourceOptions;
 import org.coft.dl4j.adapt.CoftConfig;
 import org.coft.dl4j.adapt.Method;
+import org.coft.search.BaseGuard;
 import org.coft.search.CoftCandidates;
 import org.coft.search.CoftSearch;
 import org.coft.search.Objective;
@@ -63,6 +64,7 @@ final class SearchReportCommand implements Callable<Integer> {
         EvaluationLabels labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
                 "--data " + data + " has no labels"));
         Map<Integer, Double> acc = new HashMap<>();
+        Map<Integer, int[]> predicted = new HashMap<>();
         for (Outcome o : done) {
             Path csv = CoftSearch.candidateDir(search, o.index()).resolve(CoftCandidates.PREDICTIONS);
             if (!Files.isRegularFile(csv)) {
@@ -70,17 +72,35 @@ final class SearchReportCommand implements Callable<Integer> {
             }
             List<String> lines = Files.readAllLines(csv);
             int right = 0;
+            int[] pred = new int[lines.size() - 1];
+            int row = 0;
             for (String line : lines.subList(1, lines.size())) {
                 int comma = line.lastIndexOf(',');
                 String id = line.substring(0, comma);
                 if (id.startsWith("\"")) {
                     id = id.substring(1, id.length() - 1).replace("\"\"", "\"");
                 }
-                right += labels.labelOf(id) == Integer.parseInt(line.substring(comma + 1)) ? 1 : 0;
+                pred[row] = Integer.parseInt(line.substring(comma + 1));
+                right += labels.labelOf(id) == pred[row++] ? 1 : 0;
             }
             acc.put(o.index(), (double) right / (lines.size() - 1));
+            predicted.put(o.index(), pred);
         }
-        ObjectiveStudy.Study st = ObjectiveStudy.study(done, acc, List.of(Objective.values()));
+        // the guard reads a candidate's evidence file; searches made before it was written have predictions only,
+        // from which the balance objective (a function of the final predictions alone) can still be guarded
+        int classes = cl.size();
+        ObjectiveStudy.Study st = ObjectiveStudy.study(done, acc, List.of(Objective.values()), (i, ob) -> {
+            try {
+                Objective.Evidence e = CoftSearch.evidence(search, i);
+                if (e != null) {
+                    return e;
+                }
+            } catch (java.io.IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
+            return ob == Objective.BALANCE && predicted.containsKey(i) ? fromPredictions(predicted.get(i), classes)
+                    : null;
+        }, rec.path("seed").asLong());
         String name = task != null ? task : Path.of(data).getFileName().toString();
         for (String line : st.markdown(name)) {
             pw.println(line);
@@ -98,6 +118,9 @@ final class SearchReportCommand implements Callable<Integer> {
             }
             pw.println(sb + " " + o.describe() + " |");
         }
+        pw.println();
+        pw.println("guarded pick: the pick unless its objective is not above the base config's by " + BaseGuard.Z
+                + " standard errors (paired bootstrap), then the base config (what best.json holds)");
         if (out != null) {
             Map<String, Object> j = new java.util.LinkedHashMap<>(ObjectiveStudy.toMap(st));
             j.put("task", name);
@@ -107,5 +130,15 @@ final class SearchReportCommand implements Callable<Integer> {
             pw.println("study: " + out);
         }
         return 0;
+    }
+
+    /** Evidence with only the final predictions (one-hot) real: enough for the balance objective. */
+    static Objective.Evidence fromPredictions(int[] pred, int classes) {
+        int n = pred.length;
+        double[][] p = new double[n][classes];
+        for (int i = 0; i < n; i++) {
+            p[i][pred[i]] = 1;
+        }
+        return new Objective.Evidence(p, p, null, p, p, pred, pred, new boolean[n], Double.NaN);
     }
 }
