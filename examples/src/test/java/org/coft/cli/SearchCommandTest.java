@@ -115,6 +115,29 @@ class SearchCommandTest {
         assertTrue(bad[2].contains("another 'seed'"), bad[2]);
     }
 
+    /** coft-phase1: the Phase I space, no classifier (stability is NaN, combined averages the rest), its config out. */
+    @Test
+    void phaseOneSearchWritesAPhaseOneConfig() throws Exception {
+        Path p1 = tmp.resolve("p1.json");
+        Files.writeString(p1, "{\"visual\": \"NONE\", \"epochs\": 2, \"seedsPerClass\": 3, \"batchSize\": 8}");
+        Path sp = tmp.resolve("p1-space.json");
+        Files.writeString(sp, "{\"parameters\": {\"phase1.lambda\": {\"uniform\": [0.5, 2.0]}}}");
+        Path o = tmp.resolve("p1-search");
+        String[] r = CliTest.run("search", "--method", "coft-phase1", "--data", data.toString(), "--out", o.toString(),
+                "--config", p1.toString(), "--space", sp.toString(), "--candidates", "2", "--in-process");
+        assertEquals("0", r[0], r[1] + r[2]);
+        org.coft.dl4j.phase1.PhaseOneConfig best = org.coft.dl4j.phase1.PhaseOneConfig.read(o.resolve("best.json"));
+        assertEquals(3, best.seedsPerClass());
+        JsonNode res = new ObjectMapper().readTree(o.resolve("candidates/001/result.json").toFile());
+        assertTrue(res.get("objectives").get("stability").isNull(), res.toString());
+        assertTrue(res.get("objectives").get("combined").asDouble() > 0, res.toString());
+        String[] bad = CliTest.run("search", "--method", "coft-phase1", "--data", data.toString(), "--out",
+                tmp.resolve("p1-bad").toString(), "--config", p1.toString(), "--space", sp.toString(), "--objective",
+                "stability");
+        assertEquals("1", bad[0]);
+        assertTrue(bad[2].contains("stability needs Phase II's classifier"), bad[2]);
+    }
+
     @Test
     void badInputIsNamed() throws Exception {
         String[][] cases = {
