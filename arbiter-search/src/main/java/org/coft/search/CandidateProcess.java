@@ -41,9 +41,9 @@ public final class CandidateProcess {
     /** Parent side: runs the candidate in a child JVM and reads its evidence back. */
     static Objective.Evidence fork(CoftCandidates c, CoftConfig cfg, Path dir, Integer from) throws Exception {
         Path abs = dir.toAbsolutePath();
-        CoftSearch.writeAtomically(abs.resolve(CONFIG), cfg.toJson());
+        org.coft.dl4j.train.ArrayArchive.writeString(abs.resolve(CONFIG), cfg.toJson());
         Path classes = abs.resolve("search-classes.txt");
-        CoftSearch.writeAtomically(classes, String.join("\n", c.classNames()) + "\n");
+        org.coft.dl4j.train.ArrayArchive.writeString(classes, String.join("\n", c.classNames()) + "\n");
         Files.deleteIfExists(abs.resolve(EVIDENCE));
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -72,10 +72,7 @@ public final class CoftCandidates implements CandidateRunner {
      */
     public CoftCandidates(Method method, Adaptation.BaseModel base, UnlabeledImages images, String dataSpec,
                           List<String> classNames, long seed, int threads, PrintWriter log, Validation validation) {
-        if (method != Method.COFT && method != Method.COFT_PLUS && method != Method.COFT_PHASE1) {
-            throw new IllegalArgumentException("--method " + method.cliName() + ": search runs coft, coft-plus or "
-                    + "coft-phase1");
-        }
+        requireSearchable(method);
         Adaptation.checkInputs(classNames, images);
         this.method = method;
         this.base = base;
@@ -86,6 +83,14 @@ public final class CoftCandidates implements CandidateRunner {
         this.threads = threads;
         this.log = log;
         this.validation = validation;
+    }
+
+    /** @throws IllegalArgumentException unless a search can run the method (coft, coft-plus, coft-phase1) */
+    public static void requireSearchable(Method method) {
+        if (method != Method.COFT && method != Method.COFT_PLUS && method != Method.COFT_PHASE1) {
+            throw new IllegalArgumentException("--method " + method.cliName() + ": search runs coft, coft-plus or "
+                    + "coft-phase1");
+        }
     }
 
     /** Candidates already finished in an earlier search on this folder can lend their Phase I and features too. */
@@ -273,7 +278,7 @@ public final class CoftCandidates implements CandidateRunner {
         for (int i = 0; i < pred.length; i++) {
             sb.append(PhaseOne.csv(ids.get(i))).append(',').append(pred[i]).append('\n');
         }
-        CoftSearch.writeAtomically(dir.resolve(PREDICTIONS), sb.toString());
+        org.coft.dl4j.train.ArrayArchive.writeString(dir.resolve(PREDICTIONS), sb.toString());
     }
 
     private static double[][] matrix(INDArray a) {

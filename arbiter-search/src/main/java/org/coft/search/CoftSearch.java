@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.coft.dl4j.adapt.Method;
+import org.coft.dl4j.train.ArrayArchive;
 import org.deeplearning4j.arbiter.optimize.api.Candidate;
 import org.deeplearning4j.arbiter.optimize.api.CandidateGenerator;
 import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
@@ -129,7 +129,7 @@ public final class CoftSearch {
             }
             req.log().println("search: continuing " + req.out() + " (finished candidates are read back)");
         }
-        writeAtomically(recordFile, Outcome.JSON.writeValueAsString(record));
+        ArrayArchive.writeString(recordFile, Outcome.JSON.writeValueAsString(record));
         ObjectiveScore score = new ObjectiveScore(req.objective());
         // the time budget ends the generator rather than the runner: Arbiter's MaxTimeCondition shuts the runner down
         // at once, killing the candidate that is running; this way that candidate finishes and no new one starts
@@ -250,7 +250,7 @@ public final class CoftSearch {
                     o.seconds(), o.describe());
             rank++;
         }
-        writeAtomically(req.out().resolve(RANKING), csv.toString());
+        ArrayArchive.writeString(req.out().resolve(RANKING), csv.toString());
         Outcome top = res.best();
         Outcome best = res.chosen();
         if (res.guard() != null) {
@@ -261,7 +261,7 @@ public final class CoftSearch {
         }
         String bestJson = req.space().method() == Method.COFT_PHASE1 ? best.config().phase1().toJson()
                 : best.config().toJson();
-        writeAtomically(req.out().resolve(BEST), bestJson + "\n");
+        ArrayArchive.writeString(req.out().resolve(BEST), bestJson + "\n");
         ObjectNode s = record.deepCopy();
         s.put("candidates_finished", res.ranking().size());
         s.put("candidates_failed_this_run", res.failed());
@@ -272,7 +272,7 @@ public final class CoftSearch {
         s.put("base_candidate_objective", res.ranking().stream().filter(o -> o.index() == 0)
                 .mapToDouble(o -> o.value(req.objective())).findFirst().orElse(Double.NaN));
         s.put("created", Instant.now().toString());
-        writeAtomically(req.out().resolve(SUMMARY), Outcome.JSON.writeValueAsString(s));
+        ArrayArchive.writeString(req.out().resolve(SUMMARY), Outcome.JSON.writeValueAsString(s));
         log.println("search: best candidate " + best.index() + " (" + best.describe() + "); its config: "
                 + req.out().resolve(BEST) + (req.space().method() == Method.COFT_PHASE1 ? " (coft adapt --method "
                 + "coft-phase1 --config it)" : " (coft adapt --method " + req.space().method().cliName() + " --config it)"));
@@ -294,23 +294,17 @@ public final class CoftSearch {
     }
 
     static void writeEvidence(Path dir, Objective.Evidence e) throws IOException {
-        Path f = dir.resolve(CandidateProcess.EVIDENCE);
-        Path tmp = Files.createTempFile(dir, CandidateProcess.EVIDENCE, ".tmp");
-        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(Files.newOutputStream(tmp))) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
             out.writeObject(e);
         }
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        ArrayArchive.writeBytes(dir.resolve(CandidateProcess.EVIDENCE), bytes.toByteArray());
     }
 
     private static String fmt(double v) {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.4f", v);
     }
 
-    static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
 
     /**
      * Candidate 0 is the base config; then the space's generator (its candidates renumbered from 1); none after
@@ -535,14 +529,12 @@ public final class CoftSearch {
                 JsonNode have = Outcome.JSON.readTree(o.config().toJson());
                 if (!want.equals(have)) {
                     throw new IOException(file + ": candidate " + idx + " was run with other settings ("
-                            + o.describe() + "; now: " + new Outcome(idx, p.settings(), p.config(), Map.of(), 0, -1)
-                            .describe() + "): the search's generator changed; use a fresh --out");
+                            + o.describe() + "; now: " + Outcome.describe(p.settings()) + "): the search's generator changed; use a fresh --out");
                 }
                 req.log().printf(Locale.ROOT, "%s: finished before, read back: %s -> %s %.4f%n", tag, o.describe(),
                         req.objective().cliName(), o.value(req.objective()));
             } else {
-                req.log().printf("%s: %s%n", tag, new Outcome(idx, p.settings(), p.config(), Map.of(), 0, -1)
-                        .describe());
+                req.log().printf("%s: %s%n", tag, Outcome.describe(p.settings()));
                 req.log().flush();
                 long t0 = System.nanoTime();
                 CandidateRunner.Result res;
@@ -557,7 +549,7 @@ public final class CoftSearch {
                     req.log().flush();
                     java.io.StringWriter sw = new java.io.StringWriter();
                     e.printStackTrace(new PrintWriter(sw));
-                    writeAtomically(dir.resolve("error.txt"), sw.toString());
+                    ArrayArchive.writeString(dir.resolve("error.txt"), sw.toString());
                     throw e;
                 }
                 Map<Objective, Double> values = new LinkedHashMap<>();

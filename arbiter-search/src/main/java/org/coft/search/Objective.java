@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.coft.dl4j.eval.LabelFreeCheck;
 
 /**
  * What a search maximises. All but {@link #VALIDATION_ACCURACY} are label-free: they read only what a run produced on
@@ -105,7 +106,7 @@ public enum Objective {
                     + separation(e.pCleanB(), e.predictionsB(), e.seed())) / 2;
             case STABILITY -> e.augmented() == null ? Double.NaN
                     : agreement(argmax(e.finalProbabilities()), argmax(e.augmented()), null);
-            case BALANCE -> balance(argmax(e.finalProbabilities()), e.classes());
+            case BALANCE -> LabelFreeCheck.balance(argmax(e.finalProbabilities()), e.classes());
             case PRIOR_FIT -> priorFit(argmax(e.finalProbabilities()), e.zeroShot());
             case ANCHOR_AGREEMENT -> agreement(argmax(e.finalProbabilities()), argmax(e.zeroShot()),
                     anchors(e.zeroShot()));
@@ -195,17 +196,7 @@ public enum Objective {
     }
 
     static int[] argmax(double[][] p) {
-        int[] out = new int[p.length];
-        for (int i = 0; i < p.length; i++) {
-            int best = 0;
-            for (int c = 1; c < p[i].length; c++) {
-                if (p[i][c] > p[i][best]) {
-                    best = c;
-                }
-            }
-            out[i] = best;
-        }
-        return out;
+        return LabelFreeCheck.argmax(p);
     }
 
     /** Share of rows (where {@code only} is true, or all) on which a and b agree. */
@@ -240,15 +231,6 @@ public enum Objective {
         return n == 0 ? Double.NaN : (s / n + 1) / 2;
     }
 
-    static double balance(int[] pred, int classes) {
-        double[] h = histogram(pred, classes, 0);
-        double e = 0;
-        for (double q : h) {
-            e -= q > 0 ? q * Math.log(q) : 0;
-        }
-        return classes <= 1 ? 1.0 : e / Math.log(classes);
-    }
-
     static double priorFit(int[] pred, double[][] zeroShot) {
         int c = zeroShot[0].length;
         double[] q = histogram(pred, c, 0.5);
@@ -279,29 +261,9 @@ public enum Objective {
         return h;
     }
 
-    /** Per zero-shot class, its most confident fifth (at least one image). */
+    /** The zero-shot anchors of {@link LabelFreeCheck} (per zero-shot class, its most confident fifth). */
     static boolean[] anchors(double[][] zs) {
-        int[] pred = argmax(zs);
-        int c = zs[0].length;
-        boolean[] out = new boolean[zs.length];
-        for (int k = 0; k < c; k++) {
-            List<Integer> members = new ArrayList<>();
-            for (int i = 0; i < zs.length; i++) {
-                if (pred[i] == k) {
-                    members.add(i);
-                }
-            }
-            final int cls = k;
-            members.sort((x, y) -> {
-                int cmp = Double.compare(zs[y][cls], zs[x][cls]);
-                return cmp != 0 ? cmp : Integer.compare(x, y);
-            });
-            int take = members.isEmpty() ? 0 : Math.max(1, members.size() / 5);
-            for (int j = 0; j < take; j++) {
-                out[members.get(j)] = true;
-            }
-        }
-        return out;
+        return LabelFreeCheck.anchors(zs, argmax(zs), zs[0].length);
     }
 
     static double confidence(double[][] p) {

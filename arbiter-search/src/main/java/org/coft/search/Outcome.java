@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.coft.dl4j.adapt.CoftConfig;
@@ -48,6 +47,11 @@ public record Outcome(int index, Map<String, JsonNode> settings, CoftConfig conf
 
     /** A one-line description of the settings, e.g. {@code phase2.epochs=7 phase2.filter=CROSS}. */
     public String describe() {
+        return describe(settings);
+    }
+
+    /** The same for settings alone (a candidate not run yet). */
+    static String describe(Map<String, JsonNode> settings) {
         if (settings.isEmpty()) {
             return "(base config)";
         }
@@ -83,10 +87,7 @@ public record Outcome(int index, Map<String, JsonNode> settings, CoftConfig conf
 
     /** Writes {@value #FILE} atomically (a temporary file moved into place). */
     void write(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, FILE, ".tmp");
-        Files.writeString(tmp, JSON.writeValueAsString(toJson()));
-        Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        org.coft.dl4j.train.ArrayArchive.writeString(dir.resolve(FILE), JSON.writeValueAsString(toJson()));
     }
 
     /** Reads a candidate's {@value #FILE}. @throws IOException naming the file and the bad field */

@@ -163,17 +163,8 @@ final class AdaptCommand implements Callable<Integer> {
     }
 
     private CoftConfig coftConfig(Method m) throws java.io.IOException {
-        CoftConfig cfg = config != null ? CoftConfig.read(config, CoftConfig.defaults(m)) : CoftConfig.defaults(m);
-        Path p = prompts;
-        if (p == null && m == Method.COFT_PLUS) {
-            Path local = Path.of(data).resolve("prompts.json");
-            if (java.nio.file.Files.isRegularFile(local)) {
-                p = local;
-            }
-        }
-        if (p != null) {
-            cfg = cfg.withPrompts(p);
-        }
+        CoftConfig cfg = withPrompts(config != null ? CoftConfig.read(config, CoftConfig.defaults(m))
+                : CoftConfig.defaults(m), m, prompts, data);
         if (visual != null) {
             cfg = cfg.withPhase1(cfg.phase1().withVisual(visualModule()));
         }
@@ -187,8 +178,27 @@ final class AdaptCommand implements Callable<Integer> {
         return cfg;
     }
 
-    /** The class list of --classes or the data's classes.txt, read before anything is written. */
+    /**
+     * {@code cfg} with the zero-shot prompts of {@code prompts}, or for coft-plus of the data folder's prompts.json
+     * when there is one (also {@code coft search}'s base config).
+     */
+    static CoftConfig withPrompts(CoftConfig cfg, Method m, Path prompts, String data) throws java.io.IOException {
+        Path p = prompts;
+        if (p == null && m == Method.COFT_PLUS) {
+            Path local = Path.of(data).resolve("prompts.json");
+            if (java.nio.file.Files.isRegularFile(local)) {
+                p = local;
+            }
+        }
+        return p != null ? cfg.withPrompts(p) : cfg;
+    }
+
     private ClassList classList() throws java.io.IOException {
+        return classList(classes, data);
+    }
+
+    /** The class list of --classes or the data's classes.txt, read before anything is written. */
+    static ClassList classList(Path classes, String data) throws java.io.IOException {
         Path f = classes != null ? classes : ZeroShotCommand.defaultClasses(data);
         try {
             return ClassList.fromFile(f);

@@ -103,9 +103,7 @@ final class SearchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Method m = Method.parse(method);
-        if (m != Method.COFT && m != Method.COFT_PLUS && m != Method.COFT_PHASE1) {
-            throw new IllegalArgumentException("--method " + method + ": search runs coft, coft-plus or coft-phase1");
-        }
+        CoftCandidates.requireSearchable(m);
         Objective obj = Objective.parse(objective);
         if (obj.supervised() && validation == null) {
             throw new IllegalArgumentException("--objective " + obj.cliName() + " is supervised: it needs --validation "
@@ -122,7 +120,7 @@ final class SearchCommand implements Callable<Integer> {
         CoftConfig base = baseConfig(m);
         SearchSpace s = space != null ? SearchSpace.read(space, m, base) : SearchSpace.defaults(m, base);
         PrintWriter pw = new PrintWriter(System.out, true);
-        ClassList cl = classList();
+        ClassList cl = AdaptCommand.classList(classes, data);
         ImageSource source = ImageSources.open(data, SourceOptions.defaults()
                 .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
         UnlabeledImages images = ImageViews.byFileName(source.images());
@@ -164,25 +162,8 @@ final class SearchCommand implements Callable<Integer> {
                     : Adaptation.defaultConfig(m);
             return CoftConfig.coft().withPhase1(p1);
         }
-        CoftConfig cfg = config != null ? CoftConfig.read(config, CoftConfig.defaults(m)) : CoftConfig.defaults(m);
-        Path p = prompts;
-        if (p == null && m == Method.COFT_PLUS) {
-            Path local = Path.of(data).resolve("prompts.json");
-            if (java.nio.file.Files.isRegularFile(local)) {
-                p = local;
-            }
-        }
-        return p != null ? cfg.withPrompts(p) : cfg;
-    }
-
-    private ClassList classList() throws java.io.IOException {
-        Path f = classes != null ? classes : ZeroShotCommand.defaultClasses(data);
-        try {
-            return ClassList.fromFile(f);
-        } catch (java.io.IOException e) {
-            throw new java.io.IOException("classes file " + f + ": cannot read it (" + e + "); expected class names, "
-                    + "one per line", e);
-        }
+        return AdaptCommand.withPrompts(config != null ? CoftConfig.read(config, CoftConfig.defaults(m))
+                : CoftConfig.defaults(m), m, prompts, data);
     }
 
     /** 30m, 2h, 90s, 1h30m or ISO-8601 (PT30M). @throws IllegalArgumentException naming the value */

@@ -167,7 +167,7 @@ public final class LabelFreeCheck {
     }
 
     /** The anchors: per zero-shot class, the {@link #ANCHOR_SHARE} most confident of its images (at least one). */
-    static boolean[] anchors(double[][] zs, int[] zsPred, int classes) {
+    public static boolean[] anchors(double[][] zs, int[] zsPred, int classes) {
         boolean[] out = new boolean[zs.length];
         for (int k = 0; k < classes; k++) {
             List<Integer> members = new ArrayList<>();
@@ -192,7 +192,8 @@ public final class LabelFreeCheck {
         return out;
     }
 
-    static int[] argmax(double[][] p) {
+    /** Row-wise arg-max (the first of equal maxima). */
+    public static int[] argmax(double[][] p) {
         int[] out = new int[p.length];
         for (int i = 0; i < p.length; i++) {
             out[i] = org.coft.dl4j.phase2.CollaborativeFilter.argmax(p[i]);

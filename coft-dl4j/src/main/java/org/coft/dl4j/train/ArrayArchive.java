@@ -78,6 +78,11 @@ public final class ArrayArchive {
         atomically(file, "text", tmp -> Files.writeString(tmp, text, StandardCharsets.UTF_8));
     }
 
+    /** Writes bytes atomically (temporary file in the same folder, then a move over the target). */
+    public static void writeBytes(Path file, byte[] bytes) throws IOException {
+        atomically(file, "bytes", tmp -> Files.write(tmp, bytes));
+    }
+
     /** Contents of an archive. */
     public record Contents(Map<String, INDArray> arrays, String meta) { }
 
