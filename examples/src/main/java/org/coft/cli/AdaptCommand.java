@@ -59,7 +59,7 @@ final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "run seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--config", description = "JSON settings over the method's defaults: Phase I fields, or for coft "
+    @Option(names = "--config", description = "JSON or YAML (*.yaml, *.yml) settings over the method's defaults: Phase I fields, or for coft "
             + "and coft-plus {\"rounds\": R, \"phase1\": {...}, \"phase2\": {...}} (fields: see coft-dl4j/README.md)")
     Path config;
 
@@ -139,6 +139,9 @@ final class AdaptCommand implements Callable<Integer> {
                 seed, out, new PhaseOne.Options(threads, 256, listeners, pw), shotLabels);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + (result == null ? ""
                 : " (" + result.models().size() + " model(s), " + result.seeds().size() + " seeds)"));
+        if (m != Method.ZERO_SHOT) {
+            ReportCommand.writeAfterJob(out, null, pw);
+        }
         return 0;
     }
 
@@ -236,6 +239,7 @@ final class AdaptCommand implements Callable<Integer> {
                 cfg, runSeed, out, new PhaseOne.Options(threads, 256, listeners, pw), phase2, phase1From);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + " (" + r.classifiers().size()
                 + " classifier graph(s); self-contained: coft eval / coft predict need no base model)");
+        ReportCommand.writeAfterJob(out, null, pw);
         return 0;
     }
 }

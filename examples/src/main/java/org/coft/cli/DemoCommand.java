@@ -127,11 +127,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         double p1 = evaluate(phase1, data, model.directory(), out, true);
         if (noPhase2) {
+            ReportCommand.writeAfterJob(adapted, data.toString(), out);
             out.printf("summary: zero-shot on %d images %.4f, CoFT Phase I (no labels) %.4f, in %.1f s; accuracy=%.4f%n",
                     r.examples(), r.accuracy().orElse(Double.NaN), p1, (System.nanoTime() - t0) / 1e9, p1);
             return 0;
         }
         double acc = evaluate(adapted, data, model.directory(), out, false);
+        ReportCommand.writeAfterJob(adapted, data.toString(), out);
         out.printf("summary: zero-shot on %d images %.4f, CoFT Phase I %.4f, CoFT (Phase II; no labels) %.4f, in "
                 + "%.1f s; accuracy=%.4f%n", r.examples(), r.accuracy().orElse(Double.NaN), p1, acc,
                 (System.nanoTime() - t0) / 1e9, acc);

@@ -47,7 +47,7 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "search folder (candidates, ranking, best.json)")
     Path out;
 
-    @Option(names = "--space", description = "JSON search space (default: the method's default space; format: "
+    @Option(names = "--space", description = "JSON or YAML search space (default: the method's default space; format: "
             + "arbiter-search/README.md)")
     Path space;
 
@@ -74,7 +74,7 @@ final class SearchCommand implements Callable<Integer> {
     Path classes;
 
     @Option(names = "--config", description = "the base config every candidate starts from (default: the method's "
-            + "defaults); candidate 0 runs it as it is")
+            + "defaults); candidate 0 runs it as it is; JSON or YAML")
     Path config;
 
     @Option(names = "--prompts", description = "coft-plus: zero-shot templates and class descriptions (default: the "

@@ -232,7 +232,13 @@ public final class Adaptation {
         if (phase1From != null) {
             adoptPhaseOne(phase1From, run, classNames, files, CoftPipeline.roundDir(out, 1), opt.log());
         }
-        CoftPipeline.Result r = CoftPipeline.run(backbone, images, classNames, cfg, seed, out, opt, phase2Listeners);
+        RunTrace trace = new RunTrace();
+        List<org.coft.dl4j.train.TrainingListener> l1 = new ArrayList<>(opt.listeners());
+        l1.add(trace);
+        List<org.coft.dl4j.train.TrainingListener> l2 = new ArrayList<>(phase2Listeners);
+        l2.add(trace);
+        opt = new PhaseOne.Options(opt.threads(), opt.imageBatch(), l1, opt.log(), opt.files());
+        CoftPipeline.Result r = CoftPipeline.run(backbone, images, classNames, cfg, seed, out, opt, l2, trace);
         // each round's Phase I models form a coft-phase1 adapted folder of their own (coft eval --model OUT/phase1)
         for (int round = 1; round <= cfg.rounds(); round++) {
             Path dir = CoftPipeline.roundDir(out, round);
@@ -280,8 +286,33 @@ public final class Adaptation {
         }
         m.put("created", Instant.now().toString());
         files.writeString(out.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(m));
-        labelFreeCheck(r, images, out, files, opt);
+        trace.begin("label-free check");
+        labelFreeCheck(r, images, out, files, opt, classNames);
+        trace.write(files, out);
         return r;
+    }
+
+    /**
+     * Each stage's prediction per image in a CoFT / CoFT+ run folder, no label read:
+     * {@code id,zero_shot,zero_shot_p,phase1,phase1_p,coft,coft_p} (class, and its probability).
+     */
+    public static final String STAGES_FILE = "stage-predictions.csv";
+
+    private static void writeStagePredictions(RunFolder files, Path file, List<String> ids, List<INDArray> stages,
+                                              List<String> classNames) throws IOException {
+        StringBuilder sb = new StringBuilder("id,zero_shot,zero_shot_p,phase1,phase1_p,coft,coft_p\n");
+        List<double[][]> p = stages.stream().map(x -> x.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+                .toDoubleMatrix()).toList();
+        for (int i = 0; i < ids.size(); i++) {
+            sb.append(PhaseOne.csv(ids.get(i)));
+            for (double[][] s : p) {
+                int k = org.coft.dl4j.phase2.CollaborativeFilter.argmax(s[i]);
+                sb.append(',').append(PhaseOne.csv(classNames.get(k))).append(',')
+                        .append(String.format(java.util.Locale.ROOT, "%.6f", s[i][k]));
+            }
+            sb.append('\n');
+        }
+        files.writeString(file, RunFolder.Kind.RECORD, sb.toString());
     }
 
     /** The label-free check's file in a CoFT / CoFT+ run folder. */
@@ -292,7 +323,7 @@ public final class Adaptation {
      * classifier without labels ({@link LabelFreeCheck}); logs the result and writes {@value #CHECK_FILE}.
      */
     private static void labelFreeCheck(CoftPipeline.Result r, UnlabeledImages images, Path out, RunFolder files,
-                                       PhaseOne.Options opt) throws IOException {
+                                       PhaseOne.Options opt, List<String> classNames) throws IOException {
         List<String> ids = r.firstRound().features().ids();
         INDArray fine;
         try (var c = classifier(read(out))) {
@@ -310,8 +341,9 @@ public final class Adaptation {
         for (int v : any) {
             kept += v;
         }
-        LabelFreeCheck.Report rep = LabelFreeCheck.check(List.of("zero-shot", "phase I", "CoFT"),
-                List.of(r.firstRound().zeroShotProbabilities(), PhaseOne.ensemble(last), fine),
+        List<INDArray> stages = List.of(r.firstRound().zeroShotProbabilities(), PhaseOne.ensemble(last), fine);
+        writeStagePredictions(files, out.resolve(STAGES_FILE), ids, stages, classNames);
+        LabelFreeCheck.Report rep = LabelFreeCheck.check(List.of("zero-shot", "phase I", "CoFT"), stages,
                 org.coft.dl4j.phase2.PhaseTwo.argmax(last.get(0).logits()),
                 org.coft.dl4j.phase2.PhaseTwo.argmax(last.get(1).logits()), (double) kept / n);
         for (String line : rep.lines()) {

@@ -39,11 +39,27 @@ public final class CoftPipeline {
     public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames, CoftConfig cfg,
                              long seed, Path out, PhaseOne.Options opt, List<TrainingListener> phase2Listeners)
             throws IOException {
+        return run(backbone, images, classNames, cfg, seed, out, opt, phase2Listeners, new RunTrace());
+    }
+
+    /**
+     * As above, timing each stage and recording each round's clean sets in {@code trace} (which should also be among
+     * the listeners to record the losses); also writes {@value #FILTER_FILE}.
+     */
+    public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames, CoftConfig cfg,
+                             long seed, Path out, PhaseOne.Options opt, List<TrainingListener> phase2Listeners,
+                             RunTrace trace) throws IOException {
+        trace.begin("phase I round 1 (features, zero-shot seeds, models A and B)");
         PhaseOne.Result first = PhaseOne.run(backbone, images, classNames, cfg.phase1(), seed, roundDir(out, 1), opt);
         memory(opt, "phase I round 1");
         Map<String, DualPromptModel.Scores> last = first.scores();
+        if (cfg.rounds() > 1 && last.size() == 2) {
+            trace.round(1, PhaseTwo.labels(cfg.phase2(), last.get(PhaseOne.MODELS.get(0)),
+                    last.get(PhaseOne.MODELS.get(1))));
+        }
         List<String> ids = first.features().ids();
         for (int r = 2; r <= cfg.rounds(); r++) {
+            trace.begin("phase I round " + r);
             Path dir = roundDir(out, r);
             Files.createDirectories(dir);
             Map<String, SeedSet> seeds = new LinkedHashMap<>();
@@ -59,20 +75,54 @@ public final class CoftPipeline {
             last = PhaseOne.round(backbone, images, classNames, cfg.phase1(), roundSeed(seed, r), dir, opt,
                     first.features(), seeds).scores();
             memory(opt, "phase I round " + r);
+            if (r < cfg.rounds()) {
+                trace.round(r, PhaseTwo.labels(cfg.phase2(), last.get(PhaseOne.MODELS.get(0)),
+                        last.get(PhaseOne.MODELS.get(1))));
+            }
         }
         if (last.size() != 2) {
             throw new IllegalStateException("Phase II needs the two Phase I models, got " + last.keySet());
         }
-        PhaseTwo.Labels labels = PhaseTwo.labels(cfg.phase2(), last.get(PhaseOne.MODELS.get(0)),
-                last.get(PhaseOne.MODELS.get(1)));
+        trace.begin("collaborative filtering");
+        DualPromptModel.Scores a = last.get(PhaseOne.MODELS.get(0));
+        DualPromptModel.Scores b = last.get(PhaseOne.MODELS.get(1));
+        PhaseTwo.Labels labels = PhaseTwo.labels(cfg.phase2(), a, b);
+        trace.round(cfg.rounds(), labels);
         opt.log().println(labels.summary());
         writeLabels(opt.files(), out.resolve(PhaseTwo.LABELS_FILE), ids, labels, classNames);
+        writeFilter(opt.files(), out.resolve(FILTER_FILE), ids, labels, a, b, classNames);
+        trace.begin("phase II");
         UnlabeledImages ordered = PhaseOne.select(images, ids);
         Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), first.zeroShot().classEmbeddings(), ordered, labels,
                 classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners,
                         opt.log(), opt.files()));
         memory(opt, "phase II");
+        trace.end();
         return new Result(first, last, labels, classifiers);
+    }
+
+    /**
+     * The filter's inputs and outcome per image: {@code id,label_a,label_b,pclean_b_of_a,pclean_a_of_b,kept_a,kept_b}
+     * — each model's label, the p_clean the other model gives it, and whether the filter kept it (p_clean columns
+     * empty without a negative prompt).
+     */
+    public static final String FILTER_FILE = "filter.csv";
+
+    private static void writeFilter(org.coft.dl4j.run.RunFolder files, Path file, List<String> ids,
+                                    PhaseTwo.Labels labels, DualPromptModel.Scores a, DualPromptModel.Scores b,
+                                    List<String> classNames) throws IOException {
+        StringBuilder sb = new StringBuilder("id,label_a,label_b,pclean_b_of_a,pclean_a_of_b,kept_a,kept_b\n");
+        int[] la = labels.labelsA();
+        int[] lb = labels.labelsB();
+        for (int i = 0; i < ids.size(); i++) {
+            sb.append(PhaseOne.csv(ids.get(i))).append(',').append(PhaseOne.csv(classNames.get(la[i]))).append(',')
+                    .append(PhaseOne.csv(classNames.get(lb[i]))).append(',')
+                    .append(b.pClean() == null ? "" : String.format(java.util.Locale.ROOT, "%.6f", b.pClean().getDouble(i, la[i])))
+                    .append(',')
+                    .append(a.pClean() == null ? "" : String.format(java.util.Locale.ROOT, "%.6f", a.pClean().getDouble(i, lb[i])))
+                    .append(',').append(labels.keptA()[i]).append(',').append(labels.keptB()[i]).append('\n');
+        }
+        files.writeString(file, org.coft.dl4j.run.RunFolder.Kind.RECORD, sb.toString());
     }
 
     /** The folder of Phase I round {@code r} (1-based) in an output folder. */

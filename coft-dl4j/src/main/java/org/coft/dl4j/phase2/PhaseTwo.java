@@ -30,7 +30,20 @@ public final class PhaseTwo {
     }
 
     /** The pseudo labels of each network to train (−1: no label), and the filter's statistics line. */
-    public record Labels(Map<String, int[]> perNetwork, String summary) { }
+    /**
+     * @param perNetwork each Phase II network's label per image (−1 = none)
+     * @param labelsA    model A's label per image (arg-max of its positive prompts); null when not known
+     * @param keptA      whether the filter kept A's label
+     * @param labelsB    model B's label per image
+     * @param keptB      whether the filter kept B's label
+     */
+    public record Labels(Map<String, int[]> perNetwork, int[] labelsA, boolean[] keptA, int[] labelsB, boolean[] keptB,
+                         String summary) {
+        /** Labels given as they are (e.g. the seed set), without the two models' labels behind them. */
+        public Labels(Map<String, int[]> perNetwork, String summary) {
+            this(perNetwork, null, null, null, null, summary);
+        }
+    }
 
     /**
      * Which labels each Phase II network trains on (a pure function of the two models' scores).
@@ -109,7 +122,7 @@ public final class PhaseTwo {
         if (cfg.cleanSets() == PhaseTwoConfig.CleanSets.UNION) {
             sb.append(String.format(" (%d conflicting labels left out)", conflicts));
         }
-        return new Labels(out, sb.toString());
+        return new Labels(out, la, keepA, lb, keepB, sb.toString());
     }
 
     private static CollaborativeFilter.Scores scores(DualPromptModel.Scores s) {

@@ -21,7 +21,7 @@ import java.util.Set;
  * row has two fields. Relative paths are resolved against the manifest's folder; the example id is the path
  * as written, normalised, with {@code /} separators.
  */
-final class CsvManifestReader {
+public final class CsvManifestReader {
 
     private static final Set<String> PATH_HEADERS = Set.of("path", "file", "filename", "image");
     private static final Set<String> LABEL_HEADERS = Set.of("label", "class");
@@ -115,8 +115,12 @@ final class CsvManifestReader {
         return catalog.build(labelled, options, List.of());
     }
 
-    /** @return the fields of one CSV row, or null if a quote is not closed */
-    static List<String> split(String line) {
+    /**
+     * The fields of one CSV row (RFC 4180 quoting: {@code "a,b"}, {@code ""} for a quote inside quotes).
+     *
+     * @return the fields, or null if a quote is not closed
+     */
+    public static List<String> split(String line) {
         List<String> fields = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         boolean quoted = false;
