@@ -55,12 +55,19 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class OnnxExport implements AutoCloseable {
     /** Format tag in the metadata ({@value #META_FORMAT}). */
     public static final String FORMAT = "coft-onnx-classifier/1";
+    /** Output: class probabilities [batch, C], the mean of the members' softmax; arg-max = the prediction. */
     public static final String PROBABILITIES = "probabilities";
+    /** Output: logits [batch, C] of the one member (with several, {@code logits_<member>} each). */
     public static final String LOGITS = "logits";
+    /** Metadata key of the format tag. */
     public static final String META_FORMAT = "coft.format";
+    /** Metadata key of the class names, a JSON list in label order. */
     public static final String META_CLASSES = "coft.classes";
+    /** Metadata key of the preprocessing, {@link PreprocessConfig#toJson()} (read back by {@code fromJson}). */
     public static final String META_PREPROCESS = "coft.preprocess";
+    /** Metadata key of the run's method ({@link Method#cliName()}). */
     public static final String META_METHOD = "coft.method";
+    /** Metadata key of the members' names, a JSON list (classifier graphs or Phase I models). */
     public static final String META_MEMBERS = "coft.members";
     private static final ObjectMapper JSON = new ObjectMapper();
 
