@@ -9,8 +9,8 @@ import picocli.CommandLine.Command;
         description = "Label-free fine-tuning of CLIP models on the JVM (CoFT, arXiv 2602.04337).",
         subcommands = {DemoCommand.class, InspectCommand.class, GraphRunCommand.class, ZeroShotCommand.class,
                 TokenizeCommand.class, BenchCommand.class, TaskCommand.class, AdaptCommand.class,
-                EvalCommand.class, PredictCommand.class, SearchCommand.class, SearchReportCommand.class,
-                ReportCommand.class})
+                EvalCommand.class, PredictCommand.class, ExportCommand.class, SearchCommand.class,
+                SearchReportCommand.class, ReportCommand.class})
 public final class CoftCli implements Callable<Integer> {
     public static void main(String[] args) {
         // before anything touches ND4J: the fastest native build this CPU runs

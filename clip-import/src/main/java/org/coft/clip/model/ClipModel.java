@@ -99,7 +99,7 @@ public final class ClipModel {
         }
         Path whole = dir.resolve("model.onnx");
         Path textFile = Files.isRegularFile(dir.resolve("text_model.onnx")) ? dir.resolve("text_model.onnx") : whole;
-        Path visionFile = Files.isRegularFile(dir.resolve("vision_model.onnx")) ? dir.resolve("vision_model.onnx") : whole;
+        Path visionFile = visionFile(dir);
         if (!Files.isRegularFile(textFile) || !Files.isRegularFile(visionFile)) {
             throw new ClipModelException("model directory " + dir + " has no ONNX graph: expected text_model.onnx + "
                     + "vision_model.onnx, or model.onnx");
@@ -149,6 +149,12 @@ public final class ClipModel {
         } catch (OnnxImportException e) {
             throw new ClipModelException(e.getMessage(), e);
         }
+    }
+
+    /** The ONNX file of a model directory the image tower is imported from: vision_model.onnx, else model.onnx. */
+    public static Path visionFile(Path dir) {
+        Path vision = dir.resolve("vision_model.onnx");
+        return Files.isRegularFile(vision) ? vision : dir.resolve("model.onnx");
     }
 
     private record TowerImport(ClipTower tower, INDArray tokenTable, String idsInput, String maskInput,

@@ -72,6 +72,14 @@ public final class OnnxGraph {
         return inputTypes.get(name);
     }
 
+    /**
+     * Type of any value of the rewritten graph by its ONNX name (an input, an intermediate value or an output), or
+     * null when import folded or fused it away. Leading symbolic dims are the batch.
+     */
+    public TensorType valueType(String onnxName) {
+        return rewritten.type(onnxName);
+    }
+
     /** SameDiff variable name of a graph input or output. */
     public String sdName(String onnxName) {
         String n = emitted.inputs().get(onnxName);

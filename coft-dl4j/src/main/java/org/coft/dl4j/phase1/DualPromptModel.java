@@ -29,6 +29,8 @@ public final class DualPromptModel {
     public static final String VPT = "vpt";
     public static final String VPT_DEEP = "vpt_deep";
     public static final String ADAPTER = "adapter";
+    /** Name of the positive prompts' class text features [classes, embed] in the graph. */
+    public static final String TEXT_POS = "text_pos";
     static final String FEATURES = "features";
     static final String LABELS = "labels";
     static final String COMPLEMENT = "complement";
@@ -119,6 +121,8 @@ public final class DualPromptModel {
         } else {
             textPos = pl.textFeatures(sd, "prompts", pos);
         }
+        // a named side output (not on the loss path): the positive prompts' class features, for export
+        sd.identity(TEXT_POS, textPos);
         SDVariable image;
         String input;
         switch (config.visual()) {
@@ -284,6 +288,15 @@ public final class DualPromptModel {
         if (scorePlans != null) {
             scorePlans.close();
         }
+    }
+
+    /**
+     * The positive prompts' class text features [classes, embed] (projected, unnormalised): the text side of
+     * {@link #score}'s logits, {@code scale · cos(image features, these rows)}. They depend on the learned context
+     * only, not on an image.
+     */
+    public INDArray positiveTextFeatures() {
+        return sd.output(Map.of(), TEXT_POS).get(TEXT_POS);
     }
 
     /** Per-image scores: positive logits, and (CoFT) cosine similarities to both prompts and p_clean. */

@@ -137,6 +137,17 @@ public final class FineTuneNetwork {
         return new FineTuneNetwork(sd, pixels, tower, params, gamma > 0, scale);
     }
 
+    /**
+     * Where each image-tower weight of a network built on {@code model} comes from: its SameDiff variable name (as in
+     * a saved classifier graph, {@link Classifier#save}) → the ONNX value of {@code model}'s image tower that holds it
+     * (an initializer, or the output of layout ops that import folded over one). What an exporter needs to write a
+     * fine-tuned tower back into the tower's ONNX file. (Defines a throwaway copy of the tower to read the names.)
+     */
+    public static Map<String, String> towerWeightSources(ClipModel model) {
+        var defined = model.vision().graph().defineInto(SameDiff.create(), PREFIX, Map.of(), true);
+        return Map.copyOf(defined.emitted().weightValues());
+    }
+
     public SameDiff sameDiff() {
         return sd;
     }

@@ -25,9 +25,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * emitted by its converter.
  */
 public final class SameDiffEmitter implements EmitContext.Values {
-    /** The emitted graph and how IR value names map to SameDiff variable names. */
+    /**
+     * The emitted graph and how IR value names map to SameDiff variable names.
+     *
+     * @param weights      each trainable weight's ONNX initializer (for a weight derived from one at import, the
+     *                     initializer it came from, unless another weight already has that key: then its own value
+     *                     name) → SameDiff variable name
+     * @param weightValues SameDiff variable name → the IR value it holds: an ONNX initializer, or the output of the
+     *                     layout ops (transpose, gather of constant rows, …) that import folded over one (an exporter
+     *                     writes a trained value back under this name)
+     */
     public record Emitted(SameDiff sameDiff, Map<String, String> inputs, Map<String, String> outputs,
-                          Map<String, String> weights) { }
+                          Map<String, String> weights, Map<String, String> weightValues) { }
 
     private final IrGraph graph;
     private final OpRegistry registry;
@@ -36,6 +45,7 @@ public final class SameDiffEmitter implements EmitContext.Values {
     private final Map<String, String> sdNames = new HashMap<>();
     private final java.util.Set<String> usedNames = new java.util.HashSet<>();
     private final Map<String, String> weights = new LinkedHashMap<>();
+    private final Map<String, String> weightValues = new LinkedHashMap<>();
     private final Map<SymInts, SDVariable> materialized = new HashMap<>();
     private final String prefix;
     private final boolean trainableWeights;
@@ -109,7 +119,7 @@ public final class SameDiffEmitter implements EmitContext.Values {
             outputs.put(o, v.name());
             outVars.put(o, v);
         }
-        return new Defined(new Emitted(sd, inputs, outputs, e.weights), outVars);
+        return new Defined(new Emitted(sd, inputs, outputs, e.weights, e.weightValues), outVars);
     }
 
     @Override
@@ -126,6 +136,7 @@ public final class SameDiffEmitter implements EmitContext.Values {
             if (weight && trainableWeights) {
                 String origin = graph.weightOrigins().getOrDefault(valueName, valueName);
                 weights.put(weights.containsKey(origin) ? valueName : origin, v.name());
+                weightValues.put(v.name(), valueName);
             }
             vars.put(valueName, v);
             return v;
