@@ -109,6 +109,16 @@ public final class CoftSearch {
 
     /** Runs (or continues) a search. @throws IOException when the folder holds another search (naming the field) */
     public static Result run(Request req, CandidateRunner runner) throws IOException {
+        return run(req, runner, List.of());
+    }
+
+    /**
+     * As {@link #run(Request, CandidateRunner)}, with Arbiter {@link StatusListener}s added to the runner: they see
+     * each candidate's status change (completed, failed; a candidate read back from an earlier run completes at once),
+     * e.g. to show the search's progress.
+     */
+    public static Result run(Request req, CandidateRunner runner, List<? extends StatusListener> listeners)
+            throws IOException {
         Files.createDirectories(req.out());
         // through text and back, so that it compares like the copy read from the file (an int read back is an int)
         ObjectNode record = (ObjectNode) Outcome.JSON.readTree(Outcome.JSON.writeValueAsString(record(req)));
@@ -144,6 +154,7 @@ public final class CoftSearch {
                 .dataProvider(new NoData()).modelSaver(saver).scoreFunction(score).terminationConditions(stop)
                 .rngSeed(req.seed()).build();
         LocalOptimizationRunner r = new LocalOptimizationRunner(1, conf, tasks);
+        r.addListeners(listeners.toArray(new StatusListener[0]));
         r.execute();
         r.shutdown(true);
         List<Outcome> all = finished(req.out(), req.space());
@@ -497,13 +508,33 @@ public final class CoftSearch {
         @Override
         public Callable<OptimizationResult> create(Candidate candidate, DataProvider data, ScoreFunction sf,
                                                    List<StatusListener> listeners, IOptimizationRunner r) {
+            // as Arbiter's own task creators do, the task tells the runner's status listeners how the candidate ended
             return () -> {
+                long started = System.currentTimeMillis();
                 try {
-                    return task(candidate);
+                    OptimizationResult res = task(candidate);
+                    tell(listeners, res.getCandidateInfo(), r, res);
+                    return res;
+                } catch (Exception | Error e) {
+                    tell(listeners, new CandidateInfo(candidate.getIndex(), CandidateStatus.Failed, null, started,
+                            started, System.currentTimeMillis(), candidate.getFlatParameters(), e.toString()), r, null);
+                    throw e;
                 } finally {
                     ended.incrementAndGet();
                 }
             };
+        }
+
+        private static void tell(List<StatusListener> listeners, CandidateInfo info, IOptimizationRunner r,
+                                 OptimizationResult res) {
+            for (StatusListener l : listeners == null ? List.<StatusListener>of() : listeners) {
+                try {
+                    l.onCandidateStatusChange(info, r, res);
+                } catch (RuntimeException e) { // a listener's failure is not the candidate's
+                    org.slf4j.LoggerFactory.getLogger(CoftSearch.class).warn("status listener failed on candidate {}",
+                            info.getIndex(), e);
+                }
+            }
         }
 
         @Override

@@ -102,6 +102,44 @@ class CoftSearchTest {
                 .config());
     }
 
+    /**
+     * Arbiter status listeners hear how every candidate ended (completed, failed, or read back from a first run), as
+     * Arbiter's own task creators tell them; the runner itself adds a Created status when a task starts.
+     */
+    @Test
+    void statusListenersSeeEveryCandidateEnd() throws Exception {
+        SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);
+        Path out = tmp.resolve("listened");
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        var listener = new org.deeplearning4j.arbiter.optimize.runner.listener.BaseStatusListener() {
+            @Override
+            public void onCandidateStatusChange(org.deeplearning4j.arbiter.optimize.runner.CandidateInfo info,
+                                                org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner r,
+                                                org.deeplearning4j.arbiter.optimize.api.OptimizationResult res) {
+                if (info.getCandidateStatus() != org.deeplearning4j.arbiter.optimize.runner.CandidateStatus.Created) {
+                    seen.add(info.getIndex() + ":" + info.getCandidateStatus() + ":" + (res == null ? "-"
+                            : String.format(java.util.Locale.ROOT, "%.4f", res.getScore())));
+                }
+            }
+        };
+        Fake f = new Fake();
+        f.failAt = 1;
+        StringWriter log = new StringWriter();
+        CoftSearch.Result r = CoftSearch.run(request(s, 3, 4, out, log), f, List.of(listener));
+        List<String> sorted = new ArrayList<>(seen);
+        java.util.Collections.sort(sorted);
+        assertEquals(3, sorted.size(), seen.toString());
+        assertEquals("1:Failed:-", sorted.get(1), seen.toString());
+        for (int i : new int[] {0, 2}) {
+            Outcome o = r.ranking().stream().filter(x -> x.index() == i).findFirst().orElseThrow();
+            assertEquals(String.format(java.util.Locale.ROOT, "%d:Complete:%.4f", i, o.value(Objective.BALANCE)),
+                    sorted.get(i), seen.toString());
+        }
+        seen.clear();
+        CoftSearch.run(request(s, 3, 4, out, new StringWriter()), new Fake(), List.of(listener));
+        assertEquals(3, seen.stream().filter(x -> x.contains(":Complete:")).count(), "read back or rerun: " + seen);
+    }
+
     /** The genetic generator drives a search too (its candidates come from the objective's scores). */
     @Test
     void geneticSearchRuns() throws Exception {

@@ -327,7 +327,7 @@ public final class Adaptation {
         List<String> ids = r.firstRound().features().ids();
         INDArray fine;
         try (var c = classifier(read(out))) {
-            fine = c.predict(PhaseOne.select(images, ids), 256, opt.threads()).probabilities();
+            fine = c.predict(PhaseOne.select(images, ids), 256, opt.threads(), opt.listeners()).probabilities();
         }
         List<DualPromptModel.Scores> last = new ArrayList<>(r.lastRound().values());
         int n = ids.size();
@@ -623,7 +623,7 @@ public final class Adaptation {
             throws IOException {
         if (a.selfContained()) {
             try (var c = classifier(a)) {
-                var p = c.predict(images, 256, opt.threads());
+                var p = c.predict(images, 256, opt.threads(), opt.listeners());
                 return new Predictions(p.ids(), p.probabilities(), Map.of());
             }
         }

@@ -40,6 +40,10 @@ public final class PhaseOne {
     public static final String SEEDS_FILE = RunFolder.SEEDS;
     /** CoFT's two models; single-prompt methods (UPL, CoOp) train the first only. */
     public static final List<String> MODELS = List.of("A", "B");
+    /** The task name the image-feature pass reports to {@link TrainingListener#onProgress}. */
+    public static final String FEATURES_TASK = "image features";
+    /** The task name scoring every image with a model reports to {@link TrainingListener#onProgress}. */
+    public static final String SCORING_TASK = "scoring all images";
 
     private PhaseOne() {
     }
@@ -292,6 +296,7 @@ public final class PhaseOne {
         }
         List<INDArray> parts = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        progress(opt, FEATURES_TASK, 0, images.size());
         try (ImageBatchIterator it = ImageBatchIterator.builder(images, backbone.plain().preprocess())
                 .batchSize(opt.imageBatch()).threads(opt.threads()).build()) {
             while (it.hasNext()) {
@@ -299,7 +304,11 @@ public final class PhaseOne {
                 parts.add(backbone.plain().encodeImages(b.images()));
                 ids.addAll(b.ids());
                 b.images().close();
+                progress(opt, FEATURES_TASK, ids.size(), images.size());
             }
+        }
+        if (ids.size() < images.size()) { // unreadable images were skipped: the pass is over all the same
+            progress(opt, FEATURES_TASK, images.size(), images.size());
         }
         if (ids.isEmpty()) {
             throw new IOException("no readable images in " + images.description());
@@ -356,24 +365,35 @@ public final class PhaseOne {
     public static DualPromptModel.Scores score(DualPromptModel m, ClipBackbone backbone, UnlabeledImages images,
                                                Features feats, PhaseOneConfig cfg, Options opt) throws IOException {
         List<DualPromptModel.Scores> parts = new ArrayList<>();
+        progress(opt, SCORING_TASK, 0, feats.ids().size());
         if (!m.inputIsPixels()) {
             long n = feats.features().size(0);
             for (long from = 0; from < n; from += cfg.scoreBatch()) {
                 long to = Math.min(n, from + cfg.scoreBatch());
                 parts.add(m.score(feats.features().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
                         org.nd4j.linalg.indexing.NDArrayIndex.all())));
+                progress(opt, SCORING_TASK, to, n);
             }
         } else {
+            long done = 0;
             try (ImageBatchIterator it = ImageBatchIterator.builder(select(images, feats.ids()),
                     backbone.plain().preprocess()).batchSize(cfg.scoreBatch()).threads(opt.threads()).build()) {
                 while (it.hasNext()) {
                     ImageBatch b = it.nextBatch();
                     parts.add(m.score(b.images()));
                     b.images().close();
+                    done += b.ids().size();
+                    progress(opt, SCORING_TASK, done, feats.ids().size());
                 }
             }
         }
         return new DualPromptModel.Scores(cat(parts, 0), cat(parts, 1), cat(parts, 2), cat(parts, 3));
+    }
+
+    private static void progress(Options opt, String task, long done, long total) {
+        for (TrainingListener l : opt.listeners()) {
+            l.onProgress(task, done, total);
+        }
     }
 
     private static INDArray cat(List<DualPromptModel.Scores> parts, int which) {

@@ -219,13 +219,28 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
+    /** The task name {@link #predict(UnlabeledImages, int, int, List)} reports its progress under. */
+    public static final String PROGRESS_TASK = "classifying images";
+
     /** Probabilities of every image, in the images' order, and their ids. */
     public record Predictions(List<String> ids, INDArray probabilities) { }
 
     /** Classifies images (unreadable ones are skipped or fail per the source's policy). */
     public Predictions predict(UnlabeledImages images, int batch, int threads) {
+        return predict(images, batch, threads, List.of());
+    }
+
+    /**
+     * As {@link #predict(UnlabeledImages, int, int)}, reporting each batch to the listeners'
+     * {@link org.coft.dl4j.train.TrainingListener#onProgress} as task {@value #PROGRESS_TASK}.
+     */
+    public Predictions predict(UnlabeledImages images, int batch, int threads,
+                               List<? extends org.coft.dl4j.train.TrainingListener> listeners) {
         List<INDArray> parts = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        for (var l : listeners) {
+            l.onProgress(PROGRESS_TASK, 0, images.size());
+        }
         try (ImageBatchIterator it = ImageBatchIterator.builder(images, preprocess).batchSize(batch).threads(threads)
                 .build()) {
             while (it.hasNext()) {
@@ -233,6 +248,14 @@ public final class Classifier implements AutoCloseable {
                 parts.add(probabilities(b.images()));
                 ids.addAll(b.ids());
                 b.images().close();
+                for (var l : listeners) {
+                    l.onProgress(PROGRESS_TASK, ids.size(), images.size());
+                }
+            }
+        }
+        if (ids.size() < images.size()) { // unreadable images were skipped: the pass is over all the same
+            for (var l : listeners) {
+                l.onProgress(PROGRESS_TASK, images.size(), images.size());
             }
         }
         if (parts.isEmpty()) {

@@ -32,4 +32,12 @@ public interface TrainingListener {
     /** After the last step. */
     default void onEnd(String model) {
     }
+
+    /**
+     * Progress of work outside the training steps that touches every image (image features, scoring with a model):
+     * {@code done} of {@code total} images of {@code task} (called with 0 before the first batch, after each batch,
+     * and with {@code done == total} last).
+     */
+    default void onProgress(String task, long done, long total) {
+    }
 }
