@@ -150,7 +150,8 @@ final class AdaptCommand implements Callable<Integer> {
      * {@code --monitor-labels} (measurement only), else label-free when {@code stats}.
      */
     private List<TrainingListener> phaseOneListeners(ImageSource source, PrintWriter pw, boolean stats) {
-        List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50)));
+        List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50),
+                new Progress("Phase I")));
         if (monitorLabels) {
             var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
                     "--monitor-labels: " + data + " has no labels"));
@@ -234,7 +235,7 @@ final class AdaptCommand implements Callable<Integer> {
         ClipBackbone backbone = ClipBackbone.load(dir, cfg.phase1(), cl.names());
         List<TrainingListener> listeners = phaseOneListeners(source, pw, true);
         List<TrainingListener> phase2 = List.of(new DivergenceGuard(), new ProgressListener(pw, 25, "CE",
-                "contrastive"));
+                "contrastive"), new Progress("Phase II"));
         var r = Adaptation.adaptCoft(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(),
                 cfg, runSeed, out, new PhaseOne.Options(threads, 256, listeners, pw), phase2, phase1From);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + " (" + r.classifiers().size()

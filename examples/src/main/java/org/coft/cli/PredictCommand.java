@@ -52,7 +52,7 @@ final class PredictCommand implements Callable<Integer> {
                 .withClasses(cl));
         PrintWriter log = new PrintWriter(System.err, true);
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, ImageViews.byFileName(source.images()),
-                new PhaseOne.Options(threads, 256, List.of(), log));
+                new PhaseOne.Options(threads, 256, List.of(new Progress()), log));
         String csv = EvalCommand.predictionsCsv(pred, EvalCommand.argmax(pred.probabilities()), cl);
         if (out != null) {
             Path parent = out.toAbsolutePath().getParent();

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -24,6 +25,11 @@ import org.coft.search.CoftCandidates;
 import org.coft.search.CoftSearch;
 import org.coft.search.Objective;
 import org.coft.search.SearchSpace;
+import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
+import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.listener.BaseStatusListener;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -151,8 +157,34 @@ final class SearchCommand implements Callable<Integer> {
             runner.forked(badImages, validation);
         }
         runner.remember(out, CoftSearch.finished(out, s));
-        CoftSearch.run(new CoftSearch.Request(s, obj, candidates, budget, seed, out, fingerprints, pw, !noGuard), runner);
+        Progress progress = new Progress();
+        progress.begin("search candidates", "candidates", candidates, 0);
+        try {
+            CoftSearch.run(new CoftSearch.Request(s, obj, candidates, budget, seed, out, fingerprints, pw, !noGuard),
+                    runner, List.of(new CandidateProgress(progress)));
+        } finally {
+            progress.finish();
+        }
         return 0;
+    }
+
+    /** Arbiter's status changes as the search's progress: candidates that completed or failed, of all. */
+    private static final class CandidateProgress extends BaseStatusListener {
+        private final Progress progress;
+        private final java.util.Set<Integer> ended = new java.util.HashSet<>();
+
+        CandidateProgress(Progress progress) {
+            this.progress = progress;
+        }
+
+        @Override
+        public void onCandidateStatusChange(CandidateInfo info, IOptimizationRunner runner, OptimizationResult result) {
+            if (info.getCandidateStatus() == CandidateStatus.Complete
+                    || info.getCandidateStatus() == CandidateStatus.Failed) {
+                ended.add(info.getIndex());
+                progress.update(ended.size());
+            }
+        }
     }
 
     private CoftConfig baseConfig(Method m) throws java.io.IOException {

@@ -61,7 +61,7 @@ final class ZeroShotRun {
                     csv.printf("%s,%s,%.6f,%s%n", csvField(b.ids().get(i)), csvField(best.className()),
                             best.probability(), csvField(t5.toString()));
                 }
-                progress.advance(b.size());
+                progress.update(ids.size());
             }
         }
         progress.done();

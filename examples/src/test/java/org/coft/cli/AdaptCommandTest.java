@@ -72,6 +72,14 @@ class AdaptCommandTest {
             assertTrue(r[1].contains("adapted model"), r[1]);
             assertTrue(r[1].contains("p_clean mean"), r[1]);
             assertEquals(run[0] == labelled, r[1].contains("true accuracy"), r[1]);
+            // progress on standard error, as plain quarter lines when it is not a terminal (the library reports
+            // through its listeners; the CLI draws)
+            for (String task : List.of("image features 100 %", "Phase I model A training, epoch 2/2 100 %",
+                    "Phase I model B training, epoch 2/2 100 %", "scoring all images 100 %")) {
+                assertTrue(r[2].contains("progress: " + task), task + " missing in:\n" + r[2]);
+            }
+            assertTrue(r[2].matches("(?s).*progress: image features 100 % \\(120/120 images\\), [0-9.]+ images/s, "
+                    + "done in \\d+:\\d\\d\n.*"), r[2]);
         }
         for (String model : List.of("model-a.zip", "model-b.zip")) {
             var x = ArrayArchive.read(a.resolve(model)).arrays();

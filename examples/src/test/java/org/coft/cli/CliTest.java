@@ -22,20 +22,31 @@ class CliTest {
     static final Path FIXTURES = Paths.get("..", "fixtures");
 
     /** Runs a command, returning exit code and captured standard output. */
+    /**
+     * Runs the CLI in this JVM: {exit code, standard output, picocli's error stream followed by what went to
+     * standard error (progress lines)}.
+     */
     static String[] run(String... args) {
         PrintStream old = System.out;
+        PrintStream oldErr = System.err;
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ByteArrayOutputStream errBuf = new ByteArrayOutputStream();
         int code;
-        try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+        try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8);
+             PrintStream es = new PrintStream(errBuf, true, StandardCharsets.UTF_8)) {
             System.setOut(ps);
+            System.setErr(es);
             CommandLine cl = new CommandLine(new CoftCli());
             StringBufferErr err = new StringBufferErr();
             cl.setErr(err.writer);
             code = cl.execute(args);
             ps.flush();
-            return new String[] {Integer.toString(code), buf.toString(StandardCharsets.UTF_8), err.text()};
+            es.flush();
+            return new String[] {Integer.toString(code), buf.toString(StandardCharsets.UTF_8),
+                    err.text() + errBuf.toString(StandardCharsets.UTF_8)};
         } finally {
             System.setOut(old);
+            System.setErr(oldErr);
         }
     }
 

@@ -56,6 +56,10 @@ class SearchCommandTest {
                 + log);
         String last = log.strip().lines().reduce((a, b) -> b).orElseThrow();
         assertTrue(last.matches("best objective=[0-9.]+"), last);
+        // the search's progress through Arbiter's status listener (candidates) and the candidates' own passes
+        assertTrue(first[2].matches("(?s).*progress: search candidates 100 % \\(3/3 candidates\\), .*"), first[2]);
+        assertTrue(first[2].contains("progress: search candidates 25 % (1/3 candidates)"), first[2]);
+        assertTrue(first[2].contains("progress: search candidates 50 % (2/3 candidates)"), first[2]);
         List<String> ranking = Files.readAllLines(out.resolve("ranking.csv"));
         assertEquals(4, ranking.size(), "header + 3 candidates");
         JsonNode rec = new ObjectMapper().readTree(out.resolve("search.json").toFile());
