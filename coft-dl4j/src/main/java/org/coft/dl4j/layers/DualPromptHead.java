@@ -44,7 +44,8 @@ public final class DualPromptHead {
     }
 
     /**
-     * Defines the head and the losses.
+     * Defines the head and the losses under the global names above ({@link #LOSS} etc.; one head per graph). Losses
+     * are batch means.
      *
      * @param image      image features [batch, embed] (unnormalised)
      * @param textPos    positive class features [classes, embed] (unnormalised)
@@ -55,22 +56,46 @@ public final class DualPromptHead {
     public static SDVariable define(SameDiff sd, SDVariable image, SDVariable textPos, SDVariable textNeg,
                                     SDVariable labels, SDVariable complement, double logitScale, double tau,
                                     double lambda, boolean l2ToVisual) {
+        return define(sd, "", image, textPos, textNeg, labels, complement, logitScale, tau, lambda, l2ToVisual, false);
+    }
+
+    /**
+     * Defines the head and the losses with every variable it names under {@code name} ({@code name + "/" + }
+     * {@link #LOSS}, {@link #P_CLEAN}, …; the global names when {@code name} is empty), so several heads can share
+     * one graph.
+     *
+     * @param sumOverBatch losses summed over the batch instead of averaged (DL4J's output layers: DL4J divides the
+     *                     gradient and the score by the batch size itself)
+     * @see #name(String, String)
+     */
+    public static SDVariable define(SameDiff sd, String name, SDVariable image, SDVariable textPos,
+                                    SDVariable textNeg, SDVariable labels, SDVariable complement, double logitScale,
+                                    double tau, double lambda, boolean l2ToVisual, boolean sumOverBatch) {
         SDVariable f = normalize(image);
         SDVariable tp = normalize(textPos);
-        SDVariable sPos = sd.mmul(S_POS, f, tp, false, true, false);
-        SDVariable logits = sPos.mul(LOGITS, logitScale);
-        SDVariable l1 = labels.mul(logSoftmax(sd, logits)).sum(1).mean().neg(L1);
+        SDVariable sPos = sd.mmul(name(name, S_POS), f, tp, false, true, false);
+        SDVariable logits = sPos.mul(name(name, LOGITS), logitScale);
+        SDVariable l1 = reduce(labels.mul(logSoftmax(sd, logits)).sum(1), sumOverBatch).neg(name(name, L1));
         if (textNeg == null) {
-            return l1.add(LOSS, 0.0);
+            return l1.add(name(name, LOSS), 0.0);
         }
         SDVariable tn = normalize(textNeg);
-        SDVariable sNeg = sd.mmul(S_NEG, f, tn, false, true, false);
-        sd.nn.sigmoid(P_CLEAN, sPos.sub(sNeg).div(tau));
+        SDVariable sNeg = sd.mmul(name(name, S_NEG), f, tn, false, true, false);
+        sd.nn.sigmoid(name(name, P_CLEAN), sPos.sub(sNeg).div(tau));
         SDVariable fl2 = l2ToVisual ? f : new StopGradient(sd, f).outputVariable();
         SDVariable d = sd.mmul(fl2, tp, false, true, false).sub(sd.mmul(fl2, tn, false, true, false)).div(tau);
         SDVariable dy = d.mul(labels).sum(1);
         SDVariable dc = d.mul(complement).sum(1);
-        SDVariable l2 = sd.nn.softplus(dy.neg()).add(sd.nn.softplus(dc)).mean().rename(L2);
-        return l1.add(LOSS, l2.mul(lambda));
+        SDVariable l2 = reduce(sd.nn.softplus(dy.neg()).add(sd.nn.softplus(dc)), sumOverBatch).rename(name(name, L2));
+        return l1.add(name(name, LOSS), l2.mul(lambda));
+    }
+
+    /** The graph name of the head's variable {@code variable} ({@link #LOSS}, {@link #P_CLEAN}, …) under {@code head}. */
+    public static String name(String head, String variable) {
+        return head.isEmpty() ? variable : head + "/" + variable;
+    }
+
+    private static SDVariable reduce(SDVariable perExample, boolean sum) {
+        return sum ? perExample.sum() : perExample.mean();
     }
 }

@@ -188,15 +188,7 @@ public final class DualPromptModel {
      * stdout is silenced meanwhile so it stays out of user output.
      */
     public static void createGradFunctionQuietly(SameDiff sd) {
-        synchronized (System.class) {
-            java.io.PrintStream saved = System.out;
-            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-            try {
-                sd.createGradFunction();
-            } finally {
-                System.setOut(saved);
-            }
-        }
+        org.coft.dl4j.layers.QuietGradients.create(sd);
     }
 
     /** A seed-derived sub-seed (SplitMix64 finaliser of seed and stream). */
