@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, InspectCommand.class, GraphRunCommand.class, ZeroShotCommand.class,
                 TokenizeCommand.class, BenchCommand.class, TaskCommand.class, AdaptCommand.class,
                 EvalCommand.class, PredictCommand.class, ExportCommand.class, SearchCommand.class,
-                SearchReportCommand.class, ReportCommand.class})
+                SearchReportCommand.class, ReportCommand.class, Dl4jExampleCommand.class})
 public final class CoftCli implements Callable<Integer> {
     public static void main(String[] args) {
         // before anything touches ND4J: the fastest native build this CPU runs
