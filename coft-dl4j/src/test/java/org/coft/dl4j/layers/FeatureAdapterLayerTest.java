@@ -16,10 +16,10 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** The adapter inside a DL4J ComputationGraph: identity at start, trainable with fit. */
-class FeatureAdapterLayerTest {
-    @Test
-    void startsAsIdentityAndTrainsInAComputationGraph() {
-        var conf = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(1e-2)).dataType(DataType.FLOAT)
+public class FeatureAdapterLayerTest {
+    /** features [B, 8] → adapter (hidden 4) → softmax output over 3 classes, initialised. */
+    public static ComputationGraph graph(org.nd4j.linalg.learning.config.IUpdater updater) {
+        var conf = new NeuralNetConfiguration.Builder().seed(1).updater(updater).dataType(DataType.FLOAT)
                 .graphBuilder().addInputs("features").setInputTypes(InputType.feedForward(8))
                 .addLayer("adapter", new FeatureAdapterLayer(8, 4, 3), "features")
                 .addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(3)
@@ -27,6 +27,12 @@ class FeatureAdapterLayerTest {
                 .setOutputs("head").build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
+        return g;
+    }
+
+    @Test
+    void startsAsIdentityAndTrainsInAComputationGraph() {
+        ComputationGraph g = graph(new Adam(1e-2));
         INDArray x = PromptLearner.gaussian(new long[] {16, 8}, 5, 1.0);
         INDArray adapted = g.feedForward(x, false).get("adapter");
         assertEquals(x, adapted);

@@ -7,36 +7,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import org.coft.dl4j.layers.FeatureAdapterLayer;
 import org.coft.dl4j.layers.PromptLearner;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.TrainingConfig;
-import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** CoFT's listeners attached to DL4J's and SameDiff's own fit: the same objects our loops use. */
 class ListenersInDl4jTest {
     static ComputationGraph graph() {
-        var conf = new NeuralNetConfiguration.Builder().seed(1).updater(new Sgd(0.1)).dataType(DataType.FLOAT)
-                .graphBuilder().addInputs("features").setInputTypes(InputType.feedForward(8))
-                .addLayer("adapter", new FeatureAdapterLayer(8, 4, 3), "features")
-                .addLayer("head", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(8).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "adapter")
-                .setOutputs("head").build();
-        ComputationGraph g = new ComputationGraph(conf);
-        g.init();
-        return g;
+        return org.coft.dl4j.layers.FeatureAdapterLayerTest.graph(new Sgd(0.1));
     }
 
     static DataSet data(boolean nan) {
