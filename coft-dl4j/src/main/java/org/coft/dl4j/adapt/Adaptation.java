@@ -127,7 +127,7 @@ public final class Adaptation {
         if (method != Method.ZERO_SHOT) {
             java.util.function.Function<PhaseOne.Features, org.coft.dl4j.seeds.SeedSet> shots = method != Method.COOP
                     ? null : f -> org.coft.dl4j.seeds.LabelledShots.draw(f.ids(), shotLabels, classNames.size(),
-                            cfg.seedsPerClass(), org.coft.dl4j.phase1.DualPromptModel.mix(seed, 7));
+                            cfg.seedsPerClass(), org.coft.dl4j.train.SeedStream.LABELLED_SHOTS.of(seed));
             result = PhaseOne.run(backbone, images, classNames, cfg, seed, out, opt,
                     cfg.negativePrompt() ? PhaseOne.MODELS : PhaseOne.MODELS.subList(0, 1), shots);
             ObjectNode s = m.putObject("seeds");

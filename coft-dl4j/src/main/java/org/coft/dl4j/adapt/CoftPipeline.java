@@ -132,7 +132,7 @@ public final class CoftPipeline {
 
     /** The seed of Phase I round {@code r}: the run seed for round 1, one derived from it for later rounds. */
     public static long roundSeed(long seed, int r) {
-        return r == 1 ? seed : DualPromptModel.mix(seed, 1000 + r);
+        return r == 1 ? seed : org.coft.dl4j.train.SeedStream.ROUND.of(seed, r);
     }
 
     /** Logs the process's peak resident memory so far (Linux; native ND4J buffers included). */

@@ -1,6 +1,7 @@
 package org.coft.dl4j.layers;
 
 import java.util.SplittableRandom;
+import org.coft.dl4j.train.SeedStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
@@ -11,8 +12,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * A DL4J {@link DataSetPreProcessor} that turns one-hot pseudo labels [batch, C] into what
  * {@link DualPromptOutputLayer} trains on: [batch, 2·C], the pseudo label then a one-hot complement label ŷ drawn
  * uniformly from the other C − 1 classes (CoFT's L2 pushes p_clean(ŷ) down). Draws are a pure function of the seed
- * and the batch's position in the stream ({@code batch} counts the data sets seen), so the same seed and data order
- * give the same complements; labels that already have 2·C columns are left as they are (a data set pre-processed
+ * and the batch's position in the stream ({@code batch} counts the data sets seen; stream
+ * {@link SeedStream#COMPLEMENT}, as in CoFT's own Phase I loop, where the batch is the step), so the same seed and
+ * data order give the same complements; labels that already have 2·C columns are left as they are (a data set pre-processed
  * twice is unchanged).
  */
 public final class ComplementLabels implements DataSetPreProcessor {
@@ -61,14 +63,22 @@ public final class ComplementLabels implements DataSetPreProcessor {
             }
             label[i] = arg;
         }
-        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + batch);
+        SplittableRandom r = new SplittableRandom(SeedStream.COMPLEMENT.of(seed, batch));
         INDArray out = Nd4j.zeros(oneHot.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT, n, 2L * c);
         for (int i = 0; i < n; i++) {
-            int k = r.nextInt(c - 1);
-            int comp = k >= label[i] ? k + 1 : k;
             out.putScalar(i, label[i], 1.0);
-            out.putScalar(i, c + comp, 1.0);
+            out.putScalar(i, c + draw(r, label[i], c), 1.0);
         }
         return out;
+    }
+
+    /**
+     * One complement label: uniform over the {@code classes − 1} classes other than {@code label}, one draw of
+     * {@code r} (CoFT's own Phase I loop draws the same way from the same stream, {@link SeedStream#COMPLEMENT} of
+     * the model seed and the step).
+     */
+    public static int draw(SplittableRandom r, int label, int classes) {
+        int k = r.nextInt(classes - 1);
+        return k >= label ? k + 1 : k;
     }
 }

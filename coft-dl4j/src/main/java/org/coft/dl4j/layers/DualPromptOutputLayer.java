@@ -7,6 +7,7 @@ import java.util.Map;
 import org.coft.clip.model.ClipLoadOptions;
 import org.coft.clip.model.ClipModel;
 import org.coft.clip.model.ClipModelException;
+import org.coft.dl4j.train.SeedStream;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
@@ -243,9 +244,10 @@ public class DualPromptOutputLayer extends SameDiffOutputLayer {
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
         PromptLearner pl = prompts();
-        params.get(CTX_POS).assign(contextInit.isEmpty() ? pl.randomContext(seed, contextStd)
+        // the streams of CoFT's own Phase I models: a head with seed s starts where DualPromptModel's initSeed s does
+        params.get(CTX_POS).assign(contextInit.isEmpty() ? pl.randomContext(SeedStream.CTX_POS.of(seed), contextStd)
                 : pl.phraseContext(contextInit));
-        params.get(CTX_NEG).assign(pl.randomContext(seed + 1, contextStd));
+        params.get(CTX_NEG).assign(pl.randomContext(SeedStream.CTX_NEG.of(seed), contextStd));
     }
 
     @Override

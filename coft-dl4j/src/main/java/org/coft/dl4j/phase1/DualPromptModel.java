@@ -10,6 +10,7 @@ import org.coft.dl4j.layers.DualPromptHead;
 import org.coft.dl4j.layers.FeatureAdapter;
 import org.coft.dl4j.layers.PromptLearner;
 import org.coft.dl4j.layers.VisualPrompts;
+import org.coft.dl4j.train.SeedStream;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -72,14 +73,16 @@ public final class DualPromptModel {
                 : PromptLearner.phraseTokens(backbone.requirePrompted(), config.contextInit());
         PromptLearner pl = PromptLearner.create(backbone.requirePrompted(), classNames, m);
         Map<String, INDArray> v = new LinkedHashMap<>();
-        v.put(CTX_POS, config.contextInit().isEmpty() ? pl.randomContext(mix(initSeed, 1), config.contextStd())
+        v.put(CTX_POS, config.contextInit().isEmpty()
+                ? pl.randomContext(SeedStream.CTX_POS.of(initSeed), config.contextStd())
                 : pl.phraseContext(config.contextInit()));
         if (config.negativePrompt()) {
-            v.put(CTX_NEG, pl.randomContext(mix(initSeed, 2), config.contextStd()));
+            v.put(CTX_NEG, pl.randomContext(SeedStream.CTX_NEG.of(initSeed), config.contextStd()));
         }
         switch (config.visual()) {
             case VPT_SHALLOW, VPT_DEEP -> {
-                INDArray[] p = VisualPrompts.of(requirePrompted(backbone).prompted()).init(mix(initSeed, 3), config.contextStd());
+                INDArray[] p = VisualPrompts.of(requirePrompted(backbone).prompted())
+                        .init(SeedStream.VISUAL_PROMPTS.of(initSeed), config.contextStd());
                 v.put(VPT, p[0]);
                 if (p.length > 1) {
                     v.put(VPT_DEEP, p[1]);
@@ -88,7 +91,7 @@ public final class DualPromptModel {
             case ADAPTER -> {
                 int dim = backbone.embedDim();
                 int hidden = config.adapterHidden() > 0 ? config.adapterHidden() : Math.max(1, dim / 4);
-                INDArray[] a = FeatureAdapter.init(dim, hidden, mix(initSeed, 4));
+                INDArray[] a = FeatureAdapter.init(dim, hidden, SeedStream.ADAPTER.of(initSeed));
                 String[] names = FeatureAdapter.parameterNames(ADAPTER);
                 for (int i = 0; i < names.length; i++) {
                     v.put(names[i], a[i]);
@@ -189,14 +192,6 @@ public final class DualPromptModel {
      */
     public static void createGradFunctionQuietly(SameDiff sd) {
         org.coft.dl4j.layers.QuietGradients.create(sd);
-    }
-
-    /** A seed-derived sub-seed (SplitMix64 finaliser of seed and stream). */
-    public static long mix(long seed, long stream) {
-        long z = seed + 0x9E3779B97F4A7C15L * (stream + 1);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     public SameDiff sameDiff() {

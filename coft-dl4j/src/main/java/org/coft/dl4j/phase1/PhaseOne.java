@@ -16,10 +16,11 @@ import org.coft.clip.zeroshot.ZeroShotClassifier;
 import org.coft.datavec.iterate.ImageBatch;
 import org.coft.datavec.iterate.ImageBatchIterator;
 import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.run.RunFolder;
 import org.coft.dl4j.seeds.SeedSelection;
 import org.coft.dl4j.seeds.SeedSet;
-import org.coft.dl4j.run.RunFolder;
 import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.SeedStream;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -169,7 +170,7 @@ public final class PhaseOne {
         int i = 0;
         for (Map.Entry<String, SeedSet> e : seedsPerModel.entrySet()) {
             String name = e.getKey();
-            long modelSeed = DualPromptModel.mix(seed, 100 + i++);
+            long modelSeed = SeedStream.PHASE1_MODEL.of(seed, i++);
             Path done = work.resolve(RunFolder.model(name));
             DualPromptModel m;
             if (Files.isRegularFile(done)) {

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import org.coft.dl4j.run.RunFolder;
 import org.coft.dl4j.train.AdamSteps;
 import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.SeedStream;
 import org.coft.dl4j.train.StepInfo;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -103,7 +104,7 @@ public final class PhaseOneTrainer {
             int epoch = step / perEpoch;
             int b = step % perEpoch;
             if (order == null || b == 0) {
-                order = permutation(n, DualPromptModel.mix(seed, 1_000_000L + epoch));
+                order = permutation(n, SeedStream.PHASE1_SHUFFLE.of(seed, epoch));
             }
             int from = b * cfg.batchSize();
             int to = Math.min(n, from + cfg.batchSize());
@@ -113,13 +114,12 @@ public final class PhaseOneTrainer {
             List<String> ids = new ArrayList<>();
             INDArray y = Nd4j.zeros(DataType.FLOAT, idx.length, c);
             INDArray comp = Nd4j.zeros(DataType.FLOAT, idx.length, c);
-            SplittableRandom r = new SplittableRandom(DualPromptModel.mix(seed, 2_000_000_000L + step));
+            SplittableRandom r = new SplittableRandom(SeedStream.COMPLEMENT.of(seed, step));
             for (int i = 0; i < idx.length; i++) {
                 labels[i] = data.labels()[idx[i]];
                 ids.add(data.ids().get(idx[i]));
                 y.putScalar(i, labels[i], 1f);
-                int k = r.nextInt(c - 1);
-                comp.putScalar(i, k >= labels[i] ? k + 1 : k, 1f);
+                comp.putScalar(i, org.coft.dl4j.layers.ComplementLabels.draw(r, labels[i], c), 1f);
             }
             DualPromptModel.Step st = model.gradients(x, y, comp);
             double lr = adam.learningRate(step, epoch);

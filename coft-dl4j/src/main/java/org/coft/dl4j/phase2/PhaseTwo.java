@@ -12,6 +12,7 @@ import org.coft.clip.model.ClipModel;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.run.RunFolder;
+import org.coft.dl4j.train.SeedStream;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -190,7 +191,7 @@ public final class PhaseTwo {
         int i = 0;
         for (Map.Entry<String, int[]> e : labels.perNetwork().entrySet()) {
             String name = e.getKey();
-            long netSeed = DualPromptModel.mix(seed, 500 + i++);
+            long netSeed = SeedStream.PHASE2_NETWORK.of(seed, i++);
             Path done = work.resolve(RunFolder.classifier(name));
             if (Files.isRegularFile(done)) {
                 opt.files().verified(done);
@@ -201,7 +202,7 @@ public final class PhaseTwo {
             long t = System.nanoTime();
             INDArray head = cfg.head() == PhaseTwoConfig.Head.TEXT ? classHead
                     : org.coft.clip.model.ClipModel.normalize(org.coft.dl4j.layers.PromptLearner.gaussian(
-                            classHead.shape(), DualPromptModel.mix(netSeed, 3), 1.0));
+                            classHead.shape(), SeedStream.PHASE2_HEAD.of(netSeed), 1.0));
             double[] adjust = cfg.logitAdjustment(e.getValue(), classes);
             if (cfg.balance() != PhaseTwoConfig.Balance.NONE) {
                 opt.log().printf("phase II network %s: class balance %s (tau %.2f) over the kept-label prior %s%n", name,

@@ -14,10 +14,10 @@ import org.coft.clip.preprocess.PreprocessConfig;
 import org.coft.datavec.iterate.ImageBatch;
 import org.coft.datavec.iterate.ImageBatchIterator;
 import org.coft.datavec.source.UnlabeledImages;
-import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.train.AdamSteps;
 import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.SeedStream;
 import org.coft.dl4j.train.StepInfo;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -111,7 +111,7 @@ public final class PhaseTwoTrainer {
             queue = new KeyQueue(cfg.queueSize(), dim);
             // MoCo starts from a queue of random unit keys
             queue.enqueue(org.coft.dl4j.layers.PromptLearner.gaussian(new long[] {cfg.queueSize(), dim},
-                    DualPromptModel.mix(seed, 31), 1.0));
+                    SeedStream.MOCO_QUEUE.of(seed), 1.0));
         }
         String fingerprint = fingerprint(net, name, seed, cfg, train.ids(), labelOf);
         int startEpoch = 0;
@@ -138,7 +138,7 @@ public final class PhaseTwoTrainer {
         for (TrainingListener l : listeners) {
             l.onStart(name, startEpoch * perEpoch, total);
         }
-        long dataSeed = DualPromptModel.mix(seed, 41);
+        long dataSeed = SeedStream.PHASE2_DATA.of(seed);
         for (int epoch = startEpoch; epoch < cfg.epochs(); epoch++) {
             try (ImageBatchIterator q = iterator(train, preprocess, cfg, dataSeed, epoch, 0, threads);
                  ImageBatchIterator k = keyNet == null ? null : iterator(train, preprocess, cfg, dataSeed, epoch, 1,

@@ -23,10 +23,7 @@ final class SampleSeeds {
         return new SplittableRandom(mix(mix(seed ^ 0x5DEECE66DL) + epoch));
     }
 
-    /** SplitMix64 finaliser. */
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
+    private static long mix(long z) {
+        return org.coft.datavec.random.SplitMix64.finalise(z);
     }
 }

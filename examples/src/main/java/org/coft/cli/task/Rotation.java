@@ -1,5 +1,7 @@
 package org.coft.cli.task;
 
+import org.coft.datavec.random.SplitMix64;
+
 /**
  * The {@code fashion-shift} distribution shift: each image is rotated about its centre by a fixed angle whose
  * magnitude is uniform in [{@link #minDegrees}, {@link #maxDegrees}] and whose sign is random, both derived from

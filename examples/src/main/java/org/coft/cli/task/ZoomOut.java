@@ -1,5 +1,7 @@
 package org.coft.cli.task;
 
+import org.coft.datavec.random.SplitMix64;
+
 /**
  * The {@code fashion-zoom} distribution shift: each image is shrunk about its centre by a fixed factor uniform in
  * [{@link #minScale}, {@link #maxScale}] and moved by a fixed offset that keeps the shrunk image inside the frame,
