@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * vectors can replace prompt words; image features are available before and after projection; each tower can
  * be frozen or trained ({@link ClipTower#setTrainable}).
  */
-public final class ClipModel {
+public final class ClipModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClipModel.class);
     /** Image-tower input of shallow visual prompts [P, width] (models loaded with visual prompts). */
     public static final String VISUAL_PROMPTS_INPUT = VisualPromptSeams.SHALLOW;
@@ -62,6 +62,8 @@ public final class ClipModel {
     private final String pixelInput;
     private final int contextLength;
     private final double logitScale;
+    private volatile int embedDim;
+    private volatile boolean closed;
 
     private ClipModel(Path dir, ClipTokenizer tokenizer, PreprocessConfig preprocess, ClipTower text, ClipTower vision,
                       INDArray tokenTable, String idsInput, String maskInput, String pixelInput, int contextLength,
@@ -371,6 +373,33 @@ public final class ClipModel {
         return pixelInput;
     }
 
+    /** Width of the joint embedding space (projected image and text features), measured once on first call. */
+    public int embedDim() {
+        int d = embedDim;
+        if (d == 0) {
+            d = (int) encodeTexts(List.of("a")).size(1);
+            embedDim = d;
+        }
+        return d;
+    }
+
+    /**
+     * Frees the native arrays the towers keep between calls (their static execution plans); the model cannot
+     * encode after this ({@link IllegalStateException}). Idempotent.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        text.graph().releasePlans();
+        vision.graph().releasePlans();
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this ClipModel (" + dir + ") was closed");
+        }
+    }
+
     /** Projected text features [batch, embed] (as the export defines them: unnormalised for split towers). */
     public INDArray encodeTexts(List<String> texts) {
         long[][] ids = tokenize(texts);
@@ -379,6 +408,7 @@ public final class ClipModel {
 
     /** Projected text features from token embeddings [batch, context, width] and the ids used for pooling. */
     public INDArray encodeTokenEmbeddings(INDArray embeddings, long[][] ids) {
+        requireOpen();
         Map<String, INDArray> in = textSideInputs(ids);
         in.put(ClipSeams.TOKEN_EMBEDS, embeddings.castTo(DataType.FLOAT));
         return text.run(in, List.of(text.output())).get(text.output());
@@ -386,11 +416,13 @@ public final class ClipModel {
 
     /** Projected image features [batch, embed] of preprocessed pixels [batch, 3, H, W]. */
     public INDArray encodeImages(INDArray pixels) {
+        requireOpen();
         return vision.run(Map.of(pixelInput, pixels), List.of(vision.output())).get(vision.output());
     }
 
     /** Image features before the projection [batch, width]. */
     public INDArray encodeImagesBeforeProjection(INDArray pixels) {
+        requireOpen();
         if (vision.beforeProjection() == null) {
             throw new IllegalStateException("the image tower's projection was not found in " + dir);
         }

@@ -55,6 +55,18 @@ class ClipModelTest {
     }
 
     @Test
+    void embedDimIsTheProjectedWidthAndAClosedModelRefusesToEncode() throws Exception {
+        try (ClipModel m = ClipModel.load(Fixtures.path("clip-tiny-hf"))) {
+            assertEquals(m.encodeTexts(java.util.List.of("a cat")).size(1), m.embedDim());
+            m.close();
+            m.close(); // idempotent
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> m.encodeTexts(java.util.List.of("a cat")));
+            assertTrue(e.getMessage().contains("was closed"), e.getMessage());
+        }
+    }
+
+    @Test
     void shorterTextContextGivesTheSameFeaturesForTextsThatFit() throws Exception {
         ClipModel short12 = ClipModel.load(Fixtures.path("clip-tiny-hf"), ClipLoadOptions.defaults().withTextContext(12));
         assertEquals(12, short12.contextLength());

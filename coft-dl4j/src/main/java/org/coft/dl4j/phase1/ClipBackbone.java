@@ -42,7 +42,7 @@ public record ClipBackbone(ClipModel plain, ClipModel prompted, int embedDim) {
     }
 
     private static int embedDim(ClipModel plain) {
-        return (int) plain.encodeTexts(List.of("a")).size(1);
+        return plain.embedDim();
     }
 
     /** The prompted model; throws when this backbone was loaded for zero-shot only. */
