@@ -10,7 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@link FeatureAdapter} as a DL4J layer, for {@code ComputationGraph} / {@code MultiLayerNetwork} users who feed
- * cached CLIP image features: input and output [batch, dim]. Starts as the identity (W2, b2 zero).
+ * cached CLIP image features: input and output [batch, dim]. Starts as the identity (W2, b2 zero). Its gradients
+ * are those of the math ({@link SameDiffLayerGradients}: DL4J M2.1 doubles a SameDiffLayer's, corrected here).
  */
 public class FeatureAdapterLayer extends SameDiffLayer {
     private int dim;
@@ -49,7 +50,8 @@ public class FeatureAdapterLayer extends SameDiffLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable input, Map<String, SDVariable> p, SDVariable mask) {
-        return FeatureAdapter.apply(sd, "adapter", input, p.get("w1"), p.get("b1"), p.get("w2"), p.get("b2"));
+        SDVariable out = FeatureAdapter.apply(sd, "adapter", input, p.get("w1"), p.get("b1"), p.get("w2"), p.get("b2"));
+        return SameDiffLayerGradients.halveBackward(sd, "adapter/dl4j_out", out);
     }
 
     @Override

@@ -55,6 +55,19 @@ public final class VisualPrompts {
         return (int) shallowShape[0];
     }
 
+    /** Shape of the shallow prompts [P, width]. */
+    public long[] shallowShape() {
+        return shallowShape.clone();
+    }
+
+    /** Shape of the deep prompts [layers − 1, P, width] (deep prompts only). */
+    public long[] deepShape() {
+        if (!deep()) {
+            throw new IllegalStateException("shallow visual prompts have no deep prompt shape");
+        }
+        return deepShape.clone();
+    }
+
     /** Seeded N(0, std²) initial values: the shallow prompts, then (deep) the later layers' prompts. */
     public INDArray[] init(long seed, double std) {
         INDArray s = PromptLearner.gaussian(shallowShape, seed, std);
@@ -72,16 +85,32 @@ public final class VisualPrompts {
      * @param prompts the shallow prompt variable, then (deep) the deep one
      */
     public Image define(SameDiff sd, String name, SDVariable... prompts) {
+        var defined = model.vision().graph().defineInto(sd, name + "/", inputs(null, prompts), false);
+        return new Image(defined.outputs().get(model.vision().output()),
+                defined.emitted().inputs().get(model.pixelInput()));
+    }
+
+    /**
+     * As {@link #define(SameDiff, String, SDVariable...)}, with the tower fed by {@code pixels} (e.g. a DL4J layer's
+     * input) instead of a placeholder of its own; returns the projected image features [batch, embed].
+     */
+    public SDVariable define(SameDiff sd, String name, SDVariable pixels, SDVariable... prompts) {
+        var defined = model.vision().graph().defineInto(sd, name + "/", inputs(pixels, prompts), false);
+        return defined.outputs().get(model.vision().output());
+    }
+
+    private Map<String, SDVariable> inputs(SDVariable pixels, SDVariable[] prompts) {
         if (prompts.length != (deep() ? 2 : 1)) {
             throw new IllegalArgumentException((deep() ? 2 : 1) + " prompt variables expected, got " + prompts.length);
         }
         Map<String, SDVariable> in = new LinkedHashMap<>();
+        if (pixels != null) {
+            in.put(model.pixelInput(), pixels);
+        }
         in.put(ClipModel.VISUAL_PROMPTS_INPUT, prompts[0]);
         if (deep()) {
             in.put(ClipModel.VISUAL_PROMPTS_DEEP_INPUT, prompts[1]);
         }
-        var defined = model.vision().graph().defineInto(sd, name + "/", in, false);
-        return new Image(defined.outputs().get(model.vision().output()),
-                defined.emitted().inputs().get(model.pixelInput()));
+        return in;
     }
 }
