@@ -143,20 +143,24 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Evaluates an adapted folder (labels read only here), echoing its per-model (and seed) lines. */
     private static double evaluate(Path adapted, Path data, Path base, PrintWriter out, boolean seeds) throws Exception {
-        java.io.StringWriter report = new java.io.StringWriter();
         EvalCommand eval = new EvalCommand();
         eval.model = adapted;
         eval.data = data.toString();
         eval.base = base;
         eval.threads = 2;
         eval.badImages = "fail";
-        double acc = eval.evaluate(new PrintWriter(report, true)).orElseThrow();
-        for (String line : report.toString().split("\n")) {
-            if (line.startsWith("model ") || seeds && line.startsWith("seed pseudo-labels")) {
-                out.println("  " + line);
+        org.coft.dl4j.eval.RunEvaluation.Report r = eval.measure(new PrintWriter(java.io.Writer.nullWriter()))
+                .orElseThrow();
+        for (org.coft.dl4j.eval.RunEvaluation.ModelReport m : r.models()) {
+            out.println("  " + EvalCommand.modelLine(m));
+            if (m.hasPClean()) {
+                out.println("  " + EvalCommand.pCleanLine(m));
             }
         }
-        return acc;
+        if (seeds && r.seeds() != null) {
+            out.println("  " + EvalCommand.seedLine(r.seeds()));
+        }
+        return r.accuracy();
     }
 
     static String resolveData(String kind) {

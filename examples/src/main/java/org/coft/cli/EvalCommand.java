@@ -3,10 +3,7 @@ package org.coft.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.coft.datavec.BadInputPolicy;
@@ -16,12 +13,10 @@ import org.coft.datavec.source.ImageSource;
 import org.coft.datavec.source.ImageSources;
 import org.coft.datavec.source.SourceOptions;
 import org.coft.dl4j.adapt.Adaptation;
-import org.coft.dl4j.eval.Auroc;
+import org.coft.dl4j.eval.RunEvaluation;
 import org.coft.dl4j.phase1.ClipBackbone;
-import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.phase1.PhaseOne;
-import org.coft.dl4j.phase2.CollaborativeFilter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,6 +71,14 @@ final class EvalCommand implements Callable<Integer> {
 
     /** Writes the report to {@code pw}; returns the accuracy, empty when the data has no labels. */
     Optional<Double> evaluate(PrintWriter pw) throws Exception {
+        return measure(pw).map(RunEvaluation.Report::accuracy);
+    }
+
+    /**
+     * Predicts, writes the report to {@code pw} and returns it (the measurement is {@link RunEvaluation}'s, in the
+     * library); empty when the data has no labels.
+     */
+    Optional<RunEvaluation.Report> measure(PrintWriter pw) throws Exception {
         Adaptation.Adapted a = Adaptation.read(model);
         ClipBackbone backbone = backbone(a, base);
         ClassList cl = ClassList.of(a.classes());
@@ -96,88 +99,41 @@ final class EvalCommand implements Callable<Integer> {
             pw.println("the data has no labels: no accuracy");
             return Optional.empty();
         }
-        int[] truth = labels.get().labelsOf(pred.ids());
-        for (Map.Entry<String, DualPromptModel.Scores> e : pred.scores().entrySet()) {
-            int[] p = argmax(e.getValue().logits());
-            pw.printf("model %s: accuracy %.4f%n", e.getKey(), accuracy(truth, p));
-            if (e.getValue().pClean() != null) {
-                double[] s = new double[p.length];
-                boolean[] right = new boolean[p.length];
-                int kept = 0;
-                int keptRight = 0;
-                for (int i = 0; i < p.length; i++) {
-                    s[i] = e.getValue().pClean().getDouble(i, p[i]);
-                    right[i] = p[i] == truth[i];
-                    if (s[i] > 0.5) {
-                        kept++;
-                        keptRight += right[i] ? 1 : 0;
-                    }
-                }
-                pw.printf("model %s: p_clean AUROC (right vs wrong own pseudo-labels) %.4f; p_clean > 0.5 keeps %d "
-                        + "(%.1f %%) at precision %.4f%n", e.getKey(), Auroc.of(s, right), kept,
-                        100.0 * kept / p.length, kept == 0 ? 0.0 : (double) keptRight / kept);
+        RunEvaluation.Report r = RunEvaluation.evaluate(pred, labels.get(), a.classes(),
+                a.dir().resolve(a.selfContained() ? "phase1/seeds.csv" : "seeds.csv"));
+        for (RunEvaluation.ModelReport m : r.models()) {
+            pw.println(modelLine(m));
+            if (m.hasPClean()) {
+                pw.println(pCleanLine(m));
             }
         }
-        if (pred.scores().size() == 2 && pred.scores().get("A").sNeg() != null) {
-            collaborativeFiltering(pred.scores().get("A"), pred.scores().get("B"), truth, pw);
+        if (r.filter() != null) {
+            RunEvaluation.FilterReport f = r.filter();
+            pw.println(f.summary());
+            pw.printf("filter A's labels: cross-model keeps %d at precision %.4f; self keeps %d at precision %.4f "
+                    + "(all: precision %.4f)%n", f.crossKeptA(), f.crossPrecisionA(), f.selfKeptA(), f.selfPrecisionA(),
+                    f.allPrecisionA());
+            pw.printf("filter B's labels: cross-model keeps %d at precision %.4f%n", f.crossKeptB(), f.crossPrecisionB());
         }
-        seedAccuracy(a.dir().resolve(a.selfContained() ? "phase1/seeds.csv" : "seeds.csv"), labels.get(), cl, pw);
-        return Optional.of(Evaluation.report(cl, truth, predicted, pw));
+        if (r.seeds() != null) {
+            pw.println(seedLine(r.seeds()));
+        }
+        Evaluation.print(cl, r, pw);
+        return Optional.of(r);
     }
 
-    /**
-     * What Phase II would train on (measured here only): each model's labels kept by the other model's negative
-     * prompt (cross-model) and, for comparison, by its own (self), with their precision against the labels.
-     */
-    static void collaborativeFiltering(DualPromptModel.Scores a, DualPromptModel.Scores b, int[] truth, PrintWriter pw) {
-        var sa = new CollaborativeFilter.Scores(a.sPos(), a.sNeg());
-        var sb = new CollaborativeFilter.Scores(b.sPos(), b.sNeg());
-        CollaborativeFilter.Result cross = CollaborativeFilter.filter(sa, sb);
-        CollaborativeFilter.Result self = CollaborativeFilter.filter(sa, sa);
-        pw.println(cross.summary());
-        pw.printf("filter A's labels: cross-model keeps %d at precision %.4f; self keeps %d at precision %.4f "
-                + "(all: precision %.4f)%n", cross.cleanA(), precision(cross.labelsA(), cross.keptByB(), truth),
-                self.cleanA(), precision(self.labelsA(), self.keptByB(), truth),
-                precision(cross.labelsA(), null, truth));
-        pw.printf("filter B's labels: cross-model keeps %d at precision %.4f%n", cross.cleanB(),
-                precision(cross.labelsB(), cross.keptByA(), truth));
+    static String modelLine(RunEvaluation.ModelReport m) {
+        return String.format("model %s: accuracy %.4f", m.name(), m.accuracy());
     }
 
-    static double precision(int[] labels, boolean[] kept, int[] truth) {
-        int n = 0;
-        int right = 0;
-        for (int i = 0; i < labels.length; i++) {
-            if (kept == null || kept[i]) {
-                n++;
-                right += labels[i] == truth[i] ? 1 : 0;
-            }
-        }
-        return n == 0 ? Double.NaN : (double) right / n;
+    static String pCleanLine(RunEvaluation.ModelReport m) {
+        return String.format("model %s: p_clean AUROC (right vs wrong own pseudo-labels) %.4f; p_clean > 0.5 keeps %d "
+                + "(%.1f %%) at precision %.4f", m.name(), m.pCleanAuroc(), m.kept(), 100.0 * m.keptFraction(),
+                m.keptPrecision());
     }
 
-    /** Accuracy of the seed pseudo-labels (measurement only; the seeds were chosen without labels). */
-    static void seedAccuracy(Path seeds, EvaluationLabels labels, ClassList cl, PrintWriter pw) throws Exception {
-        if (!Files.isRegularFile(seeds)) {
-            return;
-        }
-        Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < cl.size(); i++) {
-            index.put(cl.name(i), i);
-        }
-        int n = 0;
-        int right = 0;
-        List<String> lines = new ArrayList<>(Files.readAllLines(seeds));
-        for (String line : lines.subList(1, lines.size())) {
-            String[] f = line.split(",");
-            if (f.length < 4 || !labels.contains(f[0]) || !index.containsKey(f[1])) {
-                continue;
-            }
-            n++;
-            right += labels.labelOf(f[0]) == index.get(f[1]) ? 1 : 0;
-        }
-        if (n > 0) {
-            pw.printf("seed pseudo-labels: %d, accuracy %.4f%n", n, (double) right / n);
-        }
+    static String seedLine(RunEvaluation.SeedReport s) {
+        return String.format("seed pseudo-labels: %d, accuracy %.4f", s.count(), s.accuracy());
     }
 
     /** {@code id,prediction,probability} rows of predictions (what {@code eval --out} and {@code predict} write). */
@@ -191,19 +147,6 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     static int[] argmax(INDArray scores) {
-        int[] out = new int[(int) scores.size(0)];
-        INDArray am = scores.argMax(1);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = am.getInt(i);
-        }
-        return out;
-    }
-
-    static double accuracy(int[] truth, int[] pred) {
-        int r = 0;
-        for (int i = 0; i < truth.length; i++) {
-            r += truth[i] == pred[i] ? 1 : 0;
-        }
-        return (double) r / truth.length;
+        return RunEvaluation.argmax(scores);
     }
 }

@@ -2,23 +2,27 @@ package org.coft.cli;
 
 import java.io.PrintWriter;
 import org.coft.datavec.source.ClassList;
+import org.coft.dl4j.eval.RunEvaluation;
 
-/** Accuracy, per-class accuracy and confusion matrix of predictions against evaluation labels. */
+/** Prints accuracy, per-class accuracy and the confusion matrix (measured by {@link RunEvaluation}). */
 final class Evaluation {
     private Evaluation() {
     }
 
-    /** Prints the report and returns the accuracy (fraction). */
+    /** Measures and prints predictions against labels; returns the accuracy (fraction). */
     static double report(ClassList classes, int[] truth, int[] predicted, PrintWriter out) {
+        double acc = RunEvaluation.accuracy(truth, predicted);
+        print(classes, RunEvaluation.confusion(truth, predicted, classes.size()), acc, out);
+        return acc;
+    }
+
+    /** Prints a run's report: per-class accuracy, confusion matrix, {@code accuracy=}. */
+    static void print(ClassList classes, RunEvaluation.Report r, PrintWriter out) {
+        print(classes, r.confusion(), r.accuracy(), out);
+    }
+
+    private static void print(ClassList classes, long[][] confusion, double accuracy, PrintWriter out) {
         int k = classes.size();
-        long[][] confusion = new long[k][k];
-        int correct = 0;
-        for (int i = 0; i < truth.length; i++) {
-            confusion[truth[i]][predicted[i]]++;
-            if (truth[i] == predicted[i]) {
-                correct++;
-            }
-        }
         out.println("per-class accuracy:");
         for (int c = 0; c < k; c++) {
             long n = 0;
@@ -36,8 +40,6 @@ final class Evaluation {
             }
             out.println(sb.append("  ").append(classes.name(c)));
         }
-        double acc = truth.length == 0 ? 0.0 : (double) correct / truth.length;
-        out.printf("accuracy=%.4f%n", acc);
-        return acc;
+        out.printf("accuracy=%.4f%n", accuracy);
     }
 }
