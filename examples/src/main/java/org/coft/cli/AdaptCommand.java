@@ -24,6 +24,7 @@ import org.coft.dl4j.train.ProgressListener;
 import org.coft.dl4j.train.PseudoLabelStats;
 import org.coft.dl4j.train.TrainingListener;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,6 +36,9 @@ import picocli.CommandLine.Option;
                 + "writes the adapted model, its config and provenance to --out. Running again on the same --out "
                 + "(or coft adapt --resume OUT) resumes.")
 final class AdaptCommand implements Callable<Integer> {
+    @Mixin
+    ImageReading reading = new ImageReading();
+
     @Option(names = "--method", defaultValue = "coft-phase1", description = "zero-shot, upl, coft-phase1, coft, "
             + "coft-plus, or coop (the supervised few-shot reference; reads labels) (default: ${DEFAULT-VALUE})")
     String method;
@@ -82,16 +86,9 @@ final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--phase2-epochs", description = "coft, coft-plus: Phase II epochs (overrides the config)")
     Integer phase2Epochs;
 
-    @Option(names = "--threads", defaultValue = "2", description = "image decoding threads (default: ${DEFAULT-VALUE})")
-    int threads;
-
     @Option(names = "--monitor-labels", description = "when the data has labels, report each epoch's pseudo-label "
             + "accuracy and p_clean AUROC against them (measurement only: training never sees them)")
     boolean monitorLabels;
-
-    @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images (default: "
-            + "${DEFAULT-VALUE})")
-    String badImages;
 
     @Override
     public Integer call() throws Exception {
@@ -120,7 +117,7 @@ final class AdaptCommand implements Callable<Integer> {
         // the class list fixes what label indices mean for coop and --monitor-labels (without it a folder's
         // sub-folders would be numbered alphabetically); label-free methods never read labels
         ImageSource source = ImageSources.open(data, SourceOptions.defaults()
-                .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
+                .withBadInput(reading.policy()).withClasses(cl));
         UnlabeledImages images = ImageViews.byFileName(source.images());
         Adaptation.checkInputs(cl.names(), images);
         pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, visual %s%n", m.cliName(), data, images.size(),
@@ -136,7 +133,7 @@ final class AdaptCommand implements Callable<Integer> {
             pw.println("coop: supervised reference — " + cfg.seedsPerClass() + " labelled shots per class");
         }
         var result = Adaptation.adapt(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(), cfg,
-                seed, out, new PhaseOne.Options(threads, 256, listeners, pw), shotLabels);
+                seed, out, new PhaseOne.Options(reading.threads, 256, listeners, pw), shotLabels);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + (result == null ? ""
                 : " (" + result.models().size() + " model(s), " + result.seeds().size() + " seeds)"));
         if (m != Method.ZERO_SHOT) {
@@ -225,7 +222,7 @@ final class AdaptCommand implements Callable<Integer> {
         Path dir = embedded ? EmbeddedModel.extract() : modelDir;
         PrintWriter pw = new PrintWriter(System.out, true);
         ImageSource source = ImageSources.open(data, SourceOptions.defaults()
-                .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
+                .withBadInput(reading.policy()).withClasses(cl));
         UnlabeledImages images = ImageViews.byFileName(source.images());
         Adaptation.checkInputs(cl.names(), images);
         pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, %d round(s) of Phase I with %s, Phase II %d "
@@ -237,7 +234,7 @@ final class AdaptCommand implements Callable<Integer> {
         List<TrainingListener> phase2 = List.of(new DivergenceGuard(), new ProgressListener(pw, 25, "CE",
                 "contrastive"), new Progress("Phase II"));
         var r = Adaptation.adaptCoft(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(),
-                cfg, runSeed, out, new PhaseOne.Options(threads, 256, listeners, pw), phase2, phase1From);
+                cfg, runSeed, out, new PhaseOne.Options(reading.threads, 256, listeners, pw), phase2, phase1From);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + " (" + r.classifiers().size()
                 + " classifier graph(s); self-contained: coft eval / coft predict need no base model)");
         ReportCommand.writeAfterJob(out, null, pw);

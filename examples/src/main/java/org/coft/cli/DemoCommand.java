@@ -144,11 +144,9 @@ final class DemoCommand implements Callable<Integer> {
     /** Evaluates an adapted folder (labels read only here), echoing its per-model (and seed) lines. */
     private static double evaluate(Path adapted, Path data, Path base, PrintWriter out, boolean seeds) throws Exception {
         EvalCommand eval = new EvalCommand();
-        eval.model = adapted;
+        eval.adapted.model = adapted;
         eval.data = data.toString();
-        eval.base = base;
-        eval.threads = 2;
-        eval.badImages = "fail";
+        eval.adapted.base = base;
         org.coft.dl4j.eval.RunEvaluation.Report r = eval.measure(new PrintWriter(java.io.Writer.nullWriter()))
                 .orElseThrow();
         for (org.coft.dl4j.eval.RunEvaluation.ModelReport m : r.models()) {

@@ -19,6 +19,7 @@ import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.phase1.PhaseOne;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,24 +31,18 @@ import picocli.CommandLine.Option;
         description = "Evaluate an adapted model (from coft adapt) on a data source; last line accuracy=<fraction> "
                 + "when the data has labels.")
 final class EvalCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "adapted model folder (written by coft adapt)")
-    Path model;
+    @Mixin
+    AdaptedRun adapted = new AdaptedRun();
+
+    @Mixin
+    ImageReading reading = new ImageReading();
 
     @Option(names = "--data", required = true, description = "a folder with class sub-folders, a .csv manifest or "
             + "idx:IMAGES,LABELS")
     String data;
 
-    @Option(names = "--base", description = "base CLIP model directory, when it moved since adapt (checked by hash)")
-    Path base;
-
     @Option(names = "--out", description = "predictions CSV (default: none)")
     Path out;
-
-    @Option(names = "--threads", defaultValue = "2", description = "image decoding threads (default: ${DEFAULT-VALUE})")
-    int threads;
-
-    @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images")
-    String badImages;
 
     @Override
     public Integer call() throws Exception {
@@ -79,14 +74,14 @@ final class EvalCommand implements Callable<Integer> {
      * library); empty when the data has no labels.
      */
     Optional<RunEvaluation.Report> measure(PrintWriter pw) throws Exception {
-        Adaptation.Adapted a = Adaptation.read(model);
-        ClipBackbone backbone = backbone(a, base);
+        Adaptation.Adapted a = Adaptation.read(adapted.model);
+        ClipBackbone backbone = backbone(a, adapted.base);
         ClassList cl = ClassList.of(a.classes());
-        ImageSource source = ImageSources.open(data, SourceOptions.defaults().withBadInput(BadInputPolicy.parse(badImages))
+        ImageSource source = ImageSources.open(data, SourceOptions.defaults().withBadInput(reading.policy())
                 .withClasses(cl));
         var images = ImageViews.byFileName(source.images());
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, images,
-                new PhaseOne.Options(threads, 256, List.of(new Progress()), pw));
+                new PhaseOne.Options(reading.threads, 256, List.of(new Progress()), pw));
         int[] predicted = argmax(pred.probabilities());
         pw.printf("eval: %s (%s) on %s: %d images%n", a.dir(), a.method().cliName(), data, predicted.length);
         if (out != null) {

@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,17 +32,14 @@ import picocli.CommandLine.Spec;
         description = "Export an adapted model (from coft adapt) as an ONNX classifier that ONNX Runtime runs with the "
                 + "same predictions as coft predict.")
 final class ExportCommand implements Callable<Integer> {
+    @Mixin
+    AdaptedRun adapted = new AdaptedRun();
+
     /** Largest difference in a class probability the pre-write check accepts (cross-runtime fp32). */
     static final double ATOL = 1e-4;
 
-    @Option(names = "--model", required = true, description = "adapted model folder (written by coft adapt)")
-    Path model;
-
     @Option(names = "--out", required = true, description = "ONNX file to write, e.g. classifier.onnx")
     Path out;
-
-    @Option(names = "--base", description = "base CLIP model directory, when it moved since adapt (checked by hash)")
-    Path base;
 
     @Option(names = "--check", defaultValue = "8", description = "random inputs the file is checked on in ONNX "
             + "Runtime before it is written; 0 = no check (default: ${DEFAULT-VALUE})")
@@ -53,16 +51,16 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter log = spec.commandLine().getErr();
-        if (!Files.isDirectory(model)) {
-            throw new IllegalArgumentException("--model " + model + " does not exist or is not a folder");
+        if (!Files.isDirectory(adapted.model)) {
+            throw new IllegalArgumentException("--model " + adapted.model + " does not exist or is not a folder");
         }
         if (check < 0 || check > 1024) {
             throw new IllegalArgumentException("--check: " + check + " (allowed 0..1024)");
         }
-        Adaptation.Adapted a = Adaptation.read(model);
-        Path dir = base != null ? base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
+        Adaptation.Adapted a = Adaptation.read(adapted.model);
+        Path dir = adapted.base != null ? adapted.base : a.embeddedBase() ? EmbeddedModel.extract() : Path.of(a.basePath());
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("the base model " + dir + " that " + model + " was adapted from is gone; "
+            throw new IllegalArgumentException("the base model " + dir + " that " + adapted.model + " was adapted from is gone; "
                     + "give its new place with --base DIR");
         }
         try (OnnxExport export = OnnxExport.prepare(a, dir)) {
@@ -70,7 +68,7 @@ final class ExportCommand implements Callable<Integer> {
             OnnxExport.Summary s = export.write(out, bytes -> checked[0] = check == 0 ? "not checked (--check 0)"
                     : check(export, bytes, check));
             log.printf("export: %s (%s, %d classes, %d member(s) %s, %d tower weights written back) -> %s (%.1f MiB); "
-                    + "outputs %s%n", model, a.method().cliName(), s.classes(), s.members().size(), s.members(),
+                    + "outputs %s%n", adapted.model, a.method().cliName(), s.classes(), s.members().size(), s.members(),
                     s.weightsReplaced(), s.file(), s.bytes() / 1048576.0, s.outputs());
             log.println("export: " + checked[0]);
         }

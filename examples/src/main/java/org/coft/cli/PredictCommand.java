@@ -14,6 +14,7 @@ import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.phase1.PhaseOne;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,8 +24,11 @@ import picocli.CommandLine.Option;
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Classify images with an adapted model (from coft adapt); writes id,prediction,probability.")
 final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "adapted model folder (written by coft adapt)")
-    Path model;
+    @Mixin
+    AdaptedRun adapted = new AdaptedRun();
+
+    @Mixin
+    ImageReading reading = new ImageReading();
 
     @Option(names = "--data", required = true, description = "a folder (sub-folders are not read as labels), a .csv "
             + "manifest or idx:IMAGES")
@@ -33,26 +37,16 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", description = "CSV file to write (default: standard output)")
     Path out;
 
-    @Option(names = "--base", description = "base CLIP model directory, when it moved since adapt (not needed for "
-            + "coft and coft-plus)")
-    Path base;
-
-    @Option(names = "--threads", defaultValue = "2", description = "image decoding threads (default: ${DEFAULT-VALUE})")
-    int threads;
-
-    @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images")
-    String badImages;
-
     @Override
     public Integer call() throws Exception {
-        Adaptation.Adapted a = Adaptation.read(model);
-        ClipBackbone backbone = EvalCommand.backbone(a, base);
+        Adaptation.Adapted a = Adaptation.read(adapted.model);
+        ClipBackbone backbone = EvalCommand.backbone(a, adapted.base);
         ClassList cl = ClassList.of(a.classes());
-        var source = ImageSources.open(data, SourceOptions.defaults().withBadInput(BadInputPolicy.parse(badImages))
+        var source = ImageSources.open(data, SourceOptions.defaults().withBadInput(reading.policy())
                 .withClasses(cl));
         PrintWriter log = new PrintWriter(System.err, true);
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, ImageViews.byFileName(source.images()),
-                new PhaseOne.Options(threads, 256, List.of(new Progress()), log));
+                new PhaseOne.Options(reading.threads, 256, List.of(new Progress()), log));
         String csv = EvalCommand.predictionsCsv(pred, EvalCommand.argmax(pred.probabilities()), cl);
         if (out != null) {
             Path parent = out.toAbsolutePath().getParent();

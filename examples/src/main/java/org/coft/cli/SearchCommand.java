@@ -31,6 +31,7 @@ import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
 import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
 import org.deeplearning4j.arbiter.optimize.runner.listener.BaseStatusListener;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,6 +43,9 @@ import picocli.CommandLine.Option;
                 + "each with a label-free objective, and writes the ranking and the best config (best.json, which coft "
                 + "adapt --config reads) to --out. Running again on the same --out continues.")
 final class SearchCommand implements Callable<Integer> {
+    @Mixin
+    ImageReading reading = new ImageReading();
+
     @Option(names = "--method", defaultValue = "coft", description = "coft, coft-plus or coft-phase1 "
             + "(default: ${DEFAULT-VALUE})")
     String method;
@@ -91,9 +95,6 @@ final class SearchCommand implements Callable<Integer> {
             + "accuracy is the objective validation-accuracy")
     String validation;
 
-    @Option(names = "--threads", defaultValue = "2", description = "image decoding threads (default: ${DEFAULT-VALUE})")
-    int threads;
-
     @Option(names = "--no-guard", description = "write the top candidate to best.json even when its objective is not "
             + "clearly (2 standard errors, paired bootstrap) above the base config's")
     boolean noGuard;
@@ -101,10 +102,6 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--in-process", description = "run every candidate in this JVM instead of a child JVM each "
             + "(faster to start; resident memory then grows by a few hundred MB per candidate)")
     boolean inProcess;
-
-    @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images (default: "
-            + "${DEFAULT-VALUE})")
-    String badImages;
 
     @Override
     public Integer call() throws Exception {
@@ -128,7 +125,7 @@ final class SearchCommand implements Callable<Integer> {
         PrintWriter pw = new PrintWriter(System.out, true);
         ClassList cl = AdaptCommand.classList(classes, data);
         ImageSource source = ImageSources.open(data, SourceOptions.defaults()
-                .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
+                .withBadInput(reading.policy()).withClasses(cl));
         UnlabeledImages images = ImageViews.byFileName(source.images());
         Adaptation.checkInputs(cl.names(), images);
         boolean embedded = model == null;
@@ -136,7 +133,7 @@ final class SearchCommand implements Callable<Integer> {
         CoftCandidates.Validation val = null;
         if (validation != null) {
             ImageSource vs = ImageSources.open(validation, SourceOptions.defaults()
-                    .withBadInput(BadInputPolicy.parse(badImages)).withClasses(cl));
+                    .withBadInput(reading.policy()).withClasses(cl));
             var labels = vs.evaluationLabels().orElseThrow(() -> new IllegalArgumentException("--validation "
                     + validation + " has no labels (expected class sub-folders or a manifest with labels)"));
             val = new CoftCandidates.Validation(ImageViews.byFileName(vs.images()), labels::labelOf);
@@ -152,9 +149,9 @@ final class SearchCommand implements Callable<Integer> {
                 + "seed %d%n", m.cliName(), data, images.size(), cl.size(), s.generator().toString().toLowerCase(),
                 s.paths(), obj.cliName(), candidates, budget == null ? "" : ", at most " + maxTime, seed);
         CoftCandidates runner = new CoftCandidates(m, new Adaptation.BaseModel(dir, embedded), images, data, cl.names(),
-                seed, threads, pw, val);
+                seed, reading.threads, pw, val);
         if (!inProcess) {
-            runner.forked(badImages, validation);
+            runner.forked(reading.badImages, validation);
         }
         runner.remember(out, CoftSearch.finished(out, s));
         Progress progress = new Progress();
