@@ -201,15 +201,7 @@ public enum Objective {
 
     /** Share of rows (where {@code only} is true, or all) on which a and b agree. */
     static double agreement(int[] a, int[] b, boolean[] only) {
-        int n = 0;
-        int same = 0;
-        for (int i = 0; i < a.length; i++) {
-            if (only == null || only[i]) {
-                n++;
-                same += a[i] == b[i] ? 1 : 0;
-            }
-        }
-        return n == 0 ? Double.NaN : (double) same / n;
+        return org.coft.dl4j.eval.RunEvaluation.agreement(a, b, only);
     }
 
     static double separation(double[][] pClean, int[] pred, boolean[] seed) {

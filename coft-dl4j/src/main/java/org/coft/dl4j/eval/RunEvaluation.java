@@ -133,15 +133,20 @@ public final class RunEvaluation {
 
     /** Precision of the labels {@code kept} (all when null) against the truth; NaN when none is kept. */
     public static double precision(int[] labels, boolean[] kept, int[] truth) {
+        return agreement(labels, truth, kept);
+    }
+
+    /** Share of rows (where {@code only} is true, or all when null) on which {@code a} and {@code b} agree; NaN for none. */
+    public static double agreement(int[] a, int[] b, boolean[] only) {
         int n = 0;
-        int right = 0;
-        for (int i = 0; i < labels.length; i++) {
-            if (kept == null || kept[i]) {
+        int same = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (only == null || only[i]) {
                 n++;
-                right += labels[i] == truth[i] ? 1 : 0;
+                same += a[i] == b[i] ? 1 : 0;
             }
         }
-        return n == 0 ? Double.NaN : (double) right / n;
+        return n == 0 ? Double.NaN : (double) same / n;
     }
 
     /** The seeds' accuracy from a run's {@code seeds.csv}; null when the file is absent or no seed is labelled. */
