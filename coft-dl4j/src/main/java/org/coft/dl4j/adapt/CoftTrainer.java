@@ -1,0 +1,146 @@
+package org.coft.dl4j.adapt;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.phase1.ClipBackbone;
+import org.coft.dl4j.phase1.PhaseOne;
+import org.coft.dl4j.train.DivergenceGuard;
+import org.coft.dl4j.train.TrainingListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CoFT / CoFT+ as one trainer object (arXiv 2602.04337): it holds the method, the config and the seed only; every
+ * {@link #fit} draws its randomness from the seed's named streams ({@link org.coft.dl4j.train.SeedStream}), so a
+ * trainer can be reused and the same seed on the same images gives the same classifier. {@code fit} writes the run
+ * folder (every file atomically, with a SHA-256 ledger; a second {@code fit} into the same folder resumes after the
+ * last finished stage) and returns the {@link AdaptedClassifier}. Images come in unlabelled: labels cannot reach it.
+ * The run's log goes to SLF4J ({@code org.coft.dl4j.adapt.CoftTrainer}, INFO), progress to the listeners.
+ *
+ * <p>What {@code coft adapt --method coft|coft-plus} runs; the stages themselves are {@link Adaptation#adaptCoft}.
+ */
+public final class CoftTrainer {
+    private static final Logger LOG = LoggerFactory.getLogger(CoftTrainer.class);
+
+    private final Method method;
+    private final CoftConfig config;
+    private final long seed;
+    private final int threads;
+    private final List<TrainingListener> listeners;
+
+    private CoftTrainer(Method method, CoftConfig config, long seed, int threads, List<TrainingListener> listeners) {
+        if (method == null || !method.fineTunes()) {
+            throw new IllegalArgumentException("method: " + method + " (a CoftTrainer trains coft or coft-plus; Phase I "
+                    + "alone, UPL and zero-shot are Adaptation.adapt)");
+        }
+        if (config == null) {
+            throw new IllegalArgumentException("config: null (CoftConfig.coft() or CoftConfig.plus() for the defaults)");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads: " + threads + " (expected at least 1)");
+        }
+        this.method = method;
+        this.config = config;
+        this.seed = seed;
+        this.threads = threads;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /** CoFT with its default config. */
+    public static CoftTrainer coft(long seed) {
+        return new CoftTrainer(Method.COFT, CoftConfig.coft(), seed, 2, List.of(new DivergenceGuard()));
+    }
+
+    /** CoFT+ with its default config (give class descriptions with {@code CoftConfig.plus().withPrompts(file)}). */
+    public static CoftTrainer coftPlus(long seed) {
+        return new CoftTrainer(Method.COFT_PLUS, CoftConfig.plus(), seed, 2, List.of(new DivergenceGuard()));
+    }
+
+    /** This trainer with another config. */
+    public CoftTrainer withConfig(CoftConfig c) {
+        return new CoftTrainer(method, c, seed, threads, listeners);
+    }
+
+    /** This trainer with image-decoding threads {@code n} (default 2). */
+    public CoftTrainer withThreads(int n) {
+        return new CoftTrainer(method, config, seed, n, listeners);
+    }
+
+    /** This trainer with these listeners on every model's training and every pass over the images (default: a divergence guard). */
+    public CoftTrainer withListeners(List<? extends TrainingListener> l) {
+        return new CoftTrainer(method, config, seed, threads, new ArrayList<>(l));
+    }
+
+    public Method method() {
+        return method;
+    }
+
+    public CoftConfig config() {
+        return config;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    /**
+     * Adapts the CLIP model in {@code modelDir} to {@code images} without labels and returns the classifier.
+     *
+     * @param data       how the images were given (recorded in the run's provenance; e.g. the folder)
+     * @param classNames the task's class names
+     * @param runFolder  where the run's files go; an earlier run of the same settings there is resumed, another is
+     *                   refused naming the differing field
+     */
+    public AdaptedClassifier fit(Path modelDir, UnlabeledImages images, String data, List<String> classNames,
+                                 Path runFolder) throws IOException {
+        Adaptation.checkInputs(classNames, images);
+        ClipBackbone backbone;
+        try {
+            backbone = ClipBackbone.load(modelDir, config.phase1(), classNames);
+        } catch (org.coft.clip.model.ClipModelException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        try (PrintWriter log = new PrintWriter(new Slf4jLines(), true)) {
+            Adaptation.adaptCoft(method, new Adaptation.BaseModel(modelDir, false), backbone, images, data, classNames,
+                    config, seed, runFolder, new PhaseOne.Options(threads, 256, listeners, log), listeners);
+        }
+        return AdaptedClassifier.open(runFolder);
+    }
+
+    /** The stages' log lines, each as one SLF4J INFO message. */
+    private static final class Slf4jLines extends Writer {
+        private final StringBuilder line = new StringBuilder();
+
+        @Override
+        public void write(char[] buf, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                if (buf[i] == '\n') {
+                    flushLine();
+                } else if (buf[i] != '\r') {
+                    line.append(buf[i]);
+                }
+            }
+        }
+
+        private void flushLine() {
+            if (line.length() > 0) {
+                LOG.info(line.toString());
+                line.setLength(0);
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            flushLine();
+        }
+    }
+}
