@@ -3,7 +3,6 @@ package org.coft.dl4j.phase1;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,14 +83,10 @@ public final class PhaseOneTrainer {
         String fingerprint = fingerprint(model, name, seed, n);
         int start = 0;
         AdamSteps adam;
-        if (checkpoint != null && Files.isRegularFile(checkpoint)) {
-            ArrayArchive.Contents ck = ArrayArchive.read(files.verified(checkpoint));
-            ObjectNode meta = (ObjectNode) JSON.readTree(ck.meta());
-            if (!fingerprint.equals(meta.path("fingerprint").asText())) {
-                throw new IOException("checkpoint " + checkpoint + " belongs to another run (model, seed, data or config "
-                        + "differ): delete it or use another output folder");
-            }
-            start = meta.path("step").asInt();
+        ArrayArchive.Contents ck = ArrayArchive.checkpointToResume(checkpoint, files, fingerprint,
+                "model, seed, data or config");
+        if (ck != null) {
+            start = ck.metaJson().path("step").asInt();
             adam = AdamSteps.restore(cfg.learningRate(), total, params, ck.arrays(), checkpoint);
         } else {
             adam = AdamSteps.fresh(cfg.learningRate(), total, params);

@@ -3,7 +3,6 @@ package org.coft.dl4j.phase2;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -116,13 +115,10 @@ public final class PhaseTwoTrainer {
         String fingerprint = fingerprint(net, name, seed, cfg, train.ids(), labelOf);
         int startEpoch = 0;
         AdamSteps adam;
-        if (checkpoint != null && Files.isRegularFile(checkpoint)) {
-            ArrayArchive.Contents ck = ArrayArchive.read(files.verified(checkpoint));
-            ObjectNode meta = (ObjectNode) JSON.readTree(ck.meta());
-            if (!fingerprint.equals(meta.path("fingerprint").asText())) {
-                throw new IOException("checkpoint " + checkpoint + " belongs to another run (network, seed, labels or "
-                        + "config differ): delete it or use another output folder");
-            }
+        ArrayArchive.Contents ck = ArrayArchive.checkpointToResume(checkpoint, files, fingerprint,
+                "network, seed, labels or config");
+        if (ck != null) {
+            ObjectNode meta = ck.metaJson();
             startEpoch = meta.path("epoch").asInt();
             adam = AdamSteps.restore(cfg.learningRate(), total, params, ck.arrays(), checkpoint);
             if (keys != null) {

@@ -84,7 +84,33 @@ public final class ArrayArchive {
     }
 
     /** Contents of an archive. */
-    public record Contents(Map<String, INDArray> arrays, String meta) { }
+    public record Contents(Map<String, INDArray> arrays, String meta) {
+        /** The meta entry as a JSON object. */
+        public com.fasterxml.jackson.databind.node.ObjectNode metaJson() throws IOException {
+            return (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(meta);
+        }
+    }
+
+    /**
+     * A training checkpoint to resume from: null when {@code checkpoint} is null or absent; otherwise its contents,
+     * verified against {@code files}' ledger and checked to belong to this run ({@code fingerprint} in its meta).
+     *
+     * @param differ what differs when the fingerprint does not match (for the message), e.g. "model, seed, data or config"
+     * @throws IOException naming the checkpoint when it belongs to another run or fails verification
+     */
+    public static Contents checkpointToResume(Path checkpoint, org.coft.dl4j.run.RunFolder files, String fingerprint,
+                                              String differ) throws IOException {
+        if (checkpoint == null || !Files.isRegularFile(checkpoint)) {
+            return null;
+        }
+        Contents ck = read(files.verified(checkpoint));
+        if (!fingerprint.equals(ck.metaJson().path("fingerprint").asText())) {
+            throw new IOException("checkpoint " + checkpoint + " belongs to another run (" + differ + " differ): "
+                    + "delete it or use another output folder");
+        }
+        return ck;
+    }
 
     /**
      * @throws IOException naming the file when it is missing, not a zip, or has a damaged entry
