@@ -378,8 +378,7 @@ public final class Adaptation {
                     + "coft or coft-plus run)");
         }
         RunFolder src = RunFolder.of(from);
-        JsonNode was = JsonFiles.readObject(src.verified(fromRun), "the settings of a coft run");
-        requireFormat(was, RUN_FORMAT, fromRun, "re-create it with this CoFT");
+        JsonNode was = runSettings(src, fromRun, "re-create it with this CoFT");
         List<String[]> same = List.of(new String[] {"seed", was.path("seed").toString(), run.path("seed").toString()},
                 new String[] {"config.phase1", was.path("config").path("phase1").toString(),
                         run.path("config").path("phase1").toString()},
@@ -456,6 +455,13 @@ public final class Adaptation {
         }
     }
 
+    /** A run's {@value #RUN_FILE}, verified against its folder's ledger and of this format ({@code fix}: what to do if not). */
+    private static JsonNode runSettings(RunFolder folder, Path runFile, String fix) throws IOException {
+        JsonNode run = JsonFiles.readObject(folder.verified(runFile), "the settings of a coft run");
+        requireFormat(run, RUN_FORMAT, runFile, fix);
+        return run;
+    }
+
     /**
      * The settings of a CoFT / CoFT+ run folder, for {@code --resume}: data and base model found relative to the
      * folder's current location first, then at their absolute paths.
@@ -478,8 +484,7 @@ public final class Adaptation {
                     + "runs can be resumed this way; others resume by running again)");
         }
         RunFolder files = RunFolder.of(out);
-        JsonNode run = JsonFiles.readObject(files.verified(runFile), "the settings of a coft run");
-        requireFormat(run, RUN_FORMAT, runFile, "start a fresh output folder");
+        JsonNode run = runSettings(files, runFile, "start a fresh output folder");
         for (String f : List.of("method", "seed", "config", "base_model", "data", "classes_file")) {
             if (!run.has(f)) {
                 throw new IOException(runFile + ": missing field '" + f + "'");
