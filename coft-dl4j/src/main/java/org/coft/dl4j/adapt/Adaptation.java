@@ -111,15 +111,8 @@ public final class Adaptation {
         RunFolder files = RunFolder.create(out);
         opt = opt.withFiles(files);
         long t0 = System.nanoTime();
-        ObjectNode m = JSON.createObjectNode();
-        m.put("format", FORMAT);
-        m.put("method", method.cliName());
-        m.put("supervised", method == Method.COOP);
-        m.put("classes_file", RunFolder.CLASSES);
-        m.set("config", JSON.readTree(cfg.toJson()));
-        m.put("seed", seed);
-        m.set("base_model", baseJson(base, out, hashes(base.dir())));
-        m.set("data", InputRef.of(dataSpec, out, images).toJson());
+        ObjectNode m = manifestHead(method, method == Method.COOP, Map.of(), RunFolder.CLASSES, cfg, null, seed,
+                baseJson(base, out, hashes(base.dir())), InputRef.of(dataSpec, out, images).toJson());
         m.put("images", images.size());
         m.set("versions", JSON.valueToTree(versions()));
         writeClasses(files, out, classNames);
@@ -147,6 +140,30 @@ public final class Adaptation {
     public static final String RUN_FILE = RunFolder.RUN;
     /** Preprocessing of the classifier (in a CoFT / CoFT+ output folder). */
     public static final String PREPROCESS_FILE = RunFolder.PREPROCESS;
+
+    /**
+     * The fields every adapted-model manifest ({@value #MANIFEST}) starts with, in this order: format, method,
+     * supervised, {@code extra} (e.g. a round's part_of and round), the classes file, the Phase I config, the CoFT
+     * config when there is one, seed, base model, data.
+     */
+    private static ObjectNode manifestHead(Method method, boolean supervised, Map<String, Object> extra,
+                                           String classesFile, PhaseOneConfig phase1, CoftConfig coft, long seed,
+                                           ObjectNode baseModel, JsonNode data) throws IOException {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("format", FORMAT);
+        m.put("method", method.cliName());
+        m.put("supervised", supervised);
+        extra.forEach((k, v) -> m.set(k, JSON.valueToTree(v)));
+        m.put("classes_file", classesFile);
+        m.set("config", JSON.readTree(phase1.toJson()));
+        if (coft != null) {
+            m.set("coft", JSON.readTree(coft.toJson()));
+        }
+        m.put("seed", seed);
+        m.set("base_model", baseModel);
+        m.set("data", data);
+        return m;
+    }
 
     private static void writeClasses(RunFolder files, Path out, List<String> classNames) throws IOException {
         files.writeString(out.resolve(RunFolder.CLASSES), RunFolder.Kind.MODEL, String.join("\n", classNames) + "\n");
@@ -242,31 +259,18 @@ public final class Adaptation {
         // each round's Phase I models form a coft-phase1 adapted folder of their own (coft eval --model OUT/phase1)
         for (int round = 1; round <= cfg.rounds(); round++) {
             Path dir = CoftPipeline.roundDir(out, round);
-            ObjectNode p1 = JSON.createObjectNode();
-            p1.put("format", FORMAT);
-            p1.put("method", Method.COFT_PHASE1.cliName());
-            p1.put("supervised", false);
-            p1.put("part_of", "../" + MANIFEST);
-            p1.put("round", round);
-            p1.put("classes_file", "../" + RunFolder.CLASSES);
-            p1.set("config", JSON.readTree(cfg.phase1().toJson()));
-            p1.put("seed", CoftPipeline.roundSeed(seed, round));
-            p1.set("base_model", baseJson(base, dir, baseHashes));
-            p1.set("data", InputRef.of(dataSpec, dir, images).toJson());
+            Map<String, Object> partOf = new LinkedHashMap<>();
+            partOf.put("part_of", "../" + MANIFEST);
+            partOf.put("round", round);
+            ObjectNode p1 = manifestHead(Method.COFT_PHASE1, false, partOf, "../" + RunFolder.CLASSES, cfg.phase1(),
+                    null, CoftPipeline.roundSeed(seed, round), baseJson(base, dir, baseHashes),
+                    InputRef.of(dataSpec, dir, images).toJson());
             p1.set("models", JSON.valueToTree(PhaseOne.MODELS.stream().map(RunFolder::model).toList()));
             files.writeString(dir.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(p1));
         }
         files.writeString(out.resolve(PREPROCESS_FILE), RunFolder.Kind.MODEL, backbone.plain().preprocess().toJson());
-        ObjectNode m = JSON.createObjectNode();
-        m.put("format", FORMAT);
-        m.put("method", method.cliName());
-        m.put("supervised", false);
-        m.put("classes_file", RunFolder.CLASSES);
-        m.set("config", JSON.readTree(cfg.phase1().toJson()));
-        m.set("coft", JSON.readTree(cfg.toJson()));
-        m.put("seed", seed);
-        m.set("base_model", baseNode);
-        m.set("data", data.toJson());
+        ObjectNode m = manifestHead(method, false, Map.of(), RunFolder.CLASSES, cfg.phase1(), cfg, seed, baseNode,
+                data.toJson());
         m.put("images", images.size());
         ObjectNode s = m.putObject("seeds");
         s.put("count", r.firstRound().seeds().size());
