@@ -63,9 +63,8 @@ final class Dl4jExampleCommand implements Callable<Integer> {
         out.println("coft dl4j-example — embedded model '" + EmbeddedModel.NAME + "', " + source.images().size()
                 + " fashion-shift images in " + data);
         var settings = new Dl4jGraphExample.Settings(seedsPerClass, epochs, batch, learningRate, seed);
-        // the example sees the images only; the labels are handed over for measurement
-        Dl4jGraphExample.Result r = Dl4jGraphExample.run(model, modelDir, classes.names(),
-                ImageSources.open(data.toString(), SourceOptions.defaults().withClasses(classes)),
+        // the example trains on the unlabelled view; the labels are handed over for measurement only
+        Dl4jGraphExample.Result r = Dl4jGraphExample.run(model, modelDir, classes.names(), source.images(),
                 source.evaluationLabels().orElse(null), settings, out);
         out.printf(Locale.ROOT, "mean p_clean of the predicted class: %.4f%n", r.meanPClean());
         out.printf(Locale.ROOT, "summary: %d images, %d seeds; zero-shot %.4f, ComputationGraph with CoFT's head "

@@ -11,7 +11,7 @@ import org.coft.clip.zeroshot.ZeroShotClassifier;
 import org.coft.datavec.iterate.ImageBatch;
 import org.coft.datavec.iterate.ImageBatchIterator;
 import org.coft.datavec.source.EvaluationLabels;
-import org.coft.datavec.source.ImageSource;
+import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.layers.ComplementLabels;
 import org.coft.dl4j.layers.DualPromptOutputLayer;
 import org.coft.dl4j.layers.FeatureAdapterLayer;
@@ -95,10 +95,10 @@ public final class Dl4jGraphExample {
                 .setOutputs("coft").build();
     }
 
-    /** CLIP image features of every image [n, embed] (the frozen image tower, once), in the source's order. */
-    public static INDArray features(ClipModel model, ImageSource source, List<String> ids) {
+    /** CLIP image features of every image [n, embed] (the frozen image tower, once), in the images' order. */
+    public static INDArray features(ClipModel model, UnlabeledImages images, List<String> ids) {
         List<INDArray> parts = new ArrayList<>();
-        try (ImageBatchIterator it = ImageBatchIterator.builder(source.images(), model.preprocess()).batchSize(64)
+        try (ImageBatchIterator it = ImageBatchIterator.builder(images, model.preprocess()).batchSize(64)
                 .build()) {
             while (it.hasNext()) {
                 ImageBatch b = it.nextBatch();
@@ -111,14 +111,14 @@ public final class Dl4jGraphExample {
     }
 
     /**
-     * Runs the example on a source of images (its labels are not read here) and measures the result against
-     * {@code labels} when given.
+     * Runs the example on unlabelled images (labels cannot reach steps 1–3: they are not in {@link UnlabeledImages})
+     * and measures the result against {@code labels} when given (may be null).
      */
-    public static Result run(ClipModel model, Path modelDir, List<String> classes, ImageSource source,
+    public static Result run(ClipModel model, Path modelDir, List<String> classes, UnlabeledImages images,
                              EvaluationLabels labels, Settings s, PrintWriter log) {
         // 1. features once, zero-shot pseudo labels, the seeds
         List<String> ids = new ArrayList<>();
-        INDArray features = features(model, source, ids);
+        INDArray features = features(model, images, ids);
         int embed = (int) features.size(1);
         ZeroShotClassifier zs = ZeroShotClassifier.build(model, classes, PromptTemplates.single());
         INDArray zsProbs = org.nd4j.linalg.ops.transforms.Transforms.softmax(
