@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.coft.datavec.BadInputPolicy;
 import org.coft.datavec.source.ClassList;
 import org.coft.datavec.source.ImageSource;
 import org.coft.datavec.source.ImageSources;

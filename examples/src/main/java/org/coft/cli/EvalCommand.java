@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.coft.datavec.BadInputPolicy;
 import org.coft.datavec.source.ClassList;
 import org.coft.datavec.source.EvaluationLabels;
 import org.coft.datavec.source.ImageSource;
@@ -17,7 +16,7 @@ import org.coft.dl4j.eval.RunEvaluation;
 import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.phase1.PhaseOne;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.coft.dl4j.phase2.PhaseTwo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -82,7 +81,7 @@ final class EvalCommand implements Callable<Integer> {
         var images = ImageViews.byFileName(source.images());
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, images,
                 new PhaseOne.Options(reading.threads, 256, List.of(new Progress()), pw));
-        int[] predicted = argmax(pred.probabilities());
+        int[] predicted = PhaseTwo.argmax(pred.probabilities());
         pw.printf("eval: %s (%s) on %s: %d images%n", a.dir(), a.method().cliName(), data, predicted.length);
         if (out != null) {
             Files.createDirectories(out.toAbsolutePath().getParent());
@@ -141,7 +140,4 @@ final class EvalCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    static int[] argmax(INDArray scores) {
-        return RunEvaluation.argmax(scores);
-    }
 }

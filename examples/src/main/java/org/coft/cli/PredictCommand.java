@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.coft.datavec.BadInputPolicy;
 import org.coft.datavec.source.ClassList;
 import org.coft.datavec.source.ImageSources;
 import org.coft.datavec.source.SourceOptions;
@@ -47,7 +46,7 @@ final class PredictCommand implements Callable<Integer> {
         PrintWriter log = new PrintWriter(System.err, true);
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, ImageViews.byFileName(source.images()),
                 new PhaseOne.Options(reading.threads, 256, List.of(new Progress()), log));
-        String csv = EvalCommand.predictionsCsv(pred, EvalCommand.argmax(pred.probabilities()), cl);
+        String csv = EvalCommand.predictionsCsv(pred, org.coft.dl4j.phase2.PhaseTwo.argmax(pred.probabilities()), cl);
         if (out != null) {
             Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);

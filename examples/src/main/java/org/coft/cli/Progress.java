@@ -134,11 +134,6 @@ final class Progress implements TrainingListener {
         task = null;
     }
 
-    /** As {@link #finish()}: the one-off task's end. */
-    void done() {
-        finish();
-    }
-
     @Override
     public void onStart(String model, int startStep, int totalSteps) {
         begin(trainingTask(model), "steps", totalSteps, startStep);

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.coft.datavec.BadInputPolicy;
 import org.coft.datavec.source.ClassList;
 import org.coft.datavec.source.ImageSource;
 import org.coft.datavec.source.ImageSources;

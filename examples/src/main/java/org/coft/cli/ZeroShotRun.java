@@ -64,7 +64,7 @@ final class ZeroShotRun {
                 progress.update(ids.size());
             }
         }
-        progress.done();
+        progress.finish();
         Files.move(tmp, predictionsCsv, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         out.println("predictions: " + predictionsCsv + " (" + ids.size() + " images, " + classes.size() + " classes, "

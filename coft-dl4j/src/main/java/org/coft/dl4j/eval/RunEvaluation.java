@@ -11,7 +11,7 @@ import org.coft.datavec.source.EvaluationLabels;
 import org.coft.dl4j.adapt.Adaptation;
 import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase2.CollaborativeFilter;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.coft.dl4j.phase2.PhaseTwo;
 
 /**
  * How right an adapted model's predictions are, measured against evaluation labels after prediction (what
@@ -77,7 +77,7 @@ public final class RunEvaluation {
     public static Report evaluate(Adaptation.Predictions pred, EvaluationLabels labels, List<String> classes,
                                   Path seedsFile) throws IOException {
         int[] truth = labels.labelsOf(pred.ids());
-        int[] predicted = argmax(pred.probabilities());
+        int[] predicted = PhaseTwo.argmax(pred.probabilities());
         List<ModelReport> models = new ArrayList<>();
         for (Map.Entry<String, DualPromptModel.Scores> e : pred.scores().entrySet()) {
             models.add(model(e.getKey(), e.getValue(), truth));
@@ -100,7 +100,7 @@ public final class RunEvaluation {
     }
 
     private static ModelReport model(String name, DualPromptModel.Scores s, int[] truth) {
-        int[] p = argmax(s.logits());
+        int[] p = PhaseTwo.argmax(s.logits());
         double acc = accuracy(truth, p);
         if (s.pClean() == null) {
             return new ModelReport(name, acc, false, Double.NaN, 0, Double.NaN, Double.NaN);
@@ -170,16 +170,6 @@ public final class RunEvaluation {
             right += labels.labelOf(f[0]) == index.get(f[1]) ? 1 : 0;
         }
         return n == 0 ? null : new SeedReport(n, (double) right / n);
-    }
-
-    /** Row-wise arg-max of a [n, classes] score matrix. */
-    public static int[] argmax(INDArray scores) {
-        int[] out = new int[(int) scores.size(0)];
-        INDArray am = scores.argMax(1);
-        for (int i = 0; i < out.length; i++) {
-            out[i] = am.getInt(i);
-        }
-        return out;
     }
 
     /** Share of positions where {@code pred} equals {@code truth}. */

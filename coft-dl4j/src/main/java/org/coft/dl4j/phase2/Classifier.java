@@ -219,6 +219,12 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
+    private static void report(List<? extends org.coft.dl4j.train.TrainingListener> listeners, long done, long total) {
+        for (var l : listeners) {
+            l.onProgress(PROGRESS_TASK, done, total);
+        }
+    }
+
     /** The task name {@link #predict(UnlabeledImages, int, int, List)} reports its progress under. */
     public static final String PROGRESS_TASK = "classifying images";
 
@@ -238,9 +244,7 @@ public final class Classifier implements AutoCloseable {
                                List<? extends org.coft.dl4j.train.TrainingListener> listeners) {
         List<INDArray> parts = new ArrayList<>();
         List<String> ids = new ArrayList<>();
-        for (var l : listeners) {
-            l.onProgress(PROGRESS_TASK, 0, images.size());
-        }
+        report(listeners, 0, images.size());
         try (ImageBatchIterator it = ImageBatchIterator.builder(images, preprocess).batchSize(batch).threads(threads)
                 .build()) {
             while (it.hasNext()) {
@@ -248,15 +252,11 @@ public final class Classifier implements AutoCloseable {
                 parts.add(probabilities(b.images()));
                 ids.addAll(b.ids());
                 b.images().close();
-                for (var l : listeners) {
-                    l.onProgress(PROGRESS_TASK, ids.size(), images.size());
-                }
+                report(listeners, ids.size(), images.size());
             }
         }
         if (ids.size() < images.size()) { // unreadable images were skipped: the pass is over all the same
-            for (var l : listeners) {
-                l.onProgress(PROGRESS_TASK, images.size(), images.size());
-            }
+            report(listeners, images.size(), images.size());
         }
         if (parts.isEmpty()) {
             throw new IllegalArgumentException("no readable images in " + images.description());
