@@ -165,10 +165,9 @@ public final class CoftCandidates implements CandidateRunner {
     Objective.Evidence runHere(CoftConfig cfg, Path dir, Integer from) throws Exception {
         ClipBackbone backbone = backbone(cfg.phase1());
         Path logFile = dir.resolve("run.log");
-        try (PrintWriter pw = new PrintWriter(Files.newBufferedWriter(logFile,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND))) {
+        try (var log = org.coft.dl4j.run.RunLog.to(logFile)) {
             List<TrainingListener> listeners = List.of(new DivergenceGuard());
-            PhaseOne.Options opt = new PhaseOne.Options(threads, 256, listeners, pw);
+            PhaseOne.Options opt = new PhaseOne.Options(threads, 256, listeners);
             double[][] zs;
             double[][] fin;
             double[][] aug = null;

@@ -11,6 +11,7 @@ import org.coft.datavec.source.ImageSources;
 import org.coft.datavec.source.SourceOptions;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.adapt.Adaptation;
+import org.coft.dl4j.adapt.CoftTrainer;
 import org.coft.dl4j.adapt.CoftConfig;
 import org.coft.dl4j.adapt.Method;
 import org.coft.dl4j.phase1.ClipBackbone;
@@ -123,7 +124,7 @@ final class AdaptCommand implements Callable<Integer> {
                 cl.size(), seed, m == Method.ZERO_SHOT ? "-" : cfg.visual());
         ClipBackbone backbone = m == Method.ZERO_SHOT ? ClipBackbone.plainOnly(dir) : ClipBackbone.load(dir, cfg,
                 cl.names());
-        List<TrainingListener> listeners = phaseOneListeners(source, pw, m == Method.COFT_PHASE1);
+        List<TrainingListener> listeners = phaseOneListeners(source, m == Method.COFT_PHASE1);
         java.util.function.ToIntFunction<String> shotLabels = null;
         if (m == Method.COOP) {
             var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
@@ -132,7 +133,7 @@ final class AdaptCommand implements Callable<Integer> {
             pw.println("coop: supervised reference — " + cfg.seedsPerClass() + " labelled shots per class");
         }
         var result = Adaptation.adapt(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(), cfg,
-                seed, out, new PhaseOne.Options(reading.threads, 256, listeners, pw), shotLabels);
+                seed, out, new PhaseOne.Options(reading.threads, 256, listeners), shotLabels);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + (result == null ? ""
                 : " (" + result.models().size() + " model(s), " + result.seeds().size() + " seeds)"));
         if (m != Method.ZERO_SHOT) {
@@ -145,15 +146,15 @@ final class AdaptCommand implements Callable<Integer> {
      * Progress and divergence guard, plus pseudo-label statistics: against the data's labels with
      * {@code --monitor-labels} (measurement only), else label-free when {@code stats}.
      */
-    private List<TrainingListener> phaseOneListeners(ImageSource source, PrintWriter pw, boolean stats) {
-        List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(pw, 50),
+    private List<TrainingListener> phaseOneListeners(ImageSource source, boolean stats) {
+        List<TrainingListener> listeners = new ArrayList<>(List.of(new DivergenceGuard(), new ProgressListener(50),
                 new Progress("Phase I")));
         if (monitorLabels) {
             var labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
                     "--monitor-labels: " + data + " has no labels"));
-            listeners.add(new PseudoLabelStats(labels::labelOf, pw));
+            listeners.add(new PseudoLabelStats(labels::labelOf));
         } else if (stats) {
-            listeners.add(new PseudoLabelStats(null, pw));
+            listeners.add(new PseudoLabelStats(null));
         }
         return listeners;
     }
@@ -228,12 +229,11 @@ final class AdaptCommand implements Callable<Integer> {
                 + "epoch(s), filter %s, class balance %s, %s%n", m.cliName(), data, images.size(), cl.size(), runSeed,
                 cfg.rounds(), cfg.phase1().visual(), cfg.phase2().epochs(), cfg.phase2().filter(), cfg.phase2().balance(),
                 cfg.phase2().contrastive() ? "contrastive gamma " + cfg.phase2().gamma() : "no contrastive term");
-        ClipBackbone backbone = ClipBackbone.load(dir, cfg.phase1(), cl.names());
-        List<TrainingListener> listeners = phaseOneListeners(source, pw, true);
-        List<TrainingListener> phase2 = List.of(new DivergenceGuard(), new ProgressListener(pw, 25, "CE",
-                "contrastive"), new Progress("Phase II"));
-        var r = Adaptation.adaptCoft(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(),
-                cfg, runSeed, out, new PhaseOne.Options(reading.threads, 256, listeners, pw), phase2, phase1From);
+        List<TrainingListener> phase2 = List.of(new DivergenceGuard(), new ProgressListener(25, "CE", "contrastive"),
+                new Progress("Phase II"));
+        var r = CoftTrainer.of(m, runSeed).withConfig(cfg).withThreads(reading.threads)
+                .withListeners(phaseOneListeners(source, true), phase2).withPhaseOneFrom(phase1From)
+                .run(new Adaptation.BaseModel(dir, embedded), images, data, cl.names(), out);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + " (" + r.classifiers().size()
                 + " classifier graph(s); self-contained: coft eval / coft predict need no base model)");
         ReportCommand.writeAfterJob(out, null, pw);

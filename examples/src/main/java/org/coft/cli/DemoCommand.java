@@ -109,7 +109,7 @@ final class DemoCommand implements Callable<Integer> {
         var images = org.coft.dl4j.phase1.ImageViews.byFileName(org.coft.datavec.source.ImageSources.open(
                 data.toString(), org.coft.datavec.source.SourceOptions.defaults()).images());
         var listeners = new org.coft.dl4j.phase1.PhaseOne.Options(2, 256, List.of(new org.coft.dl4j.train.DivergenceGuard(),
-                new org.coft.dl4j.train.ProgressListener(out, 1000), new Progress("Phase I")), out);
+                new org.coft.dl4j.train.ProgressListener(out, 1000), new Progress("Phase I")));
         var base = new org.coft.dl4j.adapt.Adaptation.BaseModel(model.directory(), true);
         Path phase1;
         if (noPhase2) {

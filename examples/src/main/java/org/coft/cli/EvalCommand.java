@@ -80,7 +80,7 @@ final class EvalCommand implements Callable<Integer> {
                 .withClasses(cl));
         var images = ImageViews.byFileName(source.images());
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, images,
-                new PhaseOne.Options(reading.threads, 256, List.of(new Progress()), pw));
+                new PhaseOne.Options(reading.threads, 256, List.of(new Progress())));
         int[] predicted = PhaseTwo.argmax(pred.probabilities());
         pw.printf("eval: %s (%s) on %s: %d images%n", a.dir(), a.method().cliName(), data, predicted.length);
         if (out != null) {

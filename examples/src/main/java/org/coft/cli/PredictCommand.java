@@ -1,6 +1,5 @@
 package org.coft.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -43,15 +42,14 @@ final class PredictCommand implements Callable<Integer> {
         ClassList cl = ClassList.of(a.classes());
         var source = ImageSources.open(data, SourceOptions.defaults().withBadInput(reading.policy())
                 .withClasses(cl));
-        PrintWriter log = new PrintWriter(System.err, true);
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, ImageViews.byFileName(source.images()),
-                new PhaseOne.Options(reading.threads, 256, List.of(new Progress()), log));
+                new PhaseOne.Options(reading.threads, 256, List.of(new Progress())));
         String csv = EvalCommand.predictionsCsv(pred, org.coft.dl4j.phase2.PhaseTwo.argmax(pred.probabilities()), cl);
         if (out != null) {
             Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             org.coft.dl4j.train.ArrayArchive.writeString(out, csv);
-            log.println("predict: " + pred.ids().size() + " images -> " + out);
+            System.err.println("predict: " + pred.ids().size() + " images -> " + out);
         } else {
             System.out.print(csv);
             System.out.flush();

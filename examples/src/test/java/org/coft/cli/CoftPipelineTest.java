@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -207,7 +206,6 @@ class CoftPipelineTest {
         CoftConfig cfg = CoftConfig.read(config, CoftConfig.plus()).withPrompts(labelled.resolve("prompts.json"));
         Path base = EmbeddedModel.extract();
         ClipBackbone backbone = ClipBackbone.load(base, cfg.phase1(), cl.names());
-        PrintWriter log = new PrintWriter(java.io.OutputStream.nullOutputStream());
         // Phase I: round 1 model A mid-training, round 2 model B mid-training; Phase II: after its first epoch, and
         // after its last step before the classifier is written
         Object[][] stops = {{"phase1", "epoch", 1}, {"phase1", "epoch", 6}, {"phase2", "epoch", 1},
@@ -218,7 +216,7 @@ class CoftPipelineTest {
             List<TrainingListener> p2 = stop[0].equals("phase2") ? List.of(i) : List.of();
             var ex = assertThrows(IllegalStateException.class, () -> Adaptation.adaptCoft(Method.COFT_PLUS,
                     new Adaptation.BaseModel(base, true), backbone, images, labelled.toString(), cl.names(), cfg, 5,
-                    out, new PhaseOne.Options(2, 256, p1, log), p2), "no interruption at " + List.of(stop));
+                    out, new PhaseOne.Options(2, 256, p1), p2), "no interruption at " + List.of(stop));
             assertTrue(ex.getMessage().startsWith("interrupted"), ex.getMessage());
             assertFalse(Files.exists(out.resolve("adapted.json")), "an interrupted run must not look finished");
         }

@@ -11,7 +11,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -136,8 +135,7 @@ class ExportCommandTest {
         assertEquals(100, lines.size() - 1);
         // and every class probability, in process
         Adaptation.Predictions pred = Adaptation.predict(a, EvalCommand.backbone(a, null), images,
-                new PhaseOne.Options(2, 64, List.of(), new PrintWriter(Files.newBufferedWriter(tmp.resolve(name
-                        + ".log")), true)));
+                new PhaseOne.Options(2, 64, List.of()));
         double probDiff = 0;
         for (int i = 0; i < pred.ids().size(); i++) {
             float[] q = ort.get(pred.ids().get(i));

@@ -3,7 +3,6 @@ package org.coft.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -43,11 +42,18 @@ class PhaseTwoOnSeedsTest {
         var images = ImageViews.byFileName(source.images());
         var backbone = org.coft.dl4j.phase1.ClipBackbone.plainOnly(EmbeddedModel.extract());
         ClipModel model = backbone.plain();
-        PrintWriter log = new PrintWriter(java.io.OutputStream.nullOutputStream());
-        PhaseOne.Features f = PhaseOne.features(backbone, images, null, new PhaseOne.Options(2, 256, List.of(), log));
+        PhaseOne.Features f = PhaseOne.features(backbone, images, null, new PhaseOne.Options(2, 256, List.of()));
         var zs = PhaseOne.zeroShot(model, cl.names(), PhaseOneConfig.defaults());
         INDArray p = Transforms.softmax(zs.logits(f.features()).castTo(DataType.DOUBLE), true);
         SeedSet seeds = SeedSelection.topKPerClass(p, f.ids(), 8, ShortfallPolicy.FILL_BY_SCORE);
+        // the pseudo-labelling stage on its own gives exactly these features, probabilities and seeds
+        PhaseOne.PseudoLabels stage = PhaseOne.pseudoLabels(backbone, images, cl.names(), PhaseOneConfig.defaults()
+                .withSeeds(8, ShortfallPolicy.FILL_BY_SCORE), tmp.resolve("stage"), new PhaseOne.Options(2, 256,
+                List.of()), null);
+        assertEquals(f.ids(), stage.features().ids());
+        assertEquals(p, stage.probabilities());
+        assertEquals(seeds.seeds(), stage.seeds().seeds());
+        assertTrue(java.nio.file.Files.isRegularFile(tmp.resolve("stage").resolve(PhaseOne.SEEDS_FILE)));
         int n = f.ids().size();
         int[] labels = new int[n];
         java.util.Arrays.fill(labels, -1);
@@ -57,7 +63,7 @@ class PhaseTwoOnSeedsTest {
         PhaseTwoConfig cfg = PhaseTwoConfig.defaults().withTraining(6, 20, 2e-4);
         Map<String, Path> files = PhaseTwo.run(model, zs.classEmbeddings(), PhaseOne.select(images, f.ids()),
                 new PhaseTwo.Labels(Map.of("U", labels), "seeds"), cl.size(), cfg, 3, tmp.resolve("out"),
-                new PhaseTwo.Options(2, List.of(), log));
+                new PhaseTwo.Options(2, List.of()));
         Classifier c = Classifier.load(List.copyOf(files.values()), model.preprocess(), cl.names());
         var pred = c.predict(PhaseOne.select(images, f.ids()), 256, 2);
         int[] truth = source.evaluationLabels().orElseThrow().labelsOf(f.ids());

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -126,11 +125,10 @@ class RunIntegrityTest {
         CoftConfig cfg = CoftConfig.read(config, CoftConfig.defaults(Method.COFT));
         Path base = EmbeddedModel.extract();
         ClipBackbone backbone = ClipBackbone.load(base, cfg.phase1(), cl.names());
-        PrintWriter log = new PrintWriter(java.io.OutputStream.nullOutputStream());
         List<TrainingListener> stop = List.of(new CoftPipelineTest.Interrupt("epoch", 1));
         var ex = assertThrows(IllegalStateException.class, () -> Adaptation.adaptCoft(Method.COFT,
                 new Adaptation.BaseModel(base, true), backbone, images, relData, cl.names(), cfg, 2, out,
-                new PhaseOne.Options(2, 256, List.of(), log), stop));
+                new PhaseOne.Options(2, 256, List.of()), stop));
         assertTrue(ex.getMessage().startsWith("interrupted"), ex.getMessage());
         Path ck = out.resolve("checkpoint-phase2-u.zip");
         assertTrue(Files.isRegularFile(ck), "phase II checkpoint after its first epoch");

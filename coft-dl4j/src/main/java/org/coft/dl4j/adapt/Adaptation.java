@@ -43,6 +43,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Running again on the same folder resumes (finished stages are reused, each verified first).
  */
 public final class Adaptation {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Adaptation.class);
+
+    /** One line of the run log (SLF4J INFO), formatted as {@link String#format}. */
+    private static void info(String format, Object... args) {
+        LOG.info(String.format(format, args));
+    }
+
     public static final String MANIFEST = RunFolder.MANIFEST;
     /** The manifest format this version writes and reads. */
     public static final String FORMAT = "coft-adapted/2";
@@ -241,20 +248,20 @@ public final class Adaptation {
                 throw new IOException(out + " holds a run with another 'classes' (" + classesFile + "); resume it with "
                         + "the same settings (coft adapt --resume " + out + ") or use a fresh folder");
             }
-            opt.log().println("resuming the run in " + out);
+            LOG.info("resuming the run in " + out);
         } else {
             writeClasses(files, out, classNames);
             files.writeString(runFile, RunFolder.Kind.RECORD, JSON.writeValueAsString(run));
         }
         if (phase1From != null) {
-            adoptPhaseOne(phase1From, run, classNames, files, CoftPipeline.roundDir(out, 1), opt.log());
+            adoptPhaseOne(phase1From, run, classNames, files, CoftPipeline.roundDir(out, 1));
         }
         RunTrace trace = new RunTrace();
         List<org.coft.dl4j.train.TrainingListener> l1 = new ArrayList<>(opt.listeners());
         l1.add(trace);
         List<org.coft.dl4j.train.TrainingListener> l2 = new ArrayList<>(phase2Listeners);
         l2.add(trace);
-        opt = new PhaseOne.Options(opt.threads(), opt.imageBatch(), l1, opt.log(), opt.files());
+        opt = new PhaseOne.Options(opt.threads(), opt.imageBatch(), l1, opt.files());
         CoftPipeline.Result r = CoftPipeline.run(backbone, images, classNames, cfg, seed, out, opt, l2, trace);
         // each round's Phase I models form a coft-phase1 adapted folder of their own (coft eval --model OUT/phase1)
         for (int round = 1; round <= cfg.rounds(); round++) {
@@ -351,9 +358,8 @@ public final class Adaptation {
                 org.coft.dl4j.phase2.PhaseTwo.argmax(last.get(0).logits()),
                 org.coft.dl4j.phase2.PhaseTwo.argmax(last.get(1).logits()), (double) kept / n);
         for (String line : rep.lines()) {
-            opt.log().println(line);
+            LOG.info(line);
         }
-        opt.log().flush();
         files.writeString(out.resolve(CHECK_FILE), RunFolder.Kind.RECORD, JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(rep.toMap()));
     }
@@ -371,8 +377,8 @@ public final class Adaptation {
     static final List<String> PHASE1_FILES = List.of(RunFolder.FEATURES, RunFolder.SEEDS,
             RunFolder.model(PhaseOne.MODELS.get(0)), RunFolder.model(PhaseOne.MODELS.get(1)));
 
-    private static void adoptPhaseOne(Path from, ObjectNode run, List<String> classNames, RunFolder files, Path dir,
-                                      java.io.PrintWriter log) throws IOException {
+    private static void adoptPhaseOne(Path from, ObjectNode run, List<String> classNames, RunFolder files, Path dir)
+            throws IOException {
         if (files.recorded(dir.resolve(PHASE1_FILES.get(PHASE1_FILES.size() - 1)))) {
             return;
         }
@@ -428,7 +434,7 @@ public final class Adaptation {
             files.writeFile(dir.resolve(name), kind, "Phase I file adopted from " + from, tmp ->
                     Files.copy(f, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING));
         }
-        log.println("phase I: adopted from " + from + " (same seed, Phase I settings, base model and data; "
+        LOG.info("phase I: adopted from " + from + " (same seed, Phase I settings, base model and data; "
                 + PHASE1_FILES.size() + " files verified)");
     }
 

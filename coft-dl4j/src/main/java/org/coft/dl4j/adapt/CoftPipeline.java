@@ -26,6 +26,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * folder continues after the last finished stage (within a model, from its last checkpoint).
  */
 public final class CoftPipeline {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CoftPipeline.class);
+
+    /** One line of the run log (SLF4J INFO), formatted as {@link String#format}. */
+    private static void info(String format, Object... args) {
+        LOG.info(String.format(format, args));
+    }
+
     private CoftPipeline() {
     }
 
@@ -68,7 +75,7 @@ public final class CoftPipeline {
                 SeedSet s = SeedSelection.topKPerClass(p, ids, cfg.phase1().seedsPerClass(), cfg.phase1().shortfall());
                 PhaseOne.writeSeeds(opt.files(), dir.resolve("seeds-" + e.getKey().toLowerCase() + ".csv"), s,
                         classNames);
-                opt.log().printf("round %d: model %s picks %d seeds with its round %d model%n", r, e.getKey(), s.size(),
+                info("round %d: model %s picks %d seeds with its round %d model", r, e.getKey(), s.size(),
                         r - 1);
                 seeds.put(e.getKey(), s);
             }
@@ -88,14 +95,13 @@ public final class CoftPipeline {
         DualPromptModel.Scores b = last.get(PhaseOne.MODELS.get(1));
         PhaseTwo.Labels labels = PhaseTwo.labels(cfg.phase2(), a, b);
         trace.round(cfg.rounds(), labels);
-        opt.log().println(labels.summary());
+        LOG.info(labels.summary());
         writeLabels(opt.files(), out.resolve(PhaseTwo.LABELS_FILE), ids, labels, classNames);
         writeFilter(opt.files(), out.resolve(FILTER_FILE), ids, labels, a, b, classNames);
         trace.begin("phase II");
         UnlabeledImages ordered = PhaseOne.select(images, ids);
         Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), first.zeroShot().classEmbeddings(), ordered, labels,
-                classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners,
-                        opt.log(), opt.files()));
+                classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners, opt.files()));
         memory(opt, "phase II");
         trace.end();
         return new Result(first, last, labels, classifiers);
@@ -139,8 +145,7 @@ public final class CoftPipeline {
     static void memory(PhaseOne.Options opt, String after) {
         long kib = peakRssKib();
         if (kib > 0) {
-            opt.log().printf("memory: peak RSS %.0f MiB after %s%n", kib / 1024.0, after);
-            opt.log().flush();
+            info("memory: peak RSS %.0f MiB after %s", kib / 1024.0, after);
         }
     }
 

@@ -1,8 +1,6 @@
 package org.coft.dl4j.adapt;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.Writer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,8 +9,6 @@ import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.PhaseOne;
 import org.coft.dl4j.train.DivergenceGuard;
 import org.coft.dl4j.train.TrainingListener;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * CoFT / CoFT+ as one trainer object (arXiv 2602.04337): it holds the method, the config and the seed only; every
@@ -20,20 +16,21 @@ import org.slf4j.LoggerFactory;
  * trainer can be reused and the same seed on the same images gives the same classifier. {@code fit} writes the run
  * folder (every file atomically, with a SHA-256 ledger; a second {@code fit} into the same folder resumes after the
  * last finished stage) and returns the {@link AdaptedClassifier}. Images come in unlabelled: labels cannot reach it.
- * The run's log goes to SLF4J ({@code org.coft.dl4j.adapt.CoftTrainer}, INFO), progress to the listeners.
+ * The run's log goes to SLF4J (INFO, loggers under {@code org.coft.dl4j}), progress to the listeners.
  *
  * <p>What {@code coft adapt --method coft|coft-plus} runs; the stages themselves are {@link Adaptation#adaptCoft}.
  */
 public final class CoftTrainer {
-    private static final Logger LOG = LoggerFactory.getLogger(CoftTrainer.class);
-
     private final Method method;
     private final CoftConfig config;
     private final long seed;
     private final int threads;
     private final List<TrainingListener> listeners;
+    private final List<TrainingListener> phaseTwoListeners;
+    private final Path phaseOneFrom;
 
-    private CoftTrainer(Method method, CoftConfig config, long seed, int threads, List<TrainingListener> listeners) {
+    private CoftTrainer(Method method, CoftConfig config, long seed, int threads, List<TrainingListener> listeners,
+                        List<TrainingListener> phaseTwoListeners, Path phaseOneFrom) {
         if (method == null || !method.fineTunes()) {
             throw new IllegalArgumentException("method: " + method + " (a CoftTrainer trains coft or coft-plus; Phase I "
                     + "alone, UPL and zero-shot are Adaptation.adapt)");
@@ -49,31 +46,58 @@ public final class CoftTrainer {
         this.seed = seed;
         this.threads = threads;
         this.listeners = List.copyOf(listeners);
+        this.phaseTwoListeners = List.copyOf(phaseTwoListeners);
+        this.phaseOneFrom = phaseOneFrom;
+    }
+
+    /** CoFT or CoFT+ ({@code method}) with its default config. */
+    public static CoftTrainer of(Method method, long seed) {
+        return new CoftTrainer(method, CoftConfig.defaults(method), seed, 2, List.of(new DivergenceGuard()),
+                List.of(new DivergenceGuard()), null);
     }
 
     /** CoFT with its default config. */
     public static CoftTrainer coft(long seed) {
-        return new CoftTrainer(Method.COFT, CoftConfig.coft(), seed, 2, List.of(new DivergenceGuard()));
+        return new CoftTrainer(Method.COFT, CoftConfig.coft(), seed, 2, List.of(new DivergenceGuard()),
+                List.of(new DivergenceGuard()), null);
     }
 
     /** CoFT+ with its default config (give class descriptions with {@code CoftConfig.plus().withPrompts(file)}). */
     public static CoftTrainer coftPlus(long seed) {
-        return new CoftTrainer(Method.COFT_PLUS, CoftConfig.plus(), seed, 2, List.of(new DivergenceGuard()));
+        return new CoftTrainer(Method.COFT_PLUS, CoftConfig.plus(), seed, 2, List.of(new DivergenceGuard()),
+                List.of(new DivergenceGuard()), null);
     }
 
     /** This trainer with another config. */
     public CoftTrainer withConfig(CoftConfig c) {
-        return new CoftTrainer(method, c, seed, threads, listeners);
+        return new CoftTrainer(method, c, seed, threads, listeners, phaseTwoListeners, phaseOneFrom);
     }
 
     /** This trainer with image-decoding threads {@code n} (default 2). */
     public CoftTrainer withThreads(int n) {
-        return new CoftTrainer(method, config, seed, n, listeners);
+        return new CoftTrainer(method, config, seed, n, listeners, phaseTwoListeners, phaseOneFrom);
     }
 
-    /** This trainer with these listeners on every model's training and every pass over the images (default: a divergence guard). */
+    /**
+     * This trainer with these listeners on every model's training (Phase I and II) and every pass over the images
+     * (default: a divergence guard).
+     */
     public CoftTrainer withListeners(List<? extends TrainingListener> l) {
-        return new CoftTrainer(method, config, seed, threads, new ArrayList<>(l));
+        return new CoftTrainer(method, config, seed, threads, new ArrayList<>(l), new ArrayList<>(l), phaseOneFrom);
+    }
+
+    /** This trainer with {@code phaseOne} on Phase I (seeds, models A and B, scoring) and {@code phaseTwo} on Phase II. */
+    public CoftTrainer withListeners(List<? extends TrainingListener> phaseOne, List<? extends TrainingListener> phaseTwo) {
+        return new CoftTrainer(method, config, seed, threads, new ArrayList<>(phaseOne), new ArrayList<>(phaseTwo),
+                phaseOneFrom);
+    }
+
+    /**
+     * This trainer adopting the round-1 Phase I of the finished run in {@code run} instead of training it (allowed only
+     * for the same seed, Phase I settings, base model, classes and data; for Phase II ablations); null: train it.
+     */
+    public CoftTrainer withPhaseOneFrom(Path run) {
+        return new CoftTrainer(method, config, seed, threads, listeners, phaseTwoListeners, run);
     }
 
     public Method method() {
@@ -98,49 +122,26 @@ public final class CoftTrainer {
      */
     public AdaptedClassifier fit(Path modelDir, UnlabeledImages images, String data, List<String> classNames,
                                  Path runFolder) throws IOException {
-        Adaptation.checkInputs(classNames, images);
-        ClipBackbone backbone;
-        try {
-            backbone = ClipBackbone.load(modelDir, config.phase1(), classNames);
-        } catch (org.coft.clip.model.ClipModelException e) {
-            throw new IOException(e.getMessage(), e);
-        }
-        try (PrintWriter log = new PrintWriter(new Slf4jLines(), true)) {
-            Adaptation.adaptCoft(method, new Adaptation.BaseModel(modelDir, false), backbone, images, data, classNames,
-                    config, seed, runFolder, new PhaseOne.Options(threads, 256, listeners, log), listeners);
-        }
+        run(new Adaptation.BaseModel(modelDir, false), images, data, classNames, runFolder);
         return AdaptedClassifier.open(runFolder);
     }
 
-    /** The stages' log lines, each as one SLF4J INFO message. */
-    private static final class Slf4jLines extends Writer {
-        private final StringBuilder line = new StringBuilder();
-
-        @Override
-        public void write(char[] buf, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                if (buf[i] == '\n') {
-                    flushLine();
-                } else if (buf[i] != '\r') {
-                    line.append(buf[i]);
-                }
-            }
+    /**
+     * The stages of {@link #fit} without opening the classifier afterwards (what {@code coft adapt} calls): writes the
+     * run folder and returns every stage's result.
+     *
+     * @param base the base model and whether it is the command's embedded one (recorded in the provenance)
+     */
+    public CoftPipeline.Result run(Adaptation.BaseModel base, UnlabeledImages images, String data,
+                                   List<String> classNames, Path runFolder) throws IOException {
+        Adaptation.checkInputs(classNames, images);
+        ClipBackbone backbone;
+        try {
+            backbone = ClipBackbone.load(base.dir(), config.phase1(), classNames);
+        } catch (org.coft.clip.model.ClipModelException e) {
+            throw new IOException(e.getMessage(), e);
         }
-
-        private void flushLine() {
-            if (line.length() > 0) {
-                LOG.info(line.toString());
-                line.setLength(0);
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-            flushLine();
-        }
+        return Adaptation.adaptCoft(method, base, backbone, images, data, classNames, config, seed, runFolder,
+                new PhaseOne.Options(threads, 256, listeners), phaseTwoListeners, phaseOneFrom);
     }
 }

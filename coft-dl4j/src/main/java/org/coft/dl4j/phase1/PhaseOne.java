@@ -3,7 +3,6 @@ package org.coft.dl4j.phase1;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,6 +35,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * scores); a run given the same folder resumes after the last finished stage, mid-model from its checkpoint.
  */
 public final class PhaseOne {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PhaseOne.class);
+
+    /** One line of the run log (SLF4J INFO), formatted as {@link String#format}. */
+    private static void info(String format, Object... args) {
+        LOG.info(String.format(format, args));
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String FEATURES_FILE = RunFolder.FEATURES;
     public static final String SEEDS_FILE = RunFolder.SEEDS;
@@ -78,8 +84,7 @@ public final class PhaseOne {
      * Options of a run besides the config; {@code files} writes, records and verifies the stage files (see
      * {@link RunFolder}).
      */
-    public record Options(int threads, int imageBatch, List<TrainingListener> listeners, PrintWriter log,
-                          RunFolder files) {
+    public record Options(int threads, int imageBatch, List<TrainingListener> listeners, RunFolder files) {
         public Options {
             if (files == null) {
                 throw new IllegalArgumentException("files: null (use RunFolder.untracked() for none)");
@@ -87,13 +92,13 @@ public final class PhaseOne {
         }
 
         /** Options whose files are written atomically but not recorded. */
-        public Options(int threads, int imageBatch, List<TrainingListener> listeners, PrintWriter log) {
-            this(threads, imageBatch, listeners, log, RunFolder.untracked());
+        public Options(int threads, int imageBatch, List<TrainingListener> listeners) {
+            this(threads, imageBatch, listeners, RunFolder.untracked());
         }
 
         /** These options with stage files recorded in {@code files}. */
         public Options withFiles(RunFolder files) {
-            return new Options(threads, imageBatch, listeners, log, files);
+            return new Options(threads, imageBatch, listeners, files);
         }
     }
 
@@ -119,10 +124,35 @@ public final class PhaseOne {
     public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames,
                              PhaseOneConfig cfg, long seed, Path work, Options opt, List<String> modelNames,
                              java.util.function.Function<Features, SeedSet> given) throws IOException {
+        PseudoLabels p = pseudoLabels(backbone, images, classNames, cfg, work, opt, given);
+        Map<String, SeedSet> perModel = new LinkedHashMap<>();
+        for (String name : modelNames) {
+            perModel.put(name, p.seeds());
+        }
+        Round r = round(backbone, images, classNames, cfg, seed, work, opt, p.features(), perModel);
+        return new Result(p.features(), p.zeroShot(), p.probabilities(), p.seeds(), r.models(), r.scores());
+    }
+
+    /**
+     * The zero-shot pseudo-labelling stage: every image's frozen features, the zero-shot classifier of the config's
+     * templates (and descriptions), its probabilities [N, C] and the seeds picked from them.
+     */
+    public record PseudoLabels(Features features, ZeroShotClassifier zeroShot, INDArray probabilities, SeedSet seeds) { }
+
+    /**
+     * Zero-shot pseudo-labelling as a stage of its own (the first of CoFT; Phase I trains on its seeds): image
+     * features (cached in {@code work}, resumable), zero-shot probabilities, the top-K seeds per class
+     * ({@code cfg.seedsPerClass()}, {@code cfg.shortfall()}), written to {@value #SEEDS_FILE} and logged.
+     *
+     * @param given for the supervised few-shot reference only: the training examples instead of seeds, or null
+     */
+    public static PseudoLabels pseudoLabels(ClipBackbone backbone, UnlabeledImages images, List<String> classNames,
+                                            PhaseOneConfig cfg, Path work, Options opt,
+                                            java.util.function.Function<Features, SeedSet> given) throws IOException {
         Files.createDirectories(work);
         long t = System.nanoTime();
         Features feats = features(backbone, images, work.resolve(FEATURES_FILE), opt);
-        t = lap(opt, "image features (" + feats.ids().size() + " images)", t);
+        lap(opt, "image features (" + feats.ids().size() + " images)", t);
         ZeroShotClassifier zs = zeroShot(backbone.plain(), classNames, cfg);
         INDArray probs = Transforms.softmax(zs.logits(feats.features()).castTo(DataType.DOUBLE), true);
         SeedSet seeds = given != null ? given.apply(feats)
@@ -136,18 +166,12 @@ public final class PhaseOne {
             }
         }
         writeSeeds(opt.files(), work.resolve(SEEDS_FILE), seeds, classNames);
-        opt.log().printf("seeds: %d (%d per class requested, %d classes)%n", seeds.size(), cfg.seedsPerClass(),
+        info("seeds: %d (%d per class requested, %d classes)", seeds.size(), cfg.seedsPerClass(),
                 classNames.size());
         for (String line : seeds.report(classNames)) {
-            opt.log().println("  " + line);
+            LOG.info("  " + line);
         }
-        opt.log().flush();
-        Map<String, SeedSet> perModel = new LinkedHashMap<>();
-        for (String name : modelNames) {
-            perModel.put(name, seeds);
-        }
-        Round r = round(backbone, images, classNames, cfg, seed, work, opt, feats, perModel);
-        return new Result(feats, zs, probs, seeds, r.models(), r.scores());
+        return new PseudoLabels(feats, zs, probs, seeds);
     }
 
     /** The models of one round of Phase I and their scores of all images. */
@@ -175,7 +199,7 @@ public final class PhaseOne {
             DualPromptModel m;
             if (Files.isRegularFile(done)) {
                 m = load(backbone, classNames, cfg, opt.files().verified(done));
-                opt.log().printf("model %s: finished earlier (%s)%n", name, done);
+                info("model %s: finished earlier (%s)", name, done);
             } else {
                 PhaseOneTrainer.TrainingData d = data.get(e.getValue());
                 if (d == null) {
@@ -232,8 +256,7 @@ public final class PhaseOne {
 
     private static long lap(Options opt, String what, long since) {
         long now = System.nanoTime();
-        opt.log().printf("time: %s %.1f s%n", what, (now - since) / 1e9);
-        opt.log().flush();
+        info("time: %s %.1f s", what, (now - since) / 1e9);
         return now;
     }
 

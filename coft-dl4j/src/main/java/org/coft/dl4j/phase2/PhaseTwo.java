@@ -1,7 +1,6 @@
 package org.coft.dl4j.phase2;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -24,6 +23,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Finished networks are reused, a network in training resumes from its epoch checkpoint.
  */
 public final class PhaseTwo {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PhaseTwo.class);
+
+    /** One line of the run log (SLF4J INFO), formatted as {@link String#format}. */
+    private static void info(String format, Object... args) {
+        LOG.info(String.format(format, args));
+    }
+
     public static final String CLASSIFIER_PREFIX = "classifier-";
     public static final String LABELS_FILE = RunFolder.PHASE2_LABELS;
 
@@ -163,7 +169,7 @@ public final class PhaseTwo {
     }
 
     /** Options of a run; {@code files} writes, records and verifies the networks' files (see {@link RunFolder}). */
-    public record Options(int threads, List<TrainingListener> listeners, PrintWriter log, RunFolder files) {
+    public record Options(int threads, List<TrainingListener> listeners, RunFolder files) {
         public Options {
             if (files == null) {
                 throw new IllegalArgumentException("files: null (use RunFolder.untracked() for none)");
@@ -171,8 +177,8 @@ public final class PhaseTwo {
         }
 
         /** Options whose files are written atomically but not recorded. */
-        public Options(int threads, List<TrainingListener> listeners, PrintWriter log) {
-            this(threads, listeners, log, RunFolder.untracked());
+        public Options(int threads, List<TrainingListener> listeners) {
+            this(threads, listeners, RunFolder.untracked());
         }
     }
 
@@ -195,7 +201,7 @@ public final class PhaseTwo {
             Path done = work.resolve(RunFolder.classifier(name));
             if (Files.isRegularFile(done)) {
                 opt.files().verified(done);
-                opt.log().printf("phase II network %s: finished earlier (%s)%n", name, done);
+                info("phase II network %s: finished earlier (%s)", name, done);
                 out.put(name, done);
                 continue;
             }
@@ -205,7 +211,7 @@ public final class PhaseTwo {
                             classHead.shape(), SeedStream.PHASE2_HEAD.of(netSeed), 1.0));
             double[] adjust = cfg.logitAdjustment(e.getValue(), classes);
             if (cfg.balance() != PhaseTwoConfig.Balance.NONE) {
-                opt.log().printf("phase II network %s: class balance %s (tau %.2f) over the kept-label prior %s%n", name,
+                info("phase II network %s: class balance %s (tau %.2f) over the kept-label prior %s", name,
                         cfg.balance(), cfg.balanceTau(), priorText(PhaseTwoConfig.classPrior(e.getValue(), classes)));
             }
             FineTuneNetwork net = FineTuneNetwork.create(plain, head, cfg.gamma(), cfg.tauCont(), adjust);
@@ -227,13 +233,12 @@ public final class PhaseTwo {
             }
             if (start != null) {
                 interpolate(net.parameters(), start, cfg.wiseAlpha());
-                opt.log().printf("phase II network %s: weight-space ensemble %.2f x fine-tuned + %.2f x start%n", name,
+                info("phase II network %s: weight-space ensemble %.2f x fine-tuned + %.2f x start", name,
                         cfg.wiseAlpha(), 1 - cfg.wiseAlpha());
             }
             Classifier.save(net, done, opt.files());
             opt.files().delete(ck);
-            opt.log().printf("time: phase II network %s %.1f s%n", name, (System.nanoTime() - t) / 1e9);
-            opt.log().flush();
+            info("time: phase II network %s %.1f s", name, (System.nanoTime() - t) / 1e9);
             out.put(name, done);
         }
         return out;

@@ -21,17 +21,32 @@ public final class PseudoLabelStats implements TrainingListener {
                         double auroc) { }
 
     private final ToIntFunction<String> evaluationLabels;
-    private final PrintWriter out;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PseudoLabelStats.class);
+
+    private final java.util.function.Consumer<String> out;
     private final List<Epoch> epochs = new ArrayList<>();
     private final Map<String, List<double[]>> current = new LinkedHashMap<>();
 
     /**
+     * One line per epoch to SLF4J ({@code org.coft.dl4j.train.PseudoLabelStats}, INFO).
+     *
      * @param evaluationLabels id → true class for measurement, or null
-     * @param out              where to print one line per epoch, or null
+     */
+    public PseudoLabelStats(ToIntFunction<String> evaluationLabels) {
+        this.evaluationLabels = evaluationLabels;
+        this.out = LOG::info;
+    }
+
+    /**
+     * @param evaluationLabels id → true class for measurement, or null
+     * @param out              where to print one line per epoch, or null for none
      */
     public PseudoLabelStats(ToIntFunction<String> evaluationLabels, PrintWriter out) {
         this.evaluationLabels = evaluationLabels;
-        this.out = out;
+        this.out = out == null ? null : line -> {
+            out.println(line);
+            out.flush();
+        };
     }
 
     @Override
@@ -72,10 +87,9 @@ public final class PseudoLabelStats implements TrainingListener {
                 labelled ? Auroc.of(score, ok) : Double.NaN);
         epochs.add(e);
         if (out != null) {
-            out.printf("model %s epoch %d: pseudo labels %d, p_clean mean %.3f, called clean %.1f %%%s%n", model,
-                    epoch + 1, n, e.meanPClean(), 100 * e.fractionClean(), labelled ? String.format(
-                            "; true accuracy %.1f %%, p_clean AUROC %.3f", 100 * e.accuracy(), e.auroc()) : "");
-            out.flush();
+            out.accept(String.format("model %s epoch %d: pseudo labels %d, p_clean mean %.3f, called clean %.1f %%%s",
+                    model, epoch + 1, n, e.meanPClean(), 100 * e.fractionClean(), labelled ? String.format(
+                            "; true accuracy %.1f %%, p_clean AUROC %.3f", 100 * e.accuracy(), e.auroc()) : ""));
         }
     }
 
