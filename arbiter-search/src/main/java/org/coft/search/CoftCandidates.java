@@ -164,7 +164,7 @@ public final class CoftCandidates implements CandidateRunner {
     /** One candidate in this JVM: the run, its predictions file, and the evidence. */
     Objective.Evidence runHere(CoftConfig cfg, Path dir, Integer from) throws Exception {
         ClipBackbone backbone = backbone(cfg.phase1());
-        Path logFile = dir.resolve("run.log");
+        Path logFile = dir.resolve(org.coft.dl4j.run.RunFolder.LOG);
         try (var log = org.coft.dl4j.run.RunLog.to(logFile)) {
             List<TrainingListener> listeners = List.of(new DivergenceGuard());
             PhaseOne.Options opt = new PhaseOne.Options(threads, 256, listeners);

@@ -53,7 +53,7 @@ public final class Adaptation {
     public static final String MANIFEST = RunFolder.MANIFEST;
     /** The manifest format this version writes and reads. */
     public static final String FORMAT = "coft-adapted/2";
-    private static final String RUN_FORMAT = "coft-run/2";
+    private static final String RUN_FORMAT = RunFolder.RUN_FORMAT;
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Adaptation() {
@@ -242,7 +242,7 @@ public final class Adaptation {
         Path runFile = out.resolve(RUN_FILE);
         if (Files.isRegularFile(runFile)) {
             JsonNode before = JsonFiles.readObject(files.verified(runFile), "the settings of a coft run");
-            checkSameRun(before, run, runFile, out);
+            RunFolder.requireSameRun(before, run, runFile);
             Path classesFile = files.verified(out.resolve(RunFolder.CLASSES));
             if (!ClassList.fromFile(classesFile).names().equals(classNames)) {
                 throw new IOException(out + " holds a run with another 'classes' (" + classesFile + "); resume it with "
@@ -307,7 +307,7 @@ public final class Adaptation {
      * Each stage's prediction per image in a CoFT / CoFT+ run folder, no label read:
      * {@code id,zero_shot,zero_shot_p,phase1,phase1_p,coft,coft_p} (class, and its probability).
      */
-    public static final String STAGES_FILE = "stage-predictions.csv";
+    public static final String STAGES_FILE = RunFolder.STAGE_PREDICTIONS;
 
     private static void writeStagePredictions(RunFolder files, Path file, List<String> ids, List<INDArray> stages,
                                               List<String> classNames) throws IOException {
@@ -327,7 +327,7 @@ public final class Adaptation {
     }
 
     /** The label-free check's file in a CoFT / CoFT+ run folder. */
-    public static final String CHECK_FILE = "label-free-check.json";
+    public static final String CHECK_FILE = RunFolder.LABEL_FREE_CHECK;
 
     /**
      * Classifies every image with the finished classifier and compares zero-shot, the last Phase I round and the
@@ -440,29 +440,6 @@ public final class Adaptation {
 
     private static String abbreviate(String s) {
         return s.length() <= 120 ? s : s.substring(0, 117) + "...";
-    }
-
-    private static void checkSameRun(JsonNode before, ObjectNode now, Path runFile, Path out) throws IOException {
-        requireFormat(before, RUN_FORMAT, runFile, "start a fresh output folder");
-        for (String f : List.of("method", "seed", "config")) {
-            if (!before.path(f).toString().equals(now.path(f).toString())) {
-                throw new IOException(out + " holds a run with another '" + f + "' (" + runFile + "); resume it "
-                        + "with the same settings (coft adapt --resume " + out + ") or use a fresh folder");
-            }
-        }
-        if (!before.path("base_model").path("sha256").toString().equals(
-                now.path("base_model").path("sha256").toString())) {
-            throw new IOException(out + " holds a run with another 'base_model' (" + runFile + ": other file "
-                    + "hashes); resume it with the base model it started with or use a fresh folder");
-        }
-        String was = before.path("data").path("ids_sha256").asText();
-        String is = now.path("data").path("ids_sha256").asText();
-        if (!was.equals(is)) {
-            throw new IOException(out + " holds a run with another 'data' (" + runFile + ": "
-                    + before.path("data").path("images").asInt() + " images, fingerprint " + was + "; given: "
-                    + now.path("data").path("images").asInt() + " images, fingerprint " + is + "); resume it with "
-                    + "the data it started with or use a fresh folder");
-        }
     }
 
     /** A run's {@value #RUN_FILE}, verified against its folder's ledger and of this format ({@code fix}: what to do if not). */

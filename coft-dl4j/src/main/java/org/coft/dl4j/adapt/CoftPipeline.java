@@ -112,7 +112,7 @@ public final class CoftPipeline {
      * — each model's label, the p_clean the other model gives it, and whether the filter kept it (p_clean columns
      * empty without a negative prompt).
      */
-    public static final String FILTER_FILE = "filter.csv";
+    public static final String FILTER_FILE = org.coft.dl4j.run.RunFolder.FILTER;
 
     private static void writeFilter(org.coft.dl4j.run.RunFolder files, Path file, List<String> ids,
                                     PhaseTwo.Labels labels, DualPromptModel.Scores a, DualPromptModel.Scores b,

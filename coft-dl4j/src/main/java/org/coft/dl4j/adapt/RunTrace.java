@@ -27,9 +27,9 @@ import org.coft.dl4j.train.TrainingListener;
  */
 public final class RunTrace implements TrainingListener {
     /** Stage times, memory and Phase I rounds' clean sets. */
-    public static final String FILE = "trace.json";
+    public static final String FILE = org.coft.dl4j.run.RunFolder.TRACE;
     /** Loss terms of every training step: session,stage,model,step,epoch,loss,l1,l2,lr. */
-    public static final String HISTORY = "history.csv";
+    public static final String HISTORY = org.coft.dl4j.run.RunFolder.HISTORY;
     static final String HISTORY_HEADER = "session,stage,model,step,epoch,loss,l1,l2,lr";
 
     /** One stage of one session. */

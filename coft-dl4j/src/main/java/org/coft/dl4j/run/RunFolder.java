@@ -53,6 +53,20 @@ public final class RunFolder {
     public static final String SEEDS = "seeds.csv";
     /** Phase II's pseudo labels. */
     public static final String PHASE2_LABELS = "phase2-labels.csv";
+    /** The filter's inputs and outcome per image (CoFT / CoFT+ runs). */
+    public static final String FILTER = "filter.csv";
+    /** Each stage's prediction per image (CoFT / CoFT+ runs; no label read). */
+    public static final String STAGE_PREDICTIONS = "stage-predictions.csv";
+    /** The label-free check (CoFT / CoFT+ runs). */
+    public static final String LABEL_FREE_CHECK = "label-free-check.json";
+    /** Stage times, memory and Phase I rounds' clean sets. */
+    public static final String TRACE = "trace.json";
+    /** Loss terms of every training step. */
+    public static final String HISTORY = "history.csv";
+    /** A run's log, where one is kept (e.g. each in-process {@code coft search} candidate). */
+    public static final String LOG = "run.log";
+    /** The format of {@value #RUN} this code writes and resumes. */
+    public static final String RUN_FORMAT = "coft-run/2";
     private static final String FORMAT = "coft-files/1";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -76,6 +90,38 @@ public final class RunFolder {
     private RunFolder(Path root, boolean tracked) {
         this.root = root;
         this.tracked = tracked;
+    }
+
+    /**
+     * The resume rule of a run folder: the settings {@code before} (its {@value #RUN}, at {@code runFile}) and the
+     * settings of the run asked for now must share the format, method, seed, config, base-model hashes and data
+     * fingerprint; otherwise the folder is refused, naming the field and what to do.
+     */
+    public static void requireSameRun(JsonNode before, JsonNode now, Path runFile) throws IOException {
+        Path out = runFile.getParent();
+        if (!RUN_FORMAT.equals(before.path("format").asText())) {
+            throw new IOException(runFile + ": format '" + before.path("format").asText() + "', expected " + RUN_FORMAT
+                    + " (written by an older CoFT): start a fresh output folder");
+        }
+        for (String f : List.of("method", "seed", "config")) {
+            if (!before.path(f).toString().equals(now.path(f).toString())) {
+                throw new IOException(out + " holds a run with another '" + f + "' (" + runFile + "); resume it "
+                        + "with the same settings (coft adapt --resume " + out + ") or use a fresh folder");
+            }
+        }
+        if (!before.path("base_model").path("sha256").toString().equals(
+                now.path("base_model").path("sha256").toString())) {
+            throw new IOException(out + " holds a run with another 'base_model' (" + runFile + ": other file "
+                    + "hashes); resume it with the base model it started with or use a fresh folder");
+        }
+        String was = before.path("data").path("ids_sha256").asText();
+        String is = now.path("data").path("ids_sha256").asText();
+        if (!was.equals(is)) {
+            throw new IOException(out + " holds a run with another 'data' (" + runFile + ": "
+                    + before.path("data").path("images").asInt() + " images, fingerprint " + was + "; given: "
+                    + now.path("data").path("images").asInt() + " images, fingerprint " + is + "); resume it with "
+                    + "the data it started with or use a fresh folder");
+        }
     }
 
     /** Phase I model {@code name}'s parameters. */

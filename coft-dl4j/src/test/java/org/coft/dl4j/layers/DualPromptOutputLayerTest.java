@@ -238,4 +238,39 @@ class DualPromptOutputLayerTest {
                 () -> new ComplementLabels(4, 0).preProcess(new DataSet(y, Nd4j.zeros(DataType.FLOAT, 400, 3))));
         assertTrue(bad.getMessage().contains("expected one-hot pseudo labels [batch, 4]"), bad.getMessage());
     }
+
+    @Test
+    void pseudoLabelStatsWatchTheHeadInDl4jFit() {
+        // learning rate 0: the contexts stay put, so every epoch's mean p_clean is exactly that of the start
+        DualPromptOutputLayer head = head(1.0, 5);
+        ComputationGraph g = graph(head, 0.0);
+        INDArray x = PromptLearner.gaussian(new long[] {8, embed}, 21, 1.0);
+        INDArray y = oneHot(8, CLASSES.size(), 1);
+        var it = new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(
+                new DataSet(x, y).asList(), 4);
+        it.setPreProcessor(new ComplementLabels(CLASSES.size(), 3));
+        org.coft.dl4j.train.PseudoLabelStats stats = new org.coft.dl4j.train.PseudoLabelStats(null, null)
+                .onLayer("head");
+        g.setListeners(stats);
+        g.fit(it, 2);
+        var epochs = stats.epochs();
+        assertEquals(2, epochs.size());
+        DualPromptOutputLayer.Scores s = head.scores(x, g.getLayer("head").getParam(DualPromptOutputLayer.CTX_POS),
+                g.getLayer("head").getParam(DualPromptOutputLayer.CTX_NEG));
+        double mean = 0;
+        int clean = 0;
+        for (int i = 0; i < 8; i++) {
+            double p = s.pClean().getDouble(i, (i + 1) % CLASSES.size());
+            mean += p / 8;
+            clean += p > 0.5 ? 1 : 0;
+        }
+        for (int e = 0; e < 2; e++) {
+            assertEquals("head", epochs.get(e).model());
+            assertEquals(e, epochs.get(e).epoch());
+            assertEquals(8, epochs.get(e).examples());
+            assertEquals(mean, epochs.get(e).meanPClean(), 1e-5);
+            assertEquals(clean / 8.0, epochs.get(e).fractionClean(), 1e-9);
+            assertTrue(Double.isNaN(epochs.get(e).accuracy()), "no labels: no accuracy");
+        }
+    }
 }
