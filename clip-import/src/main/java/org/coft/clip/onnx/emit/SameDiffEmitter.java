@@ -49,6 +49,7 @@ public final class SameDiffEmitter implements EmitContext.Values {
     private final Map<SymInts, SDVariable> materialized = new HashMap<>();
     private final String prefix;
     private final boolean trainableWeights;
+    private boolean shareWeights;
 
     private SameDiffEmitter(IrGraph graph, OpRegistry registry, SameDiff sd, String prefix, boolean trainableWeights) {
         this.graph = graph;
@@ -58,9 +59,13 @@ public final class SameDiffEmitter implements EmitContext.Values {
         this.trainableWeights = trainableWeights;
     }
 
-    /** Emits into a new SameDiff graph; weights are trainable variables. */
+    /**
+     * Emits into a new SameDiff graph; weights are constants that share their arrays with {@code graph}'s constants
+     * (the graph's own runnable form: one copy of the weights in memory, not two — three before, with ClipTower's
+     * conversion to constants), listed in {@link Emitted#weights()}.
+     */
     public static Emitted emit(IrGraph graph, OpRegistry registry) {
-        return emitInto(graph, registry, SameDiff.create(), "", Map.of(), true).emitted();
+        return emitInto(graph, registry, SameDiff.create(), "", Map.of(), true, true).emitted();
     }
 
     /** Result of {@link #emitInto}: names, plus every IR output as a SameDiff variable. */
@@ -73,7 +78,13 @@ public final class SameDiffEmitter implements EmitContext.Values {
      */
     public static Defined emitInto(IrGraph graph, OpRegistry registry, SameDiff sd, String prefix,
                                    Map<String, SDVariable> bound, boolean trainableWeights) {
+        return emitInto(graph, registry, sd, prefix, bound, trainableWeights, false);
+    }
+
+    private static Defined emitInto(IrGraph graph, OpRegistry registry, SameDiff sd, String prefix,
+                                    Map<String, SDVariable> bound, boolean trainableWeights, boolean shareWeights) {
         SameDiffEmitter e = new SameDiffEmitter(graph, registry, sd, prefix, trainableWeights);
+        e.shareWeights = shareWeights;
         Map<String, String> inputs = new LinkedHashMap<>();
         for (Map.Entry<String, TensorType> in : graph.inputs().entrySet()) {
             SDVariable given = bound.get(in.getKey());
@@ -131,8 +142,17 @@ public final class SameDiffEmitter implements EmitContext.Values {
         INDArray c = graph.constant(valueName);
         if (c != null) {
             boolean weight = graph.initializers().contains(valueName) && c.dataType().isFPType();
-            // a trainable weight gets its own copy: training it must not change the imported graph it came from
-            v = weight && trainableWeights ? sd.var(sdName(valueName), c.dup()) : sd.constant(sdName(valueName), c);
+            boolean copy = weight && trainableWeights && !shareWeights;
+            if (c.isView() && !copy) {
+                // SameDiff copies a view it is given; copying it here, once, and keeping the copy in the graph lets
+                // the graph and SameDiff share one array (the view's base is freed with the garbage)
+                c = c.dup();
+                graph.constants().put(valueName, c);
+            }
+            // a trainable weight emitted into another graph gets its own copy: training it must not change the
+            // imported graph it came from; the graph's own emission shares the arrays as constants (frozen, listed
+            // as weights so that ClipTower.setTrainable can make them variables)
+            v = copy ? sd.var(sdName(valueName), c.dup()) : sd.constant(sdName(valueName), c);
             if (weight && trainableWeights) {
                 String origin = graph.weightOrigins().getOrDefault(valueName, valueName);
                 weights.put(weights.containsKey(origin) ? valueName : origin, v.name());

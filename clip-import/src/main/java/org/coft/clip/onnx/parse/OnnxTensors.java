@@ -83,9 +83,12 @@ public final class OnnxTensors {
     private static INDArray fromBytes(ByteBuffer raw, DataType type, long[] shape, int n) throws IOException {
         switch (type) {
             case FLOAT: {
-                float[] v = new float[n];
-                raw.asFloatBuffer().get(v);
-                return Nd4j.create(v, shape, 'c');
+                // straight into native memory: no heap copy of the weights (the bulk of a CLIP export)
+                INDArray a = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+                if (n > 0) {
+                    a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer().put(raw.asFloatBuffer());
+                }
+                return a;
             }
             case DOUBLE: {
                 double[] v = new double[n];
