@@ -11,6 +11,7 @@ import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.DualPromptModel;
 import org.coft.dl4j.phase1.PhaseOne;
 import org.coft.dl4j.phase2.PhaseTwo;
+import org.coft.dl4j.phase2.PhaseTwoConfig;
 import org.coft.dl4j.seeds.SeedSelection;
 import org.coft.dl4j.seeds.SeedSet;
 import org.coft.dl4j.train.TrainingListener;
@@ -50,6 +51,19 @@ public final class CoftPipeline {
     }
 
     /**
+     * Phase II's initial head under {@link PhaseTwoConfig.Head#PROMPTS}: the mean of the models' normalised
+     * positive-prompt class embeddings, normalised again [C, E].
+     */
+    static INDArray promptHead(java.util.Collection<DualPromptModel> models) {
+        INDArray sum = null;
+        for (DualPromptModel m : models) {
+            INDArray t = org.coft.clip.model.ClipModel.normalize(m.positiveTextFeatures().castTo(DataType.FLOAT));
+            sum = sum == null ? t.dup() : sum.addi(t);
+        }
+        return org.coft.clip.model.ClipModel.normalize(sum);
+    }
+
+    /**
      * As above, timing each stage and recording each round's clean sets in {@code trace} (which should also be among
      * the listeners to record the losses); also writes {@value #FILTER_FILE}.
      */
@@ -60,6 +74,7 @@ public final class CoftPipeline {
         PhaseOne.Result first = PhaseOne.run(backbone, images, classNames, cfg.phase1(), seed, roundDir(out, 1), opt);
         memory(opt, "phase I round 1");
         Map<String, DualPromptModel.Scores> last = first.scores();
+        Map<String, DualPromptModel> lastModels = first.models();
         if (cfg.rounds() > 1 && last.size() == 2) {
             trace.round(1, PhaseTwo.labels(cfg.phase2(), last.get(PhaseOne.MODELS.get(0)),
                     last.get(PhaseOne.MODELS.get(1))));
@@ -79,8 +94,10 @@ public final class CoftPipeline {
                         r - 1);
                 seeds.put(e.getKey(), s);
             }
-            last = PhaseOne.round(backbone, images, classNames, cfg.phase1(), roundSeed(seed, r), dir, opt,
-                    first.features(), seeds).scores();
+            PhaseOne.Round round = PhaseOne.round(backbone, images, classNames, cfg.phase1(), roundSeed(seed, r), dir,
+                    opt, first.features(), seeds);
+            last = round.scores();
+            lastModels = round.models();
             memory(opt, "phase I round " + r);
             if (r < cfg.rounds()) {
                 trace.round(r, PhaseTwo.labels(cfg.phase2(), last.get(PhaseOne.MODELS.get(0)),
@@ -100,7 +117,9 @@ public final class CoftPipeline {
         writeFilter(opt.files(), out.resolve(FILTER_FILE), ids, labels, a, b, classNames);
         trace.begin("phase II");
         UnlabeledImages ordered = PhaseOne.select(images, ids);
-        Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), first.zeroShot().classEmbeddings(), ordered, labels,
+        INDArray head = cfg.phase2().head() == PhaseTwoConfig.Head.PROMPTS ? promptHead(lastModels.values())
+                : first.zeroShot().classEmbeddings();
+        Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), head, ordered, labels,
                 classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners, opt.files()));
         memory(opt, "phase II");
         trace.end();

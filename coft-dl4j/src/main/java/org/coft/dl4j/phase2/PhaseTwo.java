@@ -186,7 +186,7 @@ public final class PhaseTwo {
      * Trains (or reuses) the Phase II networks and writes their classifier graphs into {@code work}.
      *
      * @param images     all images, in the order of the labels
-     * @param classHead  initial head [C, E] for {@link PhaseTwoConfig.Head#TEXT} (normalised class text embeddings)
+     * @param classHead  initial head [C, E] for {@link PhaseTwoConfig.Head#TEXT} and {@link PhaseTwoConfig.Head#PROMPTS}
      * @return the classifier files written, by network name
      */
     public static Map<String, Path> run(ClipModel plain, INDArray classHead, UnlabeledImages images, Labels labels,
@@ -206,7 +206,7 @@ public final class PhaseTwo {
                 continue;
             }
             long t = System.nanoTime();
-            INDArray head = cfg.head() == PhaseTwoConfig.Head.TEXT ? classHead
+            INDArray head = cfg.head() != PhaseTwoConfig.Head.RANDOM ? classHead
                     : org.coft.clip.model.ClipModel.normalize(org.coft.dl4j.layers.PromptLearner.gaussian(
                             classHead.shape(), SeedStream.PHASE2_HEAD.of(netSeed), 1.0));
             double[] adjust = cfg.logitAdjustment(e.getValue(), classes);

@@ -83,7 +83,17 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
     }
 
     /** Initial head. */
-    public enum Head { TEXT, RANDOM }
+    public enum Head {
+        /** The zero-shot class text embeddings: at step 0 the network is the zero-shot classifier. */
+        TEXT,
+        /** Random rows. */
+        RANDOM,
+        /**
+         * The last Phase I round's learned positive prompts: the mean of its models' normalised class embeddings
+         * (ours; the network starts from Phase I's text side over the plain tower).
+         */
+        PROMPTS
+    }
 
     public PhaseTwoConfig {
         filter = filter == null ? Filter.CROSS : filter;
