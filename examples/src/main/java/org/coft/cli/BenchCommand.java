@@ -333,14 +333,15 @@ final class BenchCommand implements Callable<Integer> {
         BenchProfile.Entry all = r.total();
         out.println();
         out.printf(Locale.ROOT, "profile, our %s tower: one forward at batch %d, %d ops; %.3f s wall in ops, %.3f s "
-                + "forward wall; %.3f s CPU of the calling thread in ops%n", name, batch, all.calls(), all.wall(),
-                r.forwardWall(), all.cpu());
+                + "forward wall; %s%n", name, batch, all.calls(), all.wall(), r.forwardWall(), r.staticPlans()
+                ? "static plan timed op by op (CPU columns = wall; input shapes below)"
+                : String.format(Locale.ROOT, "%.3f s CPU of the calling thread in ops", all.cpu()));
         out.printf(Locale.ROOT, "  %-22s %6s %9s %9s %7s%n", "op", "calls", "wall s", "CPU s", "CPU %");
         for (BenchProfile.Entry e : r.byOp().subList(0, Math.min(top, r.byOp().size()))) {
             out.printf(Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%%n", e.op(), e.calls(), e.wall(), e.cpu(),
                     100 * e.cpu() / all.cpu());
         }
-        out.println("  by op and output shape:");
+        out.println(r.staticPlans() ? "  by op and input shapes:" : "  by op and output shape:");
         for (BenchProfile.Entry e : r.byOpAndShape().subList(0, Math.min(top, r.byOpAndShape().size()))) {
             out.printf(Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%  %s%n", e.op(), e.calls(), e.wall(), e.cpu(),
                     100 * e.cpu() / all.cpu(), e.shape());

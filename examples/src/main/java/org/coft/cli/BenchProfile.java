@@ -35,9 +35,12 @@ final class BenchProfile {
     }
 
     /** A profiled forward: totals by op name and by op name and output shape, largest CPU time first. */
-    record Result(List<Entry> byOp, List<Entry> byOpAndShape, Entry total, double forwardWall) { }
+    record Result(List<Entry> byOp, List<Entry> byOpAndShape, Entry total, double forwardWall, boolean staticPlans) { }
 
     Result profile(ClipTower tower, BenchCommand.Forward forward) throws Exception {
+        if (org.coft.clip.exec.PlanCache.staticPlans()) {
+            return staticProfile(tower, forward);
+        }
         Timer timer = new Timer();
         SameDiff sd = tower.sameDiff();
         List<Listener> before = new ArrayList<>(sd.getListeners());
@@ -63,7 +66,36 @@ final class BenchProfile {
         Comparator<Entry> largest = Comparator.comparingDouble(Entry::cpu).reversed();
         ops.sort(largest);
         byShape.sort(largest);
-        return new Result(ops, byShape, total, wall);
+        return new Result(ops, byShape, total, wall, false);
+    }
+
+    /**
+     * Under static plans (the default) the forward runs the tower's plan, not SameDiff's session, so a SameDiff
+     * listener sees no op: the plan of the forward is run once more with every op timed instead (wall time per op;
+     * the CPU columns repeat it).
+     */
+    private Result staticProfile(ClipTower tower, BenchCommand.Forward forward) throws Exception {
+        long t0 = System.nanoTime();
+        forward.run();
+        double wall = (System.nanoTime() - t0) / 1e9;
+        Map<String, Entry> byOp = new HashMap<>();
+        List<Entry> byShape = new ArrayList<>();
+        Entry total = new Entry("all ops", 0, 0, 0, "");
+        for (Map.Entry<String, double[]> e : tower.graph().profileLastRun(true).entrySet()) {
+            String key = e.getKey();
+            int space = key.indexOf(' ');
+            String op = space < 0 ? key : key.substring(0, space);
+            double s = e.getValue()[0] / 1e3;
+            Entry entry = new Entry(op, (int) e.getValue()[1], s, s, space < 0 ? "" : key.substring(space + 1));
+            byShape.add(entry);
+            byOp.merge(op, new Entry(op, entry.calls(), s, s, ""), Entry::plus);
+            total = total.plus(entry);
+        }
+        List<Entry> ops = new ArrayList<>(byOp.values());
+        Comparator<Entry> largest = Comparator.comparingDouble(Entry::wall).reversed();
+        ops.sort(largest);
+        byShape.sort(largest);
+        return new Result(ops, byShape, total, wall, true);
     }
 
     private static final class Timer extends BaseListener {

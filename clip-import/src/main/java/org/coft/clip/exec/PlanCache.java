@@ -80,6 +80,12 @@ public final class PlanCache implements AutoCloseable {
         return out;
     }
 
+    /** Runs the plan for these placeholder values once with each op timed (see {@link StaticExecutor#profile}). */
+    public Map<String, double[]> profile(Map<String, INDArray> placeholders, boolean byShape) {
+        run(placeholders);
+        return plans.get(key(placeholders)).profile(placeholders, byShape);
+    }
+
     /** The cached plans (most recently used last). */
     public List<StaticExecutor> plans() {
         return new ArrayList<>(plans.values());

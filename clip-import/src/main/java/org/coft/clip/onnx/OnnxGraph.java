@@ -27,6 +27,8 @@ public final class OnnxGraph {
     private final org.coft.clip.onnx.ops.OpRegistry registry;
     /** Static plans of {@link #run}, by SameDiff output names. */
     private final Map<List<String>, PlanCache> plans = new java.util.HashMap<>();
+    private Map<String, INDArray> lastPlaceholders;
+    private List<String> lastOutputs;
 
     OnnxGraph(String source, SameDiffEmitter.Emitted emitted, Map<String, TensorType> inputTypes, ImportReport report,
               org.coft.clip.onnx.ir.IrGraph rewritten, org.coft.clip.onnx.ops.OpRegistry registry) {
@@ -133,6 +135,8 @@ public final class OnnxGraph {
             // one call at a time: the plans of this graph share its op objects
             synchronized (plans) {
                 res = plans.computeIfAbsent(sdOut, k -> new PlanCache(emitted.sameDiff(), k, 2)).output(ph);
+                lastPlaceholders = ph;
+                lastOutputs = sdOut;
             }
         } else {
             res = emitted.sameDiff().output(ph, sdOut.toArray(new String[0]));
@@ -142,6 +146,23 @@ public final class OnnxGraph {
             out.put(o, res.get(emitted.outputs().get(o)));
         }
         return out;
+    }
+
+    /**
+     * Runs the static plan of the last {@link #run} call again with the same inputs, timing each op (see
+     * {@link org.coft.clip.exec.StaticExecutor#profile(Map, boolean)}): milliseconds and calls per op name, or per
+     * op name and input shapes with {@code byShape}, largest first.
+     *
+     * @throws IllegalStateException when there was no call through static plans yet
+     */
+    public Map<String, double[]> profileLastRun(boolean byShape) {
+        synchronized (plans) {
+            if (lastOutputs == null || plans.get(lastOutputs) == null) {
+                throw new IllegalStateException(source + ": no call through static plans to profile yet"
+                        + (PlanCache.staticPlans() ? "" : " (" + "static plans are off: -Dcoft.exec=samediff)"));
+            }
+            return plans.get(lastOutputs).profile(lastPlaceholders, byShape);
+        }
     }
 
     /** Frees the static plans of {@link #run} (their preallocated arrays); later calls plan again. */
