@@ -180,10 +180,19 @@ public class DualPromptOutputLayer extends SameDiffOutputLayer {
     public synchronized ClipModel model() {
         if (model == null) {
             try {
-                ClipModel plain = ClipModel.load(Path.of(modelDir));
-                int context = Math.min(plain.contextLength(), PromptLearner.promptLength(plain, classNames, tokens(plain)));
-                model = ClipModel.load(Path.of(modelDir), ClipLoadOptions.defaults().withTextContext(context));
-            } catch (ClipModelException e) {
+                // the prompt length comes from the tokenizer alone: the model is loaded once, already trimmed
+                org.coft.clip.tokenizer.ClipTokenizer tok = org.coft.clip.tokenizer.ClipTokenizer.fromModelDir(
+                        Path.of(modelDir));
+                int context = PromptLearner.promptLength(tok, classNames, contextInit.isEmpty() ? contextTokens
+                        : PromptLearner.phraseTokens(tok, contextInit));
+                ClipModel trimmed;
+                try {
+                    trimmed = ClipModel.load(Path.of(modelDir), ClipLoadOptions.defaults().withTextContext(context));
+                } catch (ClipModelException longer) {
+                    trimmed = ClipModel.load(Path.of(modelDir)); // prompts longer than the model's context
+                }
+                model = trimmed;
+            } catch (ClipModelException | org.coft.clip.tokenizer.TokenizerFileException e) {
                 throw new IllegalStateException("DualPromptOutputLayer: cannot load the CLIP model " + modelDir + ": "
                         + e.getMessage(), e);
             }

@@ -88,16 +88,27 @@ public final class PromptLearner {
      * end of text.
      */
     public static int promptLength(ClipModel model, List<String> classNames, int contextTokens) {
+        return promptLength(model.tokenizer(), classNames, contextTokens);
+    }
+
+    /** As {@link #promptLength(ClipModel, List, int)}, from the tokenizer alone (no model needs loading). */
+    public static int promptLength(org.coft.clip.tokenizer.ClipTokenizer tokenizer, List<String> classNames,
+                                   int contextTokens) {
         int longest = 0;
         for (String c : classNames) {
-            longest = Math.max(longest, model.tokenizer().encode(c + ".").length - 2);
+            longest = Math.max(longest, tokenizer.encode(c + ".").length - 2);
         }
         return contextTokens + longest + 2;
     }
 
     /** Number of BPE tokens of a phrase (its length as a context). */
     public static int phraseTokens(ClipModel model, String phrase) {
-        return model.tokenizer().encode(phrase).length - 2;
+        return phraseTokens(model.tokenizer(), phrase);
+    }
+
+    /** As {@link #phraseTokens(ClipModel, String)}, from the tokenizer alone. */
+    public static int phraseTokens(org.coft.clip.tokenizer.ClipTokenizer tokenizer, String phrase) {
+        return tokenizer.encode(phrase).length - 2;
     }
 
     public int contextTokens() {
