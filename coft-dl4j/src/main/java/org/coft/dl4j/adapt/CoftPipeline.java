@@ -120,7 +120,8 @@ public final class CoftPipeline {
         INDArray head = cfg.phase2().head() == PhaseTwoConfig.Head.PROMPTS ? promptHead(lastModels.values())
                 : first.zeroShot().classEmbeddings();
         Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), head, ordered, labels,
-                classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners, opt.files()));
+                classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners,
+                        opt.files()));
         memory(opt, "phase II");
         trace.end();
         return new Result(first, last, labels, classifiers);

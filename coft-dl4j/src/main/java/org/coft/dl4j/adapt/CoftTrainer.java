@@ -86,8 +86,9 @@ public final class CoftTrainer {
         return new CoftTrainer(method, config, seed, threads, new ArrayList<>(l), new ArrayList<>(l), phaseOneFrom);
     }
 
-    /** This trainer with {@code phaseOne} on Phase I (seeds, models A and B, scoring) and {@code phaseTwo} on Phase II. */
-    public CoftTrainer withListeners(List<? extends TrainingListener> phaseOne, List<? extends TrainingListener> phaseTwo) {
+    /** This trainer with {@code phaseOne} on Phase I (seeds, models A and B, scoring), {@code phaseTwo} on Phase II. */
+    public CoftTrainer withListeners(List<? extends TrainingListener> phaseOne,
+                                     List<? extends TrainingListener> phaseTwo) {
         return new CoftTrainer(method, config, seed, threads, new ArrayList<>(phaseOne), new ArrayList<>(phaseTwo),
                 phaseOneFrom);
     }

@@ -137,7 +137,8 @@ public final class PhaseOne {
      * The zero-shot pseudo-labelling stage: every image's frozen features, the zero-shot classifier of the config's
      * templates (and descriptions), its probabilities [N, C] and the seeds picked from them.
      */
-    public record PseudoLabels(Features features, ZeroShotClassifier zeroShot, INDArray probabilities, SeedSet seeds) { }
+    public record PseudoLabels(Features features, ZeroShotClassifier zeroShot, INDArray probabilities,
+                               SeedSet seeds) { }
 
     /**
      * Zero-shot pseudo-labelling as a stage of its own (the first of CoFT; Phase I trains on its seeds): image

@@ -186,7 +186,8 @@ public final class PhaseTwo {
      * Trains (or reuses) the Phase II networks and writes their classifier graphs into {@code work}.
      *
      * @param images     all images, in the order of the labels
-     * @param classHead  initial head [C, E] for {@link PhaseTwoConfig.Head#TEXT} and {@link PhaseTwoConfig.Head#PROMPTS}
+     * @param classHead  initial head [C, E] for {@link PhaseTwoConfig.Head#TEXT} and
+     *                   {@link PhaseTwoConfig.Head#PROMPTS}
      * @return the classifier files written, by network name
      */
     public static Map<String, Path> run(ClipModel plain, INDArray classHead, UnlabeledImages images, Labels labels,

@@ -63,18 +63,18 @@ public final class ProgressListener extends BaseCoftListener {
     public void onStart(String model, int startStep, int totalSteps) {
         start = System.nanoTime();
         firstStep = startStep;
-        out.accept(String.format("model %s: %s at step %d of %d", model, startStep == 0 ? "training" : "resuming", startStep,
-                totalSteps));
+        out.accept(String.format("model %s: %s at step %d of %d", model, startStep == 0 ? "training" : "resuming",
+                startStep, totalSteps));
     }
 
     @Override
     public void onStep(StepInfo s) {
         if (s.step() % every == 0 || s.step() == s.totalSteps()) {
             double sec = (System.nanoTime() - start) / 1e9;
-            out.accept(String.format("model %s step %d/%d epoch %d/%d loss %.4f (%s %.4f, %s %.4f) lr %.2e  %.1f steps/s",
-                    s.model(), s.step(), s.totalSteps(), s.epoch() + 1, s.epochs(), s.loss(), l1Name, s.l1(), l2Name, s.l2(),
-                    s.learningRate(), (s.step() - firstStep) / Math.max(sec, 1e-9)));
-            }
+            out.accept(String.format("model %s step %d/%d epoch %d/%d loss %.4f (%s %.4f, %s %.4f) lr %.2e  %.1f "
+                    + "steps/s", s.model(), s.step(), s.totalSteps(), s.epoch() + 1, s.epochs(), s.loss(), l1Name,
+                    s.l1(), l2Name, s.l2(), s.learningRate(), (s.step() - firstStep) / Math.max(sec, 1e-9)));
+        }
     }
 
     /** Iterations per second since this listener first saw an iteration of a DL4J or SameDiff fit. */
@@ -91,9 +91,9 @@ public final class ProgressListener extends BaseCoftListener {
     public void iterationDone(Model model, int iteration, int epoch) {
         double rate = externalRate(iteration);
         if ((iteration + 1) % every == 0) {
-            out.accept(String.format("%s iteration %d epoch %d score %.4f  %.1f iterations/s", model.getClass().getSimpleName(),
-                    iteration + 1, epoch + 1, model.score(), rate));
-            }
+            out.accept(String.format("%s iteration %d epoch %d score %.4f  %.1f iterations/s",
+                    model.getClass().getSimpleName(), iteration + 1, epoch + 1, model.score(), rate));
+        }
     }
 
     @Override
@@ -102,6 +102,6 @@ public final class ProgressListener extends BaseCoftListener {
         if ((at.iteration() + 1) % every == 0) {
             out.accept(String.format("SameDiff iteration %d epoch %d loss %.4f  %.1f iterations/s", at.iteration() + 1,
                     at.epoch() + 1, loss == null ? Double.NaN : loss.totalLoss(), rate));
-            }
+        }
     }
 }

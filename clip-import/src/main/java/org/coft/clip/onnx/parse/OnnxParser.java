@@ -92,8 +92,10 @@ public final class OnnxParser {
                 Class<?> unsafe = Class.forName("sun.misc.Unsafe");
                 java.lang.reflect.Field f = unsafe.getDeclaredField("theUnsafe");
                 f.setAccessible(true);
-                return java.lang.invoke.MethodHandles.lookup().findVirtual(unsafe, "invokeCleaner",
-                        java.lang.invoke.MethodType.methodType(void.class, java.nio.ByteBuffer.class)).bindTo(f.get(null));
+                java.lang.invoke.MethodType type = java.lang.invoke.MethodType.methodType(void.class,
+                        java.nio.ByteBuffer.class);
+                return java.lang.invoke.MethodHandles.lookup().findVirtual(unsafe, "invokeCleaner", type)
+                        .bindTo(f.get(null));
             } catch (ReflectiveOperationException | RuntimeException e) {
                 return null; // the mapping then goes when the GC collects it
             }
