@@ -80,10 +80,18 @@ public final class PlanCache implements AutoCloseable {
         return out;
     }
 
-    /** Runs the plan for these placeholder values once with each op timed (see {@link StaticExecutor#profile}). */
-    public Map<String, double[]> profile(Map<String, INDArray> placeholders, boolean byShape) {
-        run(placeholders);
-        return plans.get(key(placeholders)).profile(placeholders, byShape);
+    /**
+     * Runs the most recently used plan again on the inputs of its last call with each op timed (see
+     * {@link StaticExecutor#profileAgain}).
+     *
+     * @throws IllegalStateException when no plan has run yet
+     */
+    public Map<String, double[]> profileLast(boolean byShape) {
+        List<StaticExecutor> all = plans();
+        if (all.isEmpty()) {
+            throw new IllegalStateException("no plan has run yet");
+        }
+        return all.get(all.size() - 1).profileAgain(byShape);
     }
 
     /** The cached plans (most recently used last). */

@@ -153,6 +153,17 @@ public final class StaticExecutor implements AutoCloseable {
      */
     public Map<String, double[]> profile(Map<String, INDArray> placeholderValues, boolean byShape) {
         run(placeholderValues);
+        return profileAgain(byShape);
+    }
+
+    /**
+     * As {@link #profile(Map, boolean)} on the inputs of the last {@link #run} (the plan keeps its own copies of
+     * them): for timing a call made elsewhere without holding on to its input arrays.
+     */
+    public Map<String, double[]> profileAgain(boolean byShape) {
+        if (closed) {
+            throw new IllegalStateException("this plan was closed");
+        }
         Map<String, double[]> byOp = new HashMap<>();
         for (Step s : steps) {
             long t0 = System.nanoTime();

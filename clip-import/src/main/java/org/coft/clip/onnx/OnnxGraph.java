@@ -27,7 +27,6 @@ public final class OnnxGraph {
     private final org.coft.clip.onnx.ops.OpRegistry registry;
     /** Static plans of {@link #run}, by SameDiff output names. */
     private final Map<List<String>, PlanCache> plans = new java.util.HashMap<>();
-    private Map<String, INDArray> lastPlaceholders;
     private List<String> lastOutputs;
 
     OnnxGraph(String source, SameDiffEmitter.Emitted emitted, Map<String, TensorType> inputTypes, ImportReport report,
@@ -135,7 +134,6 @@ public final class OnnxGraph {
             // one call at a time: the plans of this graph share its op objects
             synchronized (plans) {
                 res = plans.computeIfAbsent(sdOut, k -> new PlanCache(emitted.sameDiff(), k, 2)).output(ph);
-                lastPlaceholders = ph;
                 lastOutputs = sdOut;
             }
         } else {
@@ -161,7 +159,7 @@ public final class OnnxGraph {
                 throw new IllegalStateException(source + ": no call through static plans to profile yet"
                         + (PlanCache.staticPlans() ? "" : " (" + "static plans are off: -Dcoft.exec=samediff)"));
             }
-            return plans.get(lastOutputs).profile(lastPlaceholders, byShape);
+            return plans.get(lastOutputs).profileLast(byShape);
         }
     }
 

@@ -365,14 +365,6 @@ public final class Adaptation {
     }
 
 
-    /** @throws IOException naming {@code file} when its {@code format} is not {@code want}, with what to do */
-    private static void requireFormat(JsonNode n, String want, Path file, String fix) throws IOException {
-        if (!want.equals(n.path("format").asText())) {
-            throw new IOException(file + ": format '" + n.path("format").asText() + "', expected " + want
-                    + " (written by an older CoFT): " + fix);
-        }
-    }
-
     /** The files of a finished Phase I round that a later run can adopt ({@link #adaptCoft} with phase1From). */
     static final List<String> PHASE1_FILES = List.of(RunFolder.FEATURES, RunFolder.SEEDS,
             RunFolder.model(PhaseOne.MODELS.get(0)), RunFolder.model(PhaseOne.MODELS.get(1)));
@@ -445,7 +437,7 @@ public final class Adaptation {
     /** A run's {@value #RUN_FILE}, verified against its folder's ledger and of this format ({@code fix}: what to do if not). */
     private static JsonNode runSettings(RunFolder folder, Path runFile, String fix) throws IOException {
         JsonNode run = JsonFiles.readObject(folder.verified(runFile), "the settings of a coft run");
-        requireFormat(run, RUN_FORMAT, runFile, fix);
+        RunFolder.requireFormat(run, RUN_FORMAT, runFile, fix);
         return run;
     }
 
@@ -541,7 +533,7 @@ public final class Adaptation {
         }
         verify(dir);
         JsonNode m = JsonFiles.readObject(f, "the manifest of an adapted model");
-        requireFormat(m, FORMAT, f, "re-create the model with coft adapt");
+        RunFolder.requireFormat(m, FORMAT, f, "re-create the model with coft adapt");
         for (String field : List.of("method", "classes_file", "config", "seed", "base_model")) {
             if (!m.has(field)) {
                 throw new IOException(f + ": missing field '" + field + "'");

@@ -183,8 +183,7 @@ public class DualPromptOutputLayer extends SameDiffOutputLayer {
                 // the prompt length comes from the tokenizer alone: the model is loaded once, already trimmed
                 org.coft.clip.tokenizer.ClipTokenizer tok = org.coft.clip.tokenizer.ClipTokenizer.fromModelDir(
                         Path.of(modelDir));
-                int context = PromptLearner.promptLength(tok, classNames, contextInit.isEmpty() ? contextTokens
-                        : PromptLearner.phraseTokens(tok, contextInit));
+                int context = PromptLearner.promptLength(tok, classNames, tokens(tok));
                 ClipModel trimmed;
                 try {
                     trimmed = ClipModel.load(Path.of(modelDir), ClipLoadOptions.defaults().withTextContext(context));
@@ -205,13 +204,13 @@ public class DualPromptOutputLayer extends SameDiffOutputLayer {
         return tau > 0 ? tau : 1.0 / model().logitScale();
     }
 
-    private int tokens(ClipModel m) {
-        return contextInit.isEmpty() ? contextTokens : PromptLearner.phraseTokens(m, contextInit);
+    private int tokens(org.coft.clip.tokenizer.ClipTokenizer tok) {
+        return contextInit.isEmpty() ? contextTokens : PromptLearner.phraseTokens(tok, contextInit);
     }
 
     private PromptLearner prompts() {
         ClipModel m = model();
-        return PromptLearner.create(m, classNames, tokens(m));
+        return PromptLearner.create(m, classNames, tokens(m.tokenizer()));
     }
 
     @Override
@@ -246,8 +245,8 @@ public class DualPromptOutputLayer extends SameDiffOutputLayer {
     public void defineParameters(SDLayerParams params) {
         ClipModel m = model();
         int width = m.textWidth();
-        params.addWeightParam(CTX_POS, tokens(m), width);
-        params.addWeightParam(CTX_NEG, tokens(m), width);
+        params.addWeightParam(CTX_POS, tokens(m.tokenizer()), width);
+        params.addWeightParam(CTX_NEG, tokens(m.tokenizer()), width);
     }
 
     @Override

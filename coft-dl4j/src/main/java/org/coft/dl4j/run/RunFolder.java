@@ -99,10 +99,7 @@ public final class RunFolder {
      */
     public static void requireSameRun(JsonNode before, JsonNode now, Path runFile) throws IOException {
         Path out = runFile.getParent();
-        if (!RUN_FORMAT.equals(before.path("format").asText())) {
-            throw new IOException(runFile + ": format '" + before.path("format").asText() + "', expected " + RUN_FORMAT
-                    + " (written by an older CoFT): start a fresh output folder");
-        }
+        requireFormat(before, RUN_FORMAT, runFile, "start a fresh output folder");
         for (String f : List.of("method", "seed", "config")) {
             if (!before.path(f).toString().equals(now.path(f).toString())) {
                 throw new IOException(out + " holds a run with another '" + f + "' (" + runFile + "); resume it "
@@ -121,6 +118,14 @@ public final class RunFolder {
                     + before.path("data").path("images").asInt() + " images, fingerprint " + was + "; given: "
                     + now.path("data").path("images").asInt() + " images, fingerprint " + is + "); resume it with "
                     + "the data it started with or use a fresh folder");
+        }
+    }
+
+    /** @throws IOException naming {@code file} when its {@code format} is not {@code want}, with what to do */
+    public static void requireFormat(JsonNode n, String want, Path file, String fix) throws IOException {
+        if (!want.equals(n.path("format").asText())) {
+            throw new IOException(file + ": format '" + n.path("format").asText() + "', expected " + want
+                    + " (written by an older CoFT): " + fix);
         }
     }
 

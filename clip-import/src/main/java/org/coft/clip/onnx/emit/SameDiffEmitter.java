@@ -49,14 +49,16 @@ public final class SameDiffEmitter implements EmitContext.Values {
     private final Map<SymInts, SDVariable> materialized = new HashMap<>();
     private final String prefix;
     private final boolean trainableWeights;
-    private boolean shareWeights;
+    private final boolean shareWeights;
 
-    private SameDiffEmitter(IrGraph graph, OpRegistry registry, SameDiff sd, String prefix, boolean trainableWeights) {
+    private SameDiffEmitter(IrGraph graph, OpRegistry registry, SameDiff sd, String prefix, boolean trainableWeights,
+                            boolean shareWeights) {
         this.graph = graph;
         this.registry = registry;
         this.sd = sd;
         this.prefix = prefix;
         this.trainableWeights = trainableWeights;
+        this.shareWeights = shareWeights;
     }
 
     /**
@@ -83,8 +85,7 @@ public final class SameDiffEmitter implements EmitContext.Values {
 
     private static Defined emitInto(IrGraph graph, OpRegistry registry, SameDiff sd, String prefix,
                                     Map<String, SDVariable> bound, boolean trainableWeights, boolean shareWeights) {
-        SameDiffEmitter e = new SameDiffEmitter(graph, registry, sd, prefix, trainableWeights);
-        e.shareWeights = shareWeights;
+        SameDiffEmitter e = new SameDiffEmitter(graph, registry, sd, prefix, trainableWeights, shareWeights);
         Map<String, String> inputs = new LinkedHashMap<>();
         for (Map.Entry<String, TensorType> in : graph.inputs().entrySet()) {
             SDVariable given = bound.get(in.getKey());

@@ -122,9 +122,9 @@ public final class OnnxParser {
             long size = ch.size();
             if (size < Integer.MAX_VALUE) {
                 // the file mapped and the weights' bytes aliased, not copied onto the heap: decoding copies them once,
-                // straight into native memory, and the mapping is released right after (ViT-B/32: the load peak fell
-                // from 3.7 to 2.x GB, see docs/benchmarks.md). A wrapped ByteString decodes as an immutable buffer:
-                // only then does protobuf alias bytes fields.
+                // straight into native memory, and the mapping is released right after (ViT-B/32, parsing both
+                // towers alone: peak 1.86 -> 1.09 GB, see docs/benchmarks.md). A wrapped ByteString decodes as an
+                // immutable buffer: only then does protobuf alias bytes fields.
                 mapping = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size);
                 CodedInputStream cis = org.nd4j.shade.protobuf.UnsafeByteOperations.unsafeWrap(mapping).newCodedInput();
                 cis.enableAliasing(true);
