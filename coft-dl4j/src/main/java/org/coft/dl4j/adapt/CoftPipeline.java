@@ -110,7 +110,8 @@ public final class CoftPipeline {
         trace.begin("collaborative filtering");
         DualPromptModel.Scores a = last.get(PhaseOne.MODELS.get(0));
         DualPromptModel.Scores b = last.get(PhaseOne.MODELS.get(1));
-        PhaseTwo.Labels labels = PhaseTwo.labels(cfg.phase2(), a, b);
+        PhaseTwo.Labels labels = PhaseTwo.manifoldCheck(cfg.phase2(), PhaseTwo.labels(cfg.phase2(), a, b),
+                first.features().features(), seedLabels(first.seeds(), ids.size()), classNames.size());
         trace.round(cfg.rounds(), labels);
         LOG.info(labels.summary());
         writeLabels(opt.files(), out.resolve(PhaseTwo.LABELS_FILE), ids, labels, classNames);
@@ -123,6 +124,24 @@ public final class CoftPipeline {
                 classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners,
                         opt.files()));
         memory(opt, "phase II");
+        int keep = keptCount(labels);
+        for (int r = 1; r <= cfg.phase2().selfTraining(); r++) {
+            trace.begin("phase II self-training round " + r);
+            INDArray probabilities;
+            try (var c = org.coft.dl4j.phase2.Classifier.load(List.copyOf(classifiers.values()),
+                    backbone.plain().preprocess(), classNames)) {
+                probabilities = c.predict(ordered, cfg.phase2().scoreBatch(), opt.threads(), opt.listeners())
+                        .probabilities();
+            }
+            PhaseTwo.Labels st = PhaseTwo.selfTrainingLabels(probabilities, keep, "ST" + r);
+            LOG.info(st.summary());
+            writeLabels(opt.files(), out.resolve(org.coft.dl4j.run.RunFolder.selfTrainingLabels(r)), ids, st,
+                    classNames);
+            classifiers = PhaseTwo.run(backbone.plain(), head, ordered, st, classNames.size(), cfg.phase2(),
+                    org.coft.dl4j.train.SeedStream.SELF_TRAINING.of(seed, r), out, new PhaseTwo.Options(opt.threads(),
+                            phase2Listeners, opt.files()));
+            memory(opt, "phase II self-training round " + r);
+        }
         trace.end();
         return new Result(first, last, labels, classifiers);
     }
@@ -149,6 +168,31 @@ public final class CoftPipeline {
                     .append(',').append(labels.keptA()[i]).append(',').append(labels.keptB()[i]).append('\n');
         }
         files.writeString(file, org.coft.dl4j.run.RunFolder.Kind.RECORD, sb.toString());
+    }
+
+    /** Images with at least one network's label. */
+    static int keptCount(PhaseTwo.Labels labels) {
+        int n = labels.perNetwork().values().iterator().next().length;
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            for (int[] y : labels.perNetwork().values()) {
+                if (y[i] >= 0) {
+                    kept++;
+                    break;
+                }
+            }
+        }
+        return kept;
+    }
+
+    /** Per image its seed label, or −1. */
+    static int[] seedLabels(SeedSet seeds, int n) {
+        int[] y = new int[n];
+        java.util.Arrays.fill(y, -1);
+        for (org.coft.dl4j.seeds.Seed s : seeds.seeds()) {
+            y[s.index()] = s.label();
+        }
+        return y;
     }
 
     /** The folder of Phase I round {@code r} (1-based) in an output folder. */

@@ -132,6 +132,90 @@ public final class PhaseTwo {
         return new Labels(out, la, keepA, lb, keepB, sb.toString());
     }
 
+    /**
+     * {@link PhaseTwoConfig.ManifoldCheck}: keeps a network's label only where label propagation of the seed labels
+     * over the image features' nearest-neighbour graph gives the same class; {@code labels} as they are under
+     * {@code NONE}.
+     *
+     * @param features   the frozen image features [N, D], in the labels' image order
+     * @param seedLabels per image its seed label, or −1
+     */
+    public static Labels manifoldCheck(PhaseTwoConfig cfg, Labels labels, INDArray features, int[] seedLabels,
+                                       int classes) {
+        if (cfg.manifoldCheck() == PhaseTwoConfig.ManifoldCheck.NONE) {
+            return labels;
+        }
+        int[] propagated = LabelPropagation.standard(cfg.manifoldNeighbours()).predict(features, seedLabels, classes);
+        int seeds = (int) java.util.Arrays.stream(seedLabels).filter(v -> v >= 0).count();
+        Map<String, int[]> out = new LinkedHashMap<>();
+        StringBuilder sb = new StringBuilder(labels.summary()).append(String.format("; manifold check (label "
+                + "propagation of the %d seeds over the %d-nearest-neighbour graph of the image features)", seeds,
+                cfg.manifoldNeighbours()));
+        for (Map.Entry<String, int[]> e : labels.perNetwork().entrySet()) {
+            int[] y = e.getValue().clone();
+            int before = 0;
+            int after = 0;
+            for (int i = 0; i < y.length; i++) {
+                if (y[i] >= 0) {
+                    before++;
+                    if (y[i] == propagated[i]) {
+                        after++;
+                    } else {
+                        y[i] = -1;
+                    }
+                }
+            }
+            out.put(e.getKey(), y);
+            sb.append(String.format(": network %s keeps %d of its %d labels", e.getKey(), after, before));
+        }
+        return new Labels(out, labels.labelsA(), labels.keptA(), labels.labelsB(), labels.keptB(), sb.toString());
+    }
+
+    /**
+     * The labels of a self-training round ({@link PhaseTwoConfig#selfTraining()}): every image's arg-max class under
+     * {@code probabilities}, kept for the most confident images of each predicted class — the same share
+     * {@code keep / N} of every class (rounded), most probable first, ties to the lower index.
+     *
+     * @param probabilities [N, C] the last network's class probabilities
+     * @param keep          how many labels to keep in all (e.g. as many as the filter kept)
+     * @param network       the name of the network the labels are for
+     */
+    public static Labels selfTrainingLabels(INDArray probabilities, int keep, String network) {
+        double[][] p = probabilities.castTo(DataType.DOUBLE).toDoubleMatrix();
+        int n = p.length;
+        if (keep < 0 || keep > n) {
+            throw new IllegalArgumentException("self-training: keep " + keep + " of " + n + " images");
+        }
+        int classes = n == 0 ? 0 : p[0].length;
+        int[] arg = new int[n];
+        java.util.List<java.util.List<Integer>> byClass = new java.util.ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            byClass.add(new java.util.ArrayList<>());
+        }
+        for (int i = 0; i < n; i++) {
+            arg[i] = CollaborativeFilter.argmax(p[i]);
+            byClass.get(arg[i]).add(i);
+        }
+        int[] y = new int[n];
+        java.util.Arrays.fill(y, -1);
+        int kept = 0;
+        for (int c = 0; c < classes; c++) {
+            java.util.List<Integer> members = byClass.get(c);
+            final int cls = c;
+            members.sort((a, b) -> p[a][cls] != p[b][cls] ? Double.compare(p[b][cls], p[a][cls])
+                    : Integer.compare(a, b));
+            int take = (int) Math.round((double) keep * members.size() / Math.max(n, 1));
+            for (int j = 0; j < take; j++) {
+                y[members.get(j)] = c;
+                kept++;
+            }
+        }
+        Map<String, int[]> out = new LinkedHashMap<>();
+        out.put(network, y);
+        return new Labels(out, String.format("self-training labels for network %s: the last network's most confident "
+                + "%d of %d images (%.1f %% of each predicted class)", network, kept, n, 100.0 * keep / Math.max(n, 1)));
+    }
+
     private static CollaborativeFilter.Scores scores(DualPromptModel.Scores s) {
         if (s.sNeg() == null) {
             throw new IllegalArgumentException("this filter needs negative prompts (s-); the Phase I models have none");

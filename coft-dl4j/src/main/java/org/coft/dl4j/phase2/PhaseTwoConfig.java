@@ -38,11 +38,18 @@ import org.coft.datavec.augment.AugmentationConfig;
  * @param wiseAlpha     weight-space ensemble of the result (WiSE-FT, Wortsman et al., CVPR 2022): the classifier's
  *                      weights are {@code α θ_fine-tuned + (1 − α) θ_start} (tower and head; θ_start is the
  *                      zero-shot classifier for the TEXT head); 1 = the fine-tuned network as it is (ours)
+ * @param manifoldCheck a model-free check of the kept labels ({@link ManifoldCheck}) (ours)
+ * @param manifoldNeighbours neighbours per image in its graph (20)
+ * @param selfTraining  rounds of self-training after Phase II (ours; the paper is silent): the last network labels
+ *                      every image, the most confident of each predicted class — as many labels in all as the filter
+ *                      kept, the same share of each predicted class — become the labels of a fresh network (from the
+ *                      CLIP tower again, same settings); 0 = none
  */
 public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int epochs, int batchSize,
                              double learningRate, double weightDecay, double cropScaleMin, double flip, double gamma,
                              double tauCont, double momentum, int queueSize, int scoreBatch, int microBatch,
-                             Balance balance, double balanceTau, double wiseAlpha) implements java.io.Serializable {
+                             Balance balance, double balanceTau, double wiseAlpha, ManifoldCheck manifoldCheck,
+                             int manifoldNeighbours, int selfTraining) implements java.io.Serializable {
 
     /** Which pseudo labels Phase II trains on. */
     public enum Filter {
@@ -82,6 +89,33 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
         LOGIT_ADJUST
     }
 
+    /**
+     * A third, model-free check on the labels the filter kept (ours; the paper is silent): the two Phase I models
+     * share their errors where their prompts share a bias, and the frozen image features' neighbourhoods are a view
+     * of the images neither model was trained in.
+     */
+    public enum ManifoldCheck {
+        /** The filter's labels as they are. */
+        NONE,
+        /**
+         * A kept label stays only where label propagation of the zero-shot seeds over the {@code manifoldNeighbours}
+         * -nearest-neighbour graph of the frozen image features ({@link LabelPropagation}) gives the same class.
+         */
+        SEED_PROPAGATION
+    }
+
+    public PhaseTwoConfig withManifoldCheck(ManifoldCheck m, int neighbours) {
+        return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, m,
+                neighbours, selfTraining);
+    }
+
+    public PhaseTwoConfig withSelfTraining(int rounds) {
+        return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha,
+                manifoldCheck, manifoldNeighbours, rounds);
+    }
+
     /** Initial head. */
     public enum Head {
         /** The zero-shot class text embeddings: at step 0 the network is the zero-shot classifier. */
@@ -114,6 +148,9 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
         balance = balance == null ? Balance.LOGIT_ADJUST : balance;
         require(balanceTau >= 0, "balanceTau", balanceTau, "non-negative");
         require(wiseAlpha > 0 && wiseAlpha <= 1, "wiseAlpha", wiseAlpha, "in (0, 1]");
+        manifoldCheck = manifoldCheck == null ? ManifoldCheck.NONE : manifoldCheck;
+        require(manifoldNeighbours >= 1, "manifoldNeighbours", manifoldNeighbours, "at least 1");
+        require(selfTraining >= 0, "selfTraining", selfTraining, "0 (none) or more rounds");
     }
 
     private static void require(boolean ok, String field, Object value, String expected) {
@@ -130,7 +167,7 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
      */
     public static PhaseTwoConfig defaults() {
         return new PhaseTwoConfig(Filter.CROSS, CleanSets.UNION, Head.TEXT, 10, 64, 1e-4, 0.0, 0.5, 0.0, 0.0, 0.07, 0.99,
-                1024, 256, 0, Balance.LOGIT_ADJUST, 1.0, 1.0);
+                1024, 256, 0, Balance.LOGIT_ADJUST, 1.0, 1.0, ManifoldCheck.NONE, 20, 0);
     }
 
     /** CoFT+'s Phase II: the defaults with the momentum contrastive term (γ = 0.5) (ours). */
@@ -140,32 +177,38 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
 
     public PhaseTwoConfig withGamma(double g) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
-                flip, g, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha);
+                flip, g, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, manifoldCheck,
+                manifoldNeighbours, selfTraining);
     }
 
     public PhaseTwoConfig withFilter(Filter f, CleanSets c) {
         return new PhaseTwoConfig(f, c, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin, flip, gamma,
-                tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha);
+                tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, manifoldCheck,
+                manifoldNeighbours, selfTraining);
     }
 
     public PhaseTwoConfig withMicroBatch(int m) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
-                flip, gamma, tauCont, momentum, queueSize, scoreBatch, m, balance, balanceTau, wiseAlpha);
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, m, balance, balanceTau, wiseAlpha, manifoldCheck,
+                manifoldNeighbours, selfTraining);
     }
 
     public PhaseTwoConfig withTraining(int e, int batch, double lr) {
         return new PhaseTwoConfig(filter, cleanSets, head, e, batch, lr, weightDecay, cropScaleMin, flip, gamma,
-                tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha);
+                tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, manifoldCheck,
+                manifoldNeighbours, selfTraining);
     }
 
     public PhaseTwoConfig withBalance(Balance b, double tau) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
-                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, b, tau, wiseAlpha);
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, b, tau, wiseAlpha, manifoldCheck,
+                manifoldNeighbours, selfTraining);
     }
 
     public PhaseTwoConfig withWiseAlpha(double a) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
-                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, a);
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, a, manifoldCheck,
+                manifoldNeighbours, selfTraining);
     }
 
     /**

@@ -144,6 +144,11 @@ public final class RunFolder {
         return "checkpoint-phase2-" + name.toLowerCase(Locale.ROOT) + ".zip";
     }
 
+    /** The labels of Phase II's self-training round {@code r} ({@code id,label_st<r>}). */
+    public static String selfTrainingLabels(int r) {
+        return "phase2-labels-st" + r + ".csv";
+    }
+
     /** Phase II network {@code name}'s classifier graph. */
     public static String classifier(String name) {
         return "classifier-" + name.toLowerCase(Locale.ROOT) + ".fb";

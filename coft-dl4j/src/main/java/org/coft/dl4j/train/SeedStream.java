@@ -32,6 +32,8 @@ public enum SeedStream {
     ROUND(1000),
     /** Phase II network {@code i}'s seed (parent: the run seed). */
     PHASE2_NETWORK(500),
+    /** Seed of Phase II's self-training round {@code r} ≥ 1 (parent: the run seed). */
+    SELF_TRAINING(600),
     /** Random initialisation of a Phase II linear head (parent: the network's seed). */
     PHASE2_HEAD(3),
     /** CoFT+'s initial queue of random keys (parent: the network's seed). */

@@ -76,4 +76,27 @@ class CoftTrainerTest {
         IOException e = assertThrows(IOException.class, () -> AdaptedClassifier.open(tmp.resolve("run1").resolve("phase1")));
         assertTrue(e.getMessage().contains("not a fine-tuned classifier"), e.getMessage());
     }
+
+    @Test
+    void selfTrainingAndTheManifoldCheckAreRecordedInTheAdaptedModel(@TempDir Path tmp)
+            throws Exception {
+        UnlabeledImages images = images(tmp.resolve("data"));
+        CoftConfig base = tiny();
+        CoftConfig cfg = new CoftConfig(base.rounds(), base.phase1(), base.phase2().withSelfTraining(1)
+                .withManifoldCheck(org.coft.dl4j.phase2.PhaseTwoConfig.ManifoldCheck.SEED_PROPAGATION, 3));
+        Path run = tmp.resolve("run");
+        try (AdaptedClassifier c = CoftTrainer.coft(7).withConfig(cfg).fit(TestModels.microClip(), images,
+                tmp.resolve("data").toString(), CLASSES, run)) {
+            assertEquals(1, c.config().phase2().selfTraining());
+            assertEquals(16, c.predict(images, 8, 1).probabilities().size(0));
+        }
+        // the adapted model is the self-training round's network; the first network stays as a record
+        String manifest = Files.readString(run.resolve(Adaptation.MANIFEST));
+        assertTrue(manifest.contains("classifier-st1.fb") && !manifest.contains("classifier-u.fb"), manifest);
+        assertTrue(Files.isRegularFile(run.resolve("classifier-u.fb")));
+        List<String> st = Files.readAllLines(run.resolve(org.coft.dl4j.run.RunFolder.selfTrainingLabels(1)));
+        assertEquals("id,label_st1", st.get(0));
+        assertEquals(17, st.size());
+        assertTrue(manifest.contains("manifold check (label propagation of the 4 seeds"), manifest);
+    }
 }
