@@ -201,16 +201,20 @@ public final class CoftCandidates implements CandidateRunner {
                     seeds[i] = true;
                 }
                 UnlabeledImages ordered = PhaseOne.select(images, ids);
-                try (Classifier c = Adaptation.classifier(Adaptation.read(dir))) {
+                try (Classifier c = Adaptation.classifier(Adaptation.read(dir)).withOutputBias(null)) {
                     fin = matrix(c.predict(ordered, 256, threads).probabilities());
                     aug = matrix(augmented(c, ordered));
                     if (validation != null) {
                         Classifier.Predictions p = c.predict(validation.images(), 256, threads);
-                        val = accuracy(p.ids(), PhaseTwo.argmax(p.probabilities()));
+                        val = accuracy(p.ids(), PhaseTwo.argmax(org.coft.dl4j.phase1.OutputPrior.apply(
+                                p.probabilities(), Adaptation.read(dir).outputBias())));
                     }
                 }
             }
-            writePredictions(dir, ids, fin);
+            // the candidate's predictions as delivered (with its output prior); the objectives read the raw ones, on
+            // which they were measured (a uniform output prior would make every candidate look balanced)
+            writePredictions(dir, ids, matrix(org.coft.dl4j.phase1.OutputPrior.apply(
+                    org.nd4j.linalg.factory.Nd4j.createFromArray(fin), Adaptation.read(dir).outputBias())));
             List<DualPromptModel.Scores> ab = new ArrayList<>(last.values());
             DualPromptModel.Scores a = ab.get(0);
             DualPromptModel.Scores b = ab.size() > 1 ? ab.get(1) : ab.get(0);

@@ -43,6 +43,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", description = "predictions CSV (default: none)")
     Path out;
 
+    @Option(names = "--probabilities", description = "also write every class's probability to --out (columns "
+            + "p_<class>)")
+    boolean probabilities;
+
     @Override
     public Integer call() throws Exception {
         evaluate(new PrintWriter(System.out, true));
@@ -85,7 +89,7 @@ final class EvalCommand implements Callable<Integer> {
         pw.printf("eval: %s (%s) on %s: %d images%n", a.dir(), a.method().cliName(), data, predicted.length);
         if (out != null) {
             Files.createDirectories(out.toAbsolutePath().getParent());
-            Files.writeString(out, predictionsCsv(pred, predicted, cl));
+            Files.writeString(out, predictionsCsv(pred, predicted, cl, probabilities));
             pw.println("predictions: " + out);
         }
         Optional<EvaluationLabels> labels = source.evaluationLabels();
@@ -130,12 +134,29 @@ final class EvalCommand implements Callable<Integer> {
         return String.format("seed pseudo-labels: %d, accuracy %.4f", s.count(), s.accuracy());
     }
 
-    /** {@code id,prediction,probability} rows of predictions (what {@code eval --out} and {@code predict} write). */
-    static String predictionsCsv(Adaptation.Predictions pred, int[] predicted, ClassList cl) {
-        StringBuilder sb = new StringBuilder("id,prediction,probability\n");
+    /**
+     * {@code id,prediction,probability} rows of predictions (what {@code eval --out} and {@code predict} write), with
+     * {@code all}: then one {@code p_<class>} column per class in the model's class order.
+     */
+    static String predictionsCsv(Adaptation.Predictions pred, int[] predicted, ClassList cl, boolean all) {
+        StringBuilder sb = new StringBuilder("id,prediction,probability");
+        if (all) {
+            for (int c = 0; c < cl.size(); c++) {
+                sb.append(',').append(ZeroShotRun.csvField("p_" + cl.name(c)));
+            }
+        }
+        sb.append('\n');
+        double[][] p = pred.probabilities().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleMatrix();
         for (int i = 0; i < predicted.length; i++) {
-            sb.append(String.format("%s,%s,%.6f%n", ZeroShotRun.csvField(pred.ids().get(i)),
-                    ZeroShotRun.csvField(cl.name(predicted[i])), pred.probabilities().getDouble(i, predicted[i])));
+            sb.append(ZeroShotRun.csvField(pred.ids().get(i))).append(',')
+                    .append(ZeroShotRun.csvField(cl.name(predicted[i]))).append(',')
+                    .append(String.format(java.util.Locale.ROOT, "%.6f", p[i][predicted[i]]));
+            if (all) {
+                for (double v : p[i]) {
+                    sb.append(',').append(String.format(java.util.Locale.ROOT, "%.6f", v));
+                }
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }

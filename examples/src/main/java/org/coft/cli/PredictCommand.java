@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  * Labels in the data are never read. A CoFT / CoFT+ classifier runs alone (no base model, no text tower).
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Classify images with an adapted model (from coft adapt); writes id,prediction,probability.")
+        description = "Classify images with an adapted model (from coft adapt); writes id,prediction,probability (and with --probabilities every class's).")
 final class PredictCommand implements Callable<Integer> {
     @Mixin
     AdaptedRun adapted = new AdaptedRun();
@@ -35,6 +35,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", description = "CSV file to write (default: standard output)")
     Path out;
 
+    @Option(names = "--probabilities", description = "also write every class's probability (columns p_<class>)")
+    boolean probabilities;
+
     @Override
     public Integer call() throws Exception {
         Adaptation.Adapted a = Adaptation.read(adapted.model);
@@ -44,7 +47,8 @@ final class PredictCommand implements Callable<Integer> {
                 .withClasses(cl));
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, ImageViews.byFileName(source.images()),
                 new PhaseOne.Options(reading.threads, 256, List.of(new Progress())));
-        String csv = EvalCommand.predictionsCsv(pred, org.coft.dl4j.phase2.PhaseTwo.argmax(pred.probabilities()), cl);
+        String csv = EvalCommand.predictionsCsv(pred, org.coft.dl4j.phase2.PhaseTwo.argmax(pred.probabilities()), cl,
+                probabilities);
         if (out != null) {
             Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);

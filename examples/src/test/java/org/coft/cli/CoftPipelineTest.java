@@ -250,4 +250,33 @@ class CoftPipelineTest {
         assertNotEquals("0", r[0]);
         assertTrue((r[1] + r[2]).contains("run.json"), r[1] + r[2]);
     }
+
+    @Test
+    void predictWithProbabilitiesWritesEveryClassAndTheSameArgMax() throws Exception {
+        Path csv = tmp.resolve("pred-all.csv");
+        String[] p = CliTest.run("predict", "--model", reference.toString(), "--data", labelled.toString(), "--out",
+                csv.toString(), "--probabilities");
+        assertEquals("0", p[0], p[1] + p[2]);
+        List<String> lines = Files.readAllLines(csv);
+        List<String> classes = Files.readAllLines(reference.resolve("classes.txt")).stream()
+                .filter(c -> !c.isBlank()).toList();
+        String[] header = lines.get(0).split(",");
+        assertEquals(3 + classes.size(), header.length, lines.get(0));
+        assertEquals("p_" + classes.get(0), header[3]);
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            double sum = 0;
+            int best = 0;
+            for (int c = 0; c < classes.size(); c++) {
+                double v = Double.parseDouble(f[3 + c]);
+                sum += v;
+                best = v > Double.parseDouble(f[3 + best]) ? c : best;
+            }
+            assertEquals(1.0, sum, 1e-4, line);
+            assertEquals(classes.get(best), f[1], line);
+            assertEquals(f[2], f[3 + best], line);
+            String id = f[0].substring(f[0].lastIndexOf('/') + 1);
+            assertEquals(f[1] + "," + f[2], referencePredictions.get(id), line);
+        }
+    }
 }

@@ -19,6 +19,7 @@ import org.coft.datavec.source.ClassList;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.DualPromptModel;
+import org.coft.dl4j.phase1.OutputPrior;
 import org.coft.dl4j.phase1.PhaseOne;
 import org.coft.dl4j.phase1.PhaseOneConfig;
 import org.coft.dl4j.eval.LabelFreeCheck;
@@ -136,11 +137,35 @@ public final class Adaptation {
             s.set("predicted_per_class", JSON.valueToTree(result.seeds().predicted()));
             s.set("filled_per_class", JSON.valueToTree(result.seeds().filled()));
             m.set("models", JSON.valueToTree(result.models().keySet().stream().map(RunFolder::model).toList()));
+            outputBias(m, cfg.outputPrior(), result.ensembleProbabilities(), method.cliName());
         }
         m.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
         m.put("created", Instant.now().toString());
         files.writeString(out.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(m));
         return result;
+    }
+
+    /** Manifest field of the output-prior offsets ({@link OutputPrior}; absent = none). */
+    public static final String OUTPUT_BIAS = "output_bias";
+
+    /**
+     * Fits the output prior on the adaptation images' probabilities and records its offsets in the manifest
+     * {@code m} (nothing under {@link OutputPrior#NONE}).
+     *
+     * @return the offsets, or null
+     */
+    private static double[] outputBias(ObjectNode m, OutputPrior prior, INDArray probabilities, String what) {
+        if (prior != OutputPrior.UNIFORM) {
+            return null;
+        }
+        double[] b = OutputPrior.fit(probabilities);
+        m.set(OUTPUT_BIAS, JSON.valueToTree(b));
+        StringBuilder sb = new StringBuilder();
+        for (double v : b) {
+            sb.append(sb.length() == 0 ? "" : " ").append(String.format(java.util.Locale.ROOT, "%+.3f", v));
+        }
+        info("output prior of %s: uniform over the adaptation images, logit offsets [%s]", what, sb);
+        return b;
     }
 
     /** The run settings a CoFT / CoFT+ output folder starts with ({@value #RUN_FILE}; what {@code --resume} reads). */
@@ -264,6 +289,7 @@ public final class Adaptation {
         opt = new PhaseOne.Options(opt.threads(), opt.imageBatch(), l1, opt.files());
         CoftPipeline.Result r = CoftPipeline.run(backbone, images, classNames, cfg, seed, out, opt, l2, trace);
         // each round's Phase I models form a coft-phase1 adapted folder of their own (coft eval --model OUT/phase1)
+        double[] phaseOneBias = null;
         for (int round = 1; round <= cfg.rounds(); round++) {
             Path dir = CoftPipeline.roundDir(out, round);
             Map<String, Object> partOf = new LinkedHashMap<>();
@@ -273,6 +299,8 @@ public final class Adaptation {
                     null, CoftPipeline.roundSeed(seed, round), baseJson(base, dir, baseHashes),
                     InputRef.of(dataSpec, dir, images).toJson());
             p1.set("models", JSON.valueToTree(PhaseOne.MODELS.stream().map(RunFolder::model).toList()));
+            phaseOneBias = outputBias(p1, cfg.phase1().outputPrior(), r.roundProbabilities().get(round - 1),
+                    "Phase I round " + round);
             files.writeString(dir.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(p1));
         }
         files.writeString(out.resolve(PREPROCESS_FILE), RunFolder.Kind.MODEL, backbone.plain().preprocess().toJson());
@@ -288,6 +316,14 @@ public final class Adaptation {
         }
         m.set("classifiers", JSON.valueToTree(r.classifiers().values().stream()
                 .map(p -> out.relativize(p).toString()).toList()));
+        // the fine-tuned classifier's raw probabilities on every adaptation image: its output prior and the check
+        List<String> ids = r.firstRound().features().ids();
+        INDArray fine;
+        try (var c = org.coft.dl4j.phase2.Classifier.load(List.copyOf(r.classifiers().values()),
+                backbone.plain().preprocess(), classNames)) {
+            fine = c.predict(PhaseOne.select(images, ids), 256, opt.threads(), opt.listeners()).probabilities();
+        }
+        double[] fineBias = outputBias(m, cfg.phase2().outputPrior(), fine, "the fine-tuned classifier");
         m.put("preprocess", PREPROCESS_FILE);
         m.set("versions", JSON.valueToTree(versions()));
         m.put("seconds_this_session", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
@@ -298,7 +334,7 @@ public final class Adaptation {
         m.put("created", Instant.now().toString());
         files.writeString(out.resolve(MANIFEST), RunFolder.Kind.RECORD, JSON.writeValueAsString(m));
         trace.begin("label-free check");
-        labelFreeCheck(r, images, out, files, opt, classNames);
+        labelFreeCheck(r, fine, phaseOneBias, fineBias, out, files, classNames);
         trace.write(files, out);
         return r;
     }
@@ -330,16 +366,16 @@ public final class Adaptation {
     public static final String CHECK_FILE = RunFolder.LABEL_FREE_CHECK;
 
     /**
-     * Classifies every image with the finished classifier and compares zero-shot, the last Phase I round and the
-     * classifier without labels ({@link LabelFreeCheck}); logs the result and writes {@value #CHECK_FILE}.
+     * Compares zero-shot, the last Phase I round and the fine-tuned classifier without labels ({@link LabelFreeCheck}),
+     * on their probabilities before any output prior (the rule was set on those: the prior would hide the collapse it
+     * corrects); logs the result and writes {@value #CHECK_FILE}. {@value #STAGES_FILE} holds the predictions as
+     * delivered (with the output priors).
+     *
+     * @param fine the fine-tuned classifier's probabilities on every adaptation image, before its output prior
      */
-    private static void labelFreeCheck(CoftPipeline.Result r, UnlabeledImages images, Path out, RunFolder files,
-                                       PhaseOne.Options opt, List<String> classNames) throws IOException {
+    private static void labelFreeCheck(CoftPipeline.Result r, INDArray fine, double[] phaseOneBias, double[] fineBias,
+                                       Path out, RunFolder files, List<String> classNames) throws IOException {
         List<String> ids = r.firstRound().features().ids();
-        INDArray fine;
-        try (var c = classifier(read(out))) {
-            fine = c.predict(PhaseOne.select(images, ids), 256, opt.threads(), opt.listeners()).probabilities();
-        }
         List<DualPromptModel.Scores> last = new ArrayList<>(r.lastRound().values());
         int n = ids.size();
         int kept = 0;
@@ -353,7 +389,8 @@ public final class Adaptation {
             kept += v;
         }
         List<INDArray> stages = List.of(r.firstRound().zeroShotProbabilities(), PhaseOne.ensemble(last), fine);
-        writeStagePredictions(files, out.resolve(STAGES_FILE), ids, stages, classNames);
+        writeStagePredictions(files, out.resolve(STAGES_FILE), ids, List.of(stages.get(0),
+                OutputPrior.apply(stages.get(1), phaseOneBias), OutputPrior.apply(fine, fineBias)), classNames);
         LabelFreeCheck.Report rep = LabelFreeCheck.check(List.of("zero-shot", "phase I", "CoFT"), stages,
                 org.coft.dl4j.phase2.PhaseTwo.argmax(last.get(0).logits()),
                 org.coft.dl4j.phase2.PhaseTwo.argmax(last.get(1).logits()), (double) kept / n);
@@ -382,8 +419,8 @@ public final class Adaptation {
         RunFolder src = RunFolder.of(from);
         JsonNode was = runSettings(src, fromRun, "re-create it with this CoFT");
         List<String[]> same = List.of(new String[] {"seed", was.path("seed").toString(), run.path("seed").toString()},
-                new String[] {"config.phase1", was.path("config").path("phase1").toString(),
-                        run.path("config").path("phase1").toString()},
+                new String[] {"config.phase1", trainingSettings(was.path("config").path("phase1")).toString(),
+                        trainingSettings(run.path("config").path("phase1")).toString()},
                 new String[] {"base_model", was.path("base_model").path("sha256").toString(),
                         run.path("base_model").path("sha256").toString()},
                 new String[] {"data", was.path("data").path("ids_sha256").asText(),
@@ -395,8 +432,8 @@ public final class Adaptation {
                 String b = f[2];
                 if (f[0].equals("config.phase1")) {
                     // name the first setting that differs rather than two long, equal-looking prefixes
-                    JsonNode pa = was.path("config").path("phase1");
-                    JsonNode pb = run.path("config").path("phase1");
+                    JsonNode pa = trainingSettings(was.path("config").path("phase1"));
+                    JsonNode pb = trainingSettings(run.path("config").path("phase1"));
                     java.util.Set<String> keys = new java.util.TreeSet<>();
                     pa.fieldNames().forEachRemaining(keys::add);
                     pb.fieldNames().forEachRemaining(keys::add);
@@ -428,6 +465,19 @@ public final class Adaptation {
         }
         LOG.info("phase I: adopted from " + from + " (same seed, Phase I settings, base model and data; "
                 + PHASE1_FILES.size() + " files verified)");
+    }
+
+    /**
+     * The Phase I settings the adopted files depend on: all but {@code outputPrior}, which is fitted afresh on the
+     * adopted models' scores (a run before it existed has none).
+     */
+    private static JsonNode trainingSettings(JsonNode phase1) {
+        if (!phase1.isObject()) {
+            return phase1;
+        }
+        ObjectNode copy = ((ObjectNode) phase1).deepCopy();
+        copy.remove("outputPrior");
+        return copy;
     }
 
     private static String abbreviate(String s) {
@@ -496,7 +546,7 @@ public final class Adaptation {
     /** An adapted model folder, read back (and verified). */
     public record Adapted(Path dir, Method method, List<String> classes, PhaseOneConfig config, long seed,
                           String basePath, Map<String, String> baseHashes, List<String> models,
-                          List<String> classifiers) {
+                          List<String> classifiers, double[] outputBias) {
         /** Whether this is a self-contained fine-tuned classifier (CoFT, CoFT+): no base model needed. */
         public boolean selfContained() {
             return !classifiers.isEmpty();
@@ -558,9 +608,25 @@ public final class Adaptation {
         m.path("models").forEach(n -> models.add(n.asText()));
         List<String> classifiers = new ArrayList<>();
         m.path("classifiers").forEach(n -> classifiers.add(n.asText()));
+        double[] bias = null;
+        if (m.has(OUTPUT_BIAS)) {
+            JsonNode b = m.get(OUTPUT_BIAS);
+            if (!b.isArray() || b.size() != classes.size()) {
+                throw new IOException(f + ": '" + OUTPUT_BIAS + "' must be an array of " + classes.size()
+                        + " numbers (one per class), got " + abbreviate(b.toString()));
+            }
+            bias = new double[b.size()];
+            for (int i = 0; i < bias.length; i++) {
+                if (!b.get(i).isNumber() || !Double.isFinite(b.get(i).asDouble())) {
+                    throw new IOException(f + ": '" + OUTPUT_BIAS + "'[" + i + "] = " + b.get(i)
+                            + ": expected a finite number");
+                }
+                bias[i] = b.get(i).asDouble();
+            }
+        }
         try {
             return new Adapted(dir, Method.parse(m.get("method").asText()), classes, cfg, m.get("seed").asLong(),
-                    m.get("base_model").path("path").asText(), hashes, models, classifiers);
+                    m.get("base_model").path("path").asText(), hashes, models, classifiers, bias);
         } catch (IllegalArgumentException e) {
             throw new IOException(f + ": " + e.getMessage(), e);
         }
@@ -596,7 +662,7 @@ public final class Adaptation {
             throw new IOException(pp + ": " + e.getMessage(), e);
         }
         return org.coft.dl4j.phase2.Classifier.load(a.classifiers().stream().map(a.dir()::resolve).toList(), config,
-                a.classes());
+                a.classes()).withOutputBias(a.outputBias());
     }
 
     /**
@@ -628,7 +694,8 @@ public final class Adaptation {
             scores.put(file.replace("model-", "").replace(".zip", "").toUpperCase(),
                     PhaseOne.score(m, backbone, images, feats, a.config(), opt));
         }
-        return new Predictions(feats.ids(), PhaseOne.ensemble(scores.values()), scores);
+        return new Predictions(feats.ids(), OutputPrior.apply(PhaseOne.ensemble(scores.values()), a.outputBias()),
+                scores);
     }
 
     /** SHA-256 of each regular file directly in {@code dir} (sorted by name). */

@@ -38,8 +38,12 @@ public final class CoftPipeline {
     }
 
     /** What the pipeline produced. */
+    /**
+     * @param roundProbabilities each Phase I round's classifier (the mean of its models' probabilities) on every image,
+     *                           round 1 first
+     */
     public record Result(PhaseOne.Result firstRound, Map<String, DualPromptModel.Scores> lastRound,
-                         PhaseTwo.Labels labels, Map<String, Path> classifiers) { }
+                         PhaseTwo.Labels labels, Map<String, Path> classifiers, List<INDArray> roundProbabilities) { }
 
     /**
      * @param phase2Listeners listeners of the Phase II networks' training
@@ -75,6 +79,7 @@ public final class CoftPipeline {
         memory(opt, "phase I round 1");
         Map<String, DualPromptModel.Scores> last = first.scores();
         Map<String, DualPromptModel> lastModels = first.models();
+        List<INDArray> roundProbabilities = new java.util.ArrayList<>(List.of(first.ensembleProbabilities()));
         if (cfg.rounds() > 1 && last.size() == 2) {
             trace.round(1, PhaseTwo.labels(cfg.phase2(), last.get(PhaseOne.MODELS.get(0)),
                     last.get(PhaseOne.MODELS.get(1))));
@@ -98,6 +103,7 @@ public final class CoftPipeline {
                     opt, first.features(), seeds);
             last = round.scores();
             lastModels = round.models();
+            roundProbabilities.add(PhaseOne.ensemble(last.values()));
             memory(opt, "phase I round " + r);
             if (r < cfg.rounds()) {
                 trace.round(r, PhaseTwo.labels(cfg.phase2(), last.get(PhaseOne.MODELS.get(0)),
@@ -143,7 +149,7 @@ public final class CoftPipeline {
             memory(opt, "phase II self-training round " + r);
         }
         trace.end();
-        return new Result(first, last, labels, classifiers);
+        return new Result(first, last, labels, classifiers, roundProbabilities);
     }
 
     /**

@@ -39,7 +39,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * out. The class names, preprocessing and provenance travel in the model's {@code metadata_props}.
  *
  * <p>What each method exports (every model of a run is a <em>member</em>; the probabilities are the mean of the
- * members' softmax, as the run predicts):
+ * members' softmax, as the run predicts, with the run's output-prior offsets b when it has them:
+ * {@code softmax(log p + b)}):
  * <ul>
  *   <li>{@code coft}, {@code coft-plus}: each classifier graph (fine-tuned tower + linear head) as its own copy of
  *   the tower, head {@code scale · normalize(f) Wᵀ + b};</li>
@@ -230,7 +231,7 @@ public final class OnnxExport implements AutoCloseable {
             for (DualPromptModel m : models) {
                 scores.add(m.score(m.inputIsPixels() ? pixels : features));
             }
-            return PhaseOne.ensemble(scores);
+            return org.coft.dl4j.phase1.OutputPrior.apply(PhaseOne.ensemble(scores), run.outputBias());
         });
     }
 
@@ -293,7 +294,7 @@ public final class OnnxExport implements AutoCloseable {
             }
             OnnxHead.logits(g, prefix, f, m.head(), m.bias(), logitScale, logits.get(i));
         }
-        OnnxHead.probabilities(g, logits, PROBABILITIES);
+        OnnxHead.probabilities(g, logits, run.outputBias(), PROBABILITIES);
         int c = run.classes().size();
         List<Onnx.ValueInfoProto> outputs = new ArrayList<>();
         outputs.add(OnnxProtos.floatInfo(PROBABILITIES, "batch", c));

@@ -57,16 +57,32 @@ final class OnnxHead {
         g.add(OnnxProtos.node("Add", List.of(p + "scaled", p + "b"), out));
     }
 
-    /** The mean over members of softmax(logits) along the class axis, named {@code out}. */
-    static void probabilities(ExportGraph g, List<String> logits, String out) {
+    /**
+     * The mean over members of softmax(logits) along the class axis, named {@code out}; with output-prior offsets
+     * {@code b} (see {@code OutputPrior}) then {@code softmax(log(mean) + b)}.
+     *
+     * @param outputBias [C] or null for none
+     */
+    static void probabilities(ExportGraph g, List<String> logits, double[] outputBias, String out) {
+        String mean = outputBias == null ? out : out + "/before_prior";
         if (logits.size() == 1) {
-            g.add(OnnxProtos.node("Softmax", logits, out, OnnxProtos.intAttr("axis", 1)));
-            return;
+            g.add(OnnxProtos.node("Softmax", logits, mean, OnnxProtos.intAttr("axis", 1)));
+        } else {
+            List<String> each = logits.stream().map(l -> l + "/softmax").toList();
+            for (int i = 0; i < logits.size(); i++) {
+                g.add(OnnxProtos.node("Softmax", List.of(logits.get(i)), each.get(i), OnnxProtos.intAttr("axis", 1)));
+            }
+            g.add(OnnxProtos.node("Mean", each, mean));
         }
-        List<String> each = logits.stream().map(l -> l + "/softmax").toList();
-        for (int i = 0; i < logits.size(); i++) {
-            g.add(OnnxProtos.node("Softmax", List.of(logits.get(i)), each.get(i), OnnxProtos.intAttr("axis", 1)));
+        if (outputBias != null) {
+            float[] b = new float[outputBias.length];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (float) outputBias[i];
+            }
+            g.initializer(OnnxProtos.floats(out + "/prior_offsets", Nd4j.createFromArray(new float[][] {b})));
+            g.add(OnnxProtos.node("Log", List.of(mean), out + "/log"));
+            g.add(OnnxProtos.node("Add", List.of(out + "/log", out + "/prior_offsets"), out + "/shifted"));
+            g.add(OnnxProtos.node("Softmax", List.of(out + "/shifted"), out, OnnxProtos.intAttr("axis", 1)));
         }
-        g.add(OnnxProtos.node("Mean", each, out));
     }
 }

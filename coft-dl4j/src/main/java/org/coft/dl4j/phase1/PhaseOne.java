@@ -281,7 +281,7 @@ public final class PhaseOne {
         ArrayArchive.Contents c = ArrayArchive.read(file);
         var meta = JSON.readTree(c.meta());
         PhaseOneConfig saved = JSON.treeToValue(meta.get("config"), PhaseOneConfig.class);
-        if (!saved.equals(cfg)) {
+        if (!saved.withOutputPrior(cfg.outputPrior()).equals(cfg)) { // the output prior is fitted after training
             throw new IOException(file + " was trained with another config; use a fresh output folder");
         }
         List<String> classes = new ArrayList<>();

@@ -38,13 +38,17 @@ import org.coft.dl4j.seeds.ShortfallPolicy;
  * @param scoreBatch       images per forward when scoring all images (256)
  * @param descriptions     extra zero-shot prompts per class name (e.g. LLM-written descriptions, CoFT+), averaged with
  *                         the filled templates into the class embedding that picks the seeds (none)
+ * @param outputPrior      the Phase I classifier's output prior, fitted on the adaptation images ({@link OutputPrior};
+ *                         UNIFORM for CoFT, chosen on the development task fashion-zoom; NONE for UPL and CoOp, the
+ *                         published baselines; NONE where a config file predating it is read)
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String contextInit, double contextStd,
                              VisualModule visual, int promptTokens, int adapterHidden, double lambda, double tau,
                              boolean l2ToVisual, int seedsPerClass, ShortfallPolicy shortfall, List<String> templates,
                              int epochs, int batchSize, double learningRate, double weightDecay, int checkpointEvery,
-                             int scoreBatch, java.util.Map<String, List<String>> descriptions)
+                             int scoreBatch, java.util.Map<String, List<String>> descriptions,
+                             OutputPrior outputPrior)
         implements java.io.Serializable {
 
     public PhaseOneConfig {
@@ -54,6 +58,7 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
         contextInit = contextInit == null ? "" : contextInit;
         visual = visual == null ? VisualModule.VPT_DEEP : visual;
         shortfall = shortfall == null ? ShortfallPolicy.FILL_BY_SCORE : shortfall;
+        outputPrior = outputPrior == null ? OutputPrior.NONE : outputPrior;
         require(contextTokens >= 1, "contextTokens", contextTokens, "at least 1");
         require(contextStd > 0, "contextStd", contextStd, "positive");
         require(promptTokens >= 1, "promptTokens", promptTokens, "at least 1");
@@ -81,73 +86,89 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
     /** CoFT Phase I defaults. */
     public static PhaseOneConfig defaults() {
         return new PhaseOneConfig(true, 16, "a photo of a", 0.02, VisualModule.VPT_DEEP, 20, 0, 1.0, 0.0, true, 16,
-                ShortfallPolicy.FILL_BY_SCORE, List.of("a photo of a {}."), 20, 32, 2e-3, 0.0, 0, 256, java.util.Map.of());
+                ShortfallPolicy.FILL_BY_SCORE, List.of("a photo of a {}."), 20, 32, 2e-3, 0.0, 0, 256, java.util.Map.of(),
+                OutputPrior.UNIFORM);
     }
 
     /** UPL (Huang et al. 2022): the same seeds, one learnable positive prompt, cross-entropy, no visual module. */
     public static PhaseOneConfig upl() {
-        return defaults().withNegativePrompt(false).withVisual(VisualModule.NONE);
+        return defaults().withNegativePrompt(false).withVisual(VisualModule.NONE).withOutputPrior(OutputPrior.NONE);
+    }
+
+    public PhaseOneConfig withOutputPrior(OutputPrior o) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
+                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
+                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions, o);
     }
 
     public PhaseOneConfig withNegativePrompt(boolean v) {
         return new PhaseOneConfig(v, contextTokens, contextInit, contextStd, visual, promptTokens, adapterHidden, lambda,
                 tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
-                checkpointEvery, scoreBatch, descriptions);
+                checkpointEvery, scoreBatch, descriptions,
+                outputPrior);
     }
 
     public PhaseOneConfig withVisual(VisualModule v) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, v, promptTokens, adapterHidden,
                 lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, descriptions);
+                weightDecay, checkpointEvery, scoreBatch, descriptions,
+                outputPrior);
     }
 
     public PhaseOneConfig withContext(int tokens, String init) {
         return new PhaseOneConfig(negativePrompt, tokens, init, contextStd, visual, promptTokens, adapterHidden, lambda,
                 tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
-                checkpointEvery, scoreBatch, descriptions);
+                checkpointEvery, scoreBatch, descriptions,
+                outputPrior);
     }
 
     public PhaseOneConfig withTraining(int epochs, int batchSize, double learningRate) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions);
+                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions,
+                outputPrior);
     }
 
     public PhaseOneConfig withCheckpointEvery(int steps) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, steps, scoreBatch, descriptions);
+                learningRate, weightDecay, steps, scoreBatch, descriptions,
+                outputPrior);
     }
 
     public PhaseOneConfig withSeeds(int k, ShortfallPolicy policy) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, k, policy, templates, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, descriptions);
+                weightDecay, checkpointEvery, scoreBatch, descriptions,
+                outputPrior);
     }
 
     public PhaseOneConfig withL2(double lambda, double tau, boolean toVisual) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, toVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions);
+                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions,
+                outputPrior);
     }
 
     public PhaseOneConfig withPromptTokens(int p) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, p, adapterHidden,
                 lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, descriptions);
+                weightDecay, checkpointEvery, scoreBatch, descriptions,
+                outputPrior);
     }
 
     public PhaseOneConfig withTemplates(List<String> t) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, t, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, descriptions);
+                weightDecay, checkpointEvery, scoreBatch, descriptions,
+                outputPrior);
     }
 
     /** A copy with these zero-shot templates and per-class descriptions (CoFT+'s richer prompts). */
     public PhaseOneConfig withPrompts(List<String> t, java.util.Map<String, List<String>> d) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, t, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, d);
+                weightDecay, checkpointEvery, scoreBatch, d, outputPrior);
     }
 
     static ObjectMapper mapper() {

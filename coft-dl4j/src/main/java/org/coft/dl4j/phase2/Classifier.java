@@ -42,6 +42,8 @@ public final class Classifier implements AutoCloseable {
     private final PreprocessConfig preprocess;
     private final List<String> classes;
     private volatile boolean closed;
+    /** Output-prior offsets ({@link org.coft.dl4j.phase1.OutputPrior}), or null for none. */
+    private volatile double[] outputBias;
     /** Static plans of each graph copy (each copy is used by one worker at a time). */
     private final Map<SameDiff, PlanCache> plans = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
@@ -194,7 +196,27 @@ public final class Classifier implements AutoCloseable {
             INDArray p = Transforms.softmax(logits.castTo(DataType.DOUBLE), true);
             sum = sum == null ? p : sum.addi(p);
         }
-        return sum.divi(graphs.size());
+        return org.coft.dl4j.phase1.OutputPrior.apply(sum.divi(graphs.size()), outputBias);
+    }
+
+    /**
+     * Applies output-prior offsets to every probability this classifier gives from now on ({@code normalize(p ⊙
+     * exp(b))}, see {@link org.coft.dl4j.phase1.OutputPrior}); null for none. Set it before sharing the classifier.
+     *
+     * @return this classifier
+     */
+    public Classifier withOutputBias(double[] bias) {
+        if (bias != null && bias.length != classes.size()) {
+            throw new IllegalArgumentException("output prior: " + bias.length + " offsets for " + classes.size()
+                    + " classes");
+        }
+        this.outputBias = bias == null ? null : bias.clone();
+        return this;
+    }
+
+    /** The output-prior offsets in use, or null. */
+    public double[] outputBias() {
+        return outputBias == null ? null : outputBias.clone();
     }
 
     /** SameDiff inference sessions held by all copies of the graphs (at most one per worker and graph). */

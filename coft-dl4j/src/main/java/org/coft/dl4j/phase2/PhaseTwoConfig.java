@@ -44,12 +44,16 @@ import org.coft.datavec.augment.AugmentationConfig;
  *                      every image, the most confident of each predicted class — as many labels in all as the filter
  *                      kept, the same share of each predicted class — become the labels of a fresh network (from the
  *                      CLIP tower again, same settings); 0 = none
+ * @param outputPrior   the fine-tuned classifier's output prior, fitted on the adaptation images
+ *                      ({@link org.coft.dl4j.phase1.OutputPrior}; UNIFORM, chosen on the development task; NONE where a
+ *                      config predating it is read)
  */
 public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int epochs, int batchSize,
                              double learningRate, double weightDecay, double cropScaleMin, double flip, double gamma,
                              double tauCont, double momentum, int queueSize, int scoreBatch, int microBatch,
                              Balance balance, double balanceTau, double wiseAlpha, ManifoldCheck manifoldCheck,
-                             int manifoldNeighbours, int selfTraining) implements java.io.Serializable {
+                             int manifoldNeighbours, int selfTraining,
+                             org.coft.dl4j.phase1.OutputPrior outputPrior) implements java.io.Serializable {
 
     /** Which pseudo labels Phase II trains on. */
     public enum Filter {
@@ -107,13 +111,19 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
     public PhaseTwoConfig withManifoldCheck(ManifoldCheck m, int neighbours) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, m,
-                neighbours, selfTraining);
+                neighbours, selfTraining, outputPrior);
+    }
+
+    public PhaseTwoConfig withOutputPrior(org.coft.dl4j.phase1.OutputPrior o) {
+        return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha,
+                manifoldCheck, manifoldNeighbours, selfTraining, o);
     }
 
     public PhaseTwoConfig withSelfTraining(int rounds) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha,
-                manifoldCheck, manifoldNeighbours, rounds);
+                manifoldCheck, manifoldNeighbours, rounds, outputPrior);
     }
 
     /** Initial head. */
@@ -151,6 +161,7 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
         manifoldCheck = manifoldCheck == null ? ManifoldCheck.NONE : manifoldCheck;
         require(manifoldNeighbours >= 1, "manifoldNeighbours", manifoldNeighbours, "at least 1");
         require(selfTraining >= 0, "selfTraining", selfTraining, "0 (none) or more rounds");
+        outputPrior = outputPrior == null ? org.coft.dl4j.phase1.OutputPrior.NONE : outputPrior;
     }
 
     private static void require(boolean ok, String field, Object value, String expected) {
@@ -167,7 +178,8 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
      */
     public static PhaseTwoConfig defaults() {
         return new PhaseTwoConfig(Filter.CROSS, CleanSets.UNION, Head.TEXT, 10, 64, 1e-4, 0.0, 0.5, 0.0, 0.0, 0.07, 0.99,
-                1024, 256, 0, Balance.LOGIT_ADJUST, 1.0, 1.0, ManifoldCheck.NONE, 20, 0);
+                1024, 256, 0, Balance.LOGIT_ADJUST, 1.0, 1.0, ManifoldCheck.NONE, 20, 0,
+                org.coft.dl4j.phase1.OutputPrior.UNIFORM);
     }
 
     /** CoFT+'s Phase II: the defaults with the momentum contrastive term (γ = 0.5) (ours). */
@@ -178,37 +190,37 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
     public PhaseTwoConfig withGamma(double g) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, g, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining);
+                manifoldNeighbours, selfTraining, outputPrior);
     }
 
     public PhaseTwoConfig withFilter(Filter f, CleanSets c) {
         return new PhaseTwoConfig(f, c, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin, flip, gamma,
                 tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining);
+                manifoldNeighbours, selfTraining, outputPrior);
     }
 
     public PhaseTwoConfig withMicroBatch(int m) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, m, balance, balanceTau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining);
+                manifoldNeighbours, selfTraining, outputPrior);
     }
 
     public PhaseTwoConfig withTraining(int e, int batch, double lr) {
         return new PhaseTwoConfig(filter, cleanSets, head, e, batch, lr, weightDecay, cropScaleMin, flip, gamma,
                 tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining);
+                manifoldNeighbours, selfTraining, outputPrior);
     }
 
     public PhaseTwoConfig withBalance(Balance b, double tau) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, b, tau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining);
+                manifoldNeighbours, selfTraining, outputPrior);
     }
 
     public PhaseTwoConfig withWiseAlpha(double a) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, a, manifoldCheck,
-                manifoldNeighbours, selfTraining);
+                manifoldNeighbours, selfTraining, outputPrior);
     }
 
     /**
