@@ -100,7 +100,8 @@ final class DemoCommand implements Callable<Integer> {
                     + "tower (use --per-class 10 or more)");
             noPhase2 = true;
         }
-        out.printf("CoFT (label-free): Phase I with %d seeds per class, feature adapter, %d epochs, two models%s%n", k,
+        out.printf("CoFT (label-free): Phase I with %d seeds per class, feature adapter, %d epochs, two models%s; "
+                + "uniform output prior%n", k,
                 cfg.epochs(), noPhase2 ? "" : "; Phase II: image tower + linear head on the filtered labels, "
                         + phase2Epochs() + " epochs");
         Path adapted = dir.resolve("adapted");
