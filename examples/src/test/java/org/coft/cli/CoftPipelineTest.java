@@ -92,6 +92,11 @@ class CoftPipelineTest {
         }
         String manifest = Files.readString(reference.resolve("adapted.json"));
         assertTrue(manifest.contains("\"classifiers\"") && manifest.contains("\"descriptions\""), manifest);
+        // CoFT's default output prior: offsets in the manifests, its effect in the label-free check
+        assertTrue(manifest.contains("\"output_bias\""), manifest);
+        assertTrue(Files.readString(reference.resolve("round-2/adapted.json")).contains("\"output_bias\""));
+        String check = Files.readString(reference.resolve("label-free-check.json"));
+        assertTrue(check.contains("\"output_prior\"") && check.contains("\"moved_share\""), check);
         assertFalse(Files.exists(reference.resolve("checkpoint-phase2-u.zip")), "finished runs keep no checkpoint");
         // the base model is not needed: a wrong --base is not even read
         String[] e = CliTest.run("eval", "--model", reference.toString(), "--data", labelled.toString(), "--base",

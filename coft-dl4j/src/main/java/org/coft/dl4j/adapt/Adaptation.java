@@ -397,8 +397,43 @@ public final class Adaptation {
         for (String line : rep.lines()) {
             LOG.info(line);
         }
+        Map<String, Object> json = new LinkedHashMap<>(rep.toMap());
+        Map<String, Object> prior = new LinkedHashMap<>();
+        prior.put("assumes", "the classes are about equally frequent among the adaptation images");
+        priorEffect(prior, "phase I", stages.get(1), phaseOneBias);
+        priorEffect(prior, "CoFT", fine, fineBias);
+        json.put("output_prior", prior);
         files.writeString(out.resolve(CHECK_FILE), RunFolder.Kind.RECORD, JSON.writerWithDefaultPrettyPrinter()
-                .writeValueAsString(rep.toMap()));
+                .writeValueAsString(json));
+    }
+
+    /**
+     * How much a stage's output prior changed: the share of adaptation images whose predicted class it moved and the
+     * range of its offsets — logged (a large share means the raw classifier favoured some classes strongly: either
+     * the bias the prior removes, or a task whose classes are not equally frequent) and added to {@code into}.
+     */
+    private static void priorEffect(Map<String, Object> into, String stage, INDArray raw, double[] bias) {
+        if (bias == null) {
+            return;
+        }
+        int[] before = org.coft.dl4j.phase2.PhaseTwo.argmax(raw);
+        int[] after = org.coft.dl4j.phase2.PhaseTwo.argmax(OutputPrior.apply(raw, bias));
+        int moved = 0;
+        for (int i = 0; i < before.length; i++) {
+            moved += before[i] != after[i] ? 1 : 0;
+        }
+        double lo = java.util.Arrays.stream(bias).min().orElse(0);
+        double hi = java.util.Arrays.stream(bias).max().orElse(0);
+        double share = before.length == 0 ? 0 : (double) moved / before.length;
+        info("output prior of %s: moved the prediction of %d of %d images (%.1f %%; offsets %+.2f to %+.2f); it "
+                + "assumes about equally frequent classes (outputPrior NONE otherwise)", stage, moved, before.length,
+                100.0 * share, lo, hi);
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("moved_predictions", moved);
+        e.put("moved_share", Math.round(share * 1e4) / 1e4);
+        e.put("offset_min", Math.round(lo * 1e4) / 1e4);
+        e.put("offset_max", Math.round(hi * 1e4) / 1e4);
+        into.put(stage, e);
     }
 
 
