@@ -175,9 +175,11 @@ public final class CoftCandidates implements CandidateRunner {
             boolean[] seeds = new boolean[images.size()];
             double val = Double.NaN;
             List<String> ids;
+            Adaptation.Adapted adapted; // the candidate's folder read back once (reading verifies every file)
             if (method == Method.COFT_PHASE1) {
                 PhaseOne.Result r = Adaptation.adapt(method, base, backbone, images, dataSpec, classNames, cfg.phase1(),
                         seed, dir, opt);
+                adapted = Adaptation.read(dir);
                 zs = matrix(r.zeroShotProbabilities());
                 ids = r.features().ids();
                 fin = matrix(r.ensembleProbabilities());
@@ -186,14 +188,14 @@ public final class CoftCandidates implements CandidateRunner {
                     seeds[i] = true;
                 }
                 if (validation != null) {
-                    Adaptation.Predictions p = Adaptation.predict(Adaptation.read(dir), backbone, validation.images(),
-                            opt);
+                    Adaptation.Predictions p = Adaptation.predict(adapted, backbone, validation.images(), opt);
                     val = accuracy(p.ids(), PhaseTwo.argmax(p.probabilities()));
                 }
             } else {
                 CoftPipeline.Result r = Adaptation.adaptCoft(method, base, backbone, images, dataSpec, classNames, cfg,
                         seed, dir, opt, listeners, from == null ? null : CoftSearch.candidateDir(dir.toAbsolutePath()
                                 .getParent().getParent(), from));
+                adapted = Adaptation.read(dir);
                 zs = matrix(r.firstRound().zeroShotProbabilities());
                 ids = r.firstRound().features().ids();
                 last = r.lastRound();
@@ -201,20 +203,20 @@ public final class CoftCandidates implements CandidateRunner {
                     seeds[i] = true;
                 }
                 UnlabeledImages ordered = PhaseOne.select(images, ids);
-                try (Classifier c = Adaptation.classifier(Adaptation.read(dir)).withOutputBias(null)) {
+                try (Classifier c = Adaptation.classifier(adapted).withOutputBias(null)) {
                     fin = matrix(c.predict(ordered, 256, threads).probabilities());
                     aug = matrix(augmented(c, ordered));
                     if (validation != null) {
                         Classifier.Predictions p = c.predict(validation.images(), 256, threads);
                         val = accuracy(p.ids(), PhaseTwo.argmax(org.coft.dl4j.phase1.OutputPrior.apply(
-                                p.probabilities(), Adaptation.read(dir).outputBias())));
+                                p.probabilities(), adapted.outputBias())));
                     }
                 }
             }
             // the candidate's predictions as delivered (with its output prior); the objectives read the raw ones, on
             // which they were measured (a uniform output prior would make every candidate look balanced)
             writePredictions(dir, ids, matrix(org.coft.dl4j.phase1.OutputPrior.apply(
-                    org.nd4j.linalg.factory.Nd4j.createFromArray(fin), Adaptation.read(dir).outputBias())));
+                    org.nd4j.linalg.factory.Nd4j.createFromArray(fin), adapted.outputBias())));
             List<DualPromptModel.Scores> ab = new ArrayList<>(last.values());
             DualPromptModel.Scores a = ab.get(0);
             DualPromptModel.Scores b = ab.size() > 1 ? ab.get(1) : ab.get(0);

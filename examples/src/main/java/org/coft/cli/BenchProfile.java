@@ -52,21 +52,26 @@ final class BenchProfile {
             sd.setListeners(before);
         }
         double wall = (System.nanoTime() - t0) / 1e9;
-        Map<String, Entry> byOp = new HashMap<>();
         List<Entry> byShape = new ArrayList<>();
-        Entry total = new Entry("all ops", 0, 0, 0, "");
         for (Map.Entry<List<String>, double[]> e : timer.totals.entrySet()) {
             double[] v = e.getValue();
-            Entry entry = new Entry(e.getKey().get(0), (int) v[2], v[0], v[1], e.getKey().get(1));
-            byShape.add(entry);
+            byShape.add(new Entry(e.getKey().get(0), (int) v[2], v[0], v[1], e.getKey().get(1)));
+        }
+        return result(byShape, Comparator.comparingDouble(Entry::cpu).reversed(), wall, false);
+    }
+
+    /** Totals per op type and overall of the per-(op, shape) entries, each list sorted largest first. */
+    private static Result result(List<Entry> byShape, Comparator<Entry> largest, double wall, boolean staticPlan) {
+        Map<String, Entry> byOp = new HashMap<>();
+        Entry total = new Entry("all ops", 0, 0, 0, "");
+        for (Entry entry : byShape) {
             byOp.merge(entry.op(), new Entry(entry.op(), entry.calls(), entry.wall(), entry.cpu(), ""), Entry::plus);
             total = total.plus(entry);
         }
         List<Entry> ops = new ArrayList<>(byOp.values());
-        Comparator<Entry> largest = Comparator.comparingDouble(Entry::cpu).reversed();
         ops.sort(largest);
         byShape.sort(largest);
-        return new Result(ops, byShape, total, wall, false);
+        return new Result(ops, byShape, total, wall, staticPlan);
     }
 
     /**
@@ -78,24 +83,15 @@ final class BenchProfile {
         long t0 = System.nanoTime();
         forward.run();
         double wall = (System.nanoTime() - t0) / 1e9;
-        Map<String, Entry> byOp = new HashMap<>();
         List<Entry> byShape = new ArrayList<>();
-        Entry total = new Entry("all ops", 0, 0, 0, "");
         for (Map.Entry<String, double[]> e : tower.graph().profileLastRun(true).entrySet()) {
             String key = e.getKey();
             int space = key.indexOf(' ');
             String op = space < 0 ? key : key.substring(0, space);
             double s = e.getValue()[0] / 1e3;
-            Entry entry = new Entry(op, (int) e.getValue()[1], s, s, space < 0 ? "" : key.substring(space + 1));
-            byShape.add(entry);
-            byOp.merge(op, new Entry(op, entry.calls(), s, s, ""), Entry::plus);
-            total = total.plus(entry);
+            byShape.add(new Entry(op, (int) e.getValue()[1], s, s, space < 0 ? "" : key.substring(space + 1)));
         }
-        List<Entry> ops = new ArrayList<>(byOp.values());
-        Comparator<Entry> largest = Comparator.comparingDouble(Entry::wall).reversed();
-        ops.sort(largest);
-        byShape.sort(largest);
-        return new Result(ops, byShape, total, wall, true);
+        return result(byShape, Comparator.comparingDouble(Entry::wall).reversed(), wall, true);
     }
 
     private static final class Timer extends BaseListener {

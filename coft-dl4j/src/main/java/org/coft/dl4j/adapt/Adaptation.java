@@ -378,16 +378,7 @@ public final class Adaptation {
         List<String> ids = r.firstRound().features().ids();
         List<DualPromptModel.Scores> last = new ArrayList<>(r.lastRound().values());
         int n = ids.size();
-        int kept = 0;
-        int[] any = new int[n];
-        for (int[] y : r.labels().perNetwork().values()) {
-            for (int i = 0; i < n; i++) {
-                any[i] |= y[i] >= 0 ? 1 : 0;
-            }
-        }
-        for (int v : any) {
-            kept += v;
-        }
+        int kept = CoftPipeline.keptCount(r.labels());
         List<INDArray> stages = List.of(r.firstRound().zeroShotProbabilities(), PhaseOne.ensemble(last), fine);
         writeStagePredictions(files, out.resolve(STAGES_FILE), ids, List.of(stages.get(0),
                 OutputPrior.apply(stages.get(1), phaseOneBias), OutputPrior.apply(fine, fineBias)), classNames);

@@ -37,8 +37,9 @@ public final class CoftPipeline {
     private CoftPipeline() {
     }
 
-    /** What the pipeline produced. */
     /**
+     * What the pipeline produced.
+     *
      * @param roundProbabilities each Phase I round's classifier (the mean of its models' probabilities) on every image,
      *                           round 1 first
      */

@@ -214,11 +214,6 @@ public final class Classifier implements AutoCloseable {
         return this;
     }
 
-    /** The output-prior offsets in use, or null. */
-    public double[] outputBias() {
-        return outputBias == null ? null : outputBias.clone();
-    }
-
     /** SameDiff inference sessions held by all copies of the graphs (at most one per worker and graph). */
     int sessions() {
         int n = 0;
