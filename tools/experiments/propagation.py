@@ -10,7 +10,9 @@ graph of `phase1/features.zip`, weights max(cos, 0)^3, W + Wᵀ, D^-½ W D^-½, 
 by their counts) diffuses (a) the zero-shot seeds (`phase1/seeds.csv`) and (b) the run's Phase II labels
 (`phase2-labels.csv`). Prints per run: the accuracy of zero-shot, Phase I and CoFT (`stage-predictions.csv`), the
 Phase II labels and their precision, and for (a) and (b) the accuracy of the propagated classes and the labels
-`phase2.manifoldCheck: SEED_PROPAGATION` would keep (Phase II labels the propagation agrees with) and their precision.
+`phase2.manifoldCheck: SEED_PROPAGATION` would keep (Phase II labels the propagation agrees with) and their precision;
+and the labels a `phase2.selfTraining` round would train on, picked from the run's CoFT predictions
+(`stage-predictions.csv`, so on a run without an output prior) with their precision.
 The run's own manifold check, when it had one, already removed labels: give a run without it.
 """
 import csv
@@ -71,6 +73,17 @@ def main(argv):
         k = kept >= 0
         print(f"{run}: zero-shot {acc['zero_shot']:.4f}, phase I {acc['phase1']:.4f}, CoFT {acc['coft']:.4f}; "
               f"phase II labels {k.sum()} at {np.mean(kept[k] == truth[k]):.4f}")
+        # phase2.selfTraining's labels from this run's CoFT predictions (class and its probability per image): as
+        # many as Phase II had, the same share of each predicted class, most probable first, ties to the lower index
+        pred = np.array([index[stages[i]["coft"]] for i in ids])
+        conf = np.array([float(stages[i]["coft_p"]) for i in ids])
+        chosen = []
+        for c in range(len(classes)):
+            members = sorted(np.flatnonzero(pred == c), key=lambda i: (-conf[i], i))
+            chosen += members[:int(np.floor(k.sum() * len(members) / len(ids) + 0.5))]
+        chosen = np.array(chosen, dtype=int)
+        print(f"  self-training labels (run without an output prior): {len(chosen)} at "
+              f"{np.mean(pred[chosen] == truth[chosen]):.4f}")
         for name, source in (("seeds", seeds), ("phase II labels", kept)):
             p = propagate(features, source, len(classes))
             agree = k & (p == kept)
