@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param kind     why it was rejected
  * @param reason   the detailed reason (decoder message, offending value)
  */
-public record SkippedInput(String location, BadInputKind kind, String reason) {
+public record SkippedInput(String location, BadInputKind kind, String reason) implements java.io.Serializable {
 
     /** Validates that no field is null. */
     public SkippedInput {

@@ -86,12 +86,21 @@ final class AdaptCommand implements Callable<Integer> {
     @Option(names = "--phase2-epochs", description = "coft, coft-plus: Phase II epochs (overrides the config)")
     Integer phase2Epochs;
 
+    @Mixin
+    SparkOptions spark = new SparkOptions();
+
     @Option(names = "--monitor-labels", description = "when the data has labels, report each epoch's pseudo-label "
             + "accuracy and p_clean AUROC against them (measurement only: training never sees them)")
     boolean monitorLabels;
 
     @Override
     public Integer call() throws Exception {
+        try (SparkOptions s = spark) {
+            return adapt();
+        }
+    }
+
+    private int adapt() throws Exception {
         if (resume != null) {
             return resumeRun();
         }
@@ -133,7 +142,8 @@ final class AdaptCommand implements Callable<Integer> {
             pw.println("coop: supervised reference — " + cfg.seedsPerClass() + " labelled shots per class");
         }
         var result = Adaptation.adapt(m, new Adaptation.BaseModel(dir, embedded), backbone, images, data, cl.names(), cfg,
-                seed, out, new PhaseOne.Options(reading.threads, 256, listeners), shotLabels);
+                seed, out, new PhaseOne.Options(reading.threads, 256, listeners)
+                        .withPass(spark.pass(data, reading.policy(), cl.names(), true)), shotLabels);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + (result == null ? ""
                 : " (" + result.models().size() + " model(s), " + result.seeds().size() + " seeds)"));
         if (m != Method.ZERO_SHOT) {
@@ -233,6 +243,7 @@ final class AdaptCommand implements Callable<Integer> {
                 new Progress("Phase II"));
         var r = CoftTrainer.of(m, runSeed).withConfig(cfg).withThreads(reading.threads)
                 .withListeners(phaseOneListeners(source, true), phase2).withPhaseOneFrom(phase1From)
+                .withPass(spark.pass(data, reading.policy(), cl.names(), true))
                 .run(new Adaptation.BaseModel(dir, embedded), images, data, cl.names(), out);
         pw.println("adapted model: " + out.resolve(Adaptation.MANIFEST) + " (" + r.classifiers().size()
                 + " classifier graph(s); self-contained: coft eval / coft predict need no base model)");

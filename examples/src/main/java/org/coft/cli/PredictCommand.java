@@ -38,6 +38,13 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--probabilities", description = "also write every class's probability (columns p_<class>)")
     boolean probabilities;
 
+    @Mixin
+    SparkOptions spark = new SparkOptions();
+
+    @Option(names = "--parquet", description = "with --spark-master: also write id, prediction, probability and every "
+            + "class's probability as Parquet to this folder")
+    Path parquet;
+
     @Override
     public Integer call() throws Exception {
         Adaptation.Adapted a = Adaptation.read(adapted.model);
@@ -45,8 +52,24 @@ final class PredictCommand implements Callable<Integer> {
         ClassList cl = ClassList.of(a.classes());
         var source = ImageSources.open(data, SourceOptions.defaults().withBadInput(reading.policy())
                 .withClasses(cl));
+        if (parquet != null && !spark.enabled()) {
+            throw new IllegalArgumentException("--parquet needs --spark-master (e.g. --spark-master local[2])");
+        }
+        try (SparkOptions s = spark) {
+            predict(a, backbone, cl, source);
+        }
+        return 0;
+    }
+
+    private void predict(Adaptation.Adapted a, ClipBackbone backbone, ClassList cl,
+                         org.coft.datavec.source.ImageSource source) throws java.io.IOException {
+        org.coft.dl4j.pass.ImagePass pass = spark.pass(data, reading.policy(), cl.names(), true);
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, ImageViews.byFileName(source.images()),
-                new PhaseOne.Options(reading.threads, 256, List.of(new Progress())));
+                new PhaseOne.Options(reading.threads, 256, List.of(new Progress())).withPass(pass));
+        if (parquet != null) {
+            SparkLauncher.parquet(spark, parquet, pred.ids(), cl.names(), pred.probabilities());
+            System.err.println("predict: parquet " + parquet);
+        }
         String csv = EvalCommand.predictionsCsv(pred, org.coft.dl4j.phase2.PhaseTwo.argmax(pred.probabilities()), cl,
                 probabilities);
         if (out != null) {
@@ -58,6 +81,5 @@ final class PredictCommand implements Callable<Integer> {
             System.out.print(csv);
             System.out.flush();
         }
-        return 0;
     }
 }

@@ -9,6 +9,7 @@ import org.coft.clip.zeroshot.PromptTemplates;
 import org.coft.datavec.BadInputPolicy;
 import org.coft.datavec.source.ClassList;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code coft zero-shot}: CLIP zero-shot predictions for a data source, with accuracy when it has labels. */
@@ -39,13 +40,25 @@ final class ZeroShotCommand implements Callable<Integer> {
     @Option(names = "--bad-images", defaultValue = "fail", description = "fail or skip unreadable images (default: ${DEFAULT-VALUE})")
     String badImages;
 
+    @Mixin
+    SparkOptions spark = new SparkOptions();
+
+    @Option(names = "--parquet", description = "with --spark-master: also write id, prediction, probability and every "
+            + "class's probability as Parquet to this folder")
+    Path parquet;
+
     @Override
     public Integer call() throws Exception {
         ClipModel m = ClipModel.load(model != null ? model : EmbeddedModel.extract());
         ClassList cl = ClassList.fromFile(classes != null ? classes : defaultClasses(data));
         PromptTemplates t = templates != null ? PromptTemplates.read(templates) : PromptTemplates.single();
         PrintWriter pw = new PrintWriter(System.out, true);
-        ZeroShotRun.run(m, cl, t, data, batch, BadInputPolicy.parse(badImages), out, pw);
+        if (parquet != null && !spark.enabled()) {
+            throw new IllegalArgumentException("--parquet needs --spark-master (e.g. --spark-master local[2])");
+        }
+        try (SparkOptions s = spark) {
+            ZeroShotRun.run(m, cl, t, data, batch, BadInputPolicy.parse(badImages), out, pw, spark, parquet);
+        }
         return 0;
     }
 

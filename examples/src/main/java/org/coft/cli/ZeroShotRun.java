@@ -12,13 +12,13 @@ import org.coft.clip.model.ClipModel;
 import org.coft.clip.zeroshot.PromptTemplates;
 import org.coft.clip.zeroshot.ZeroShotClassifier;
 import org.coft.datavec.BadInputPolicy;
-import org.coft.datavec.iterate.ImageBatch;
-import org.coft.datavec.iterate.ImageBatchIterator;
 import org.coft.datavec.source.ClassList;
 import org.coft.datavec.source.EvaluationLabels;
 import org.coft.datavec.source.ImageSource;
 import org.coft.datavec.source.ImageSources;
 import org.coft.datavec.source.SourceOptions;
+import org.coft.dl4j.pass.ImagePass;
+import org.coft.dl4j.phase1.ZeroShotModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -34,37 +34,51 @@ final class ZeroShotRun {
 
     static Result run(ClipModel model, ClassList classes, PromptTemplates templates, String data, int batch,
                       BadInputPolicy policy, Path predictionsCsv, PrintWriter out) throws IOException {
+        return run(model, classes, templates, data, batch, policy, predictionsCsv, out, null, null);
+    }
+
+    /**
+     * As {@link #run(ClipModel, ClassList, PromptTemplates, String, int, BadInputPolicy, Path, PrintWriter)}, the
+     * pass over the images on Spark when {@code spark} is enabled, and the probabilities also written as Parquet to
+     * {@code parquet} (with Spark only; null for none).
+     */
+    static Result run(ClipModel model, ClassList classes, PromptTemplates templates, String data, int batch,
+                      BadInputPolicy policy, Path predictionsCsv, PrintWriter out, SparkOptions spark, Path parquet)
+            throws IOException {
         ImageSource source = ImageSources.open(data, SourceOptions.defaults().withBadInput(policy).withClasses(classes));
         ZeroShotClassifier zs = ZeroShotClassifier.build(model, classes.names(), templates);
+        ImagePass pass = spark == null ? ImagePass.LOCAL : spark.pass(data, policy, classes.names(), false);
         List<String> ids = new ArrayList<>();
         List<Integer> predicted = new ArrayList<>();
         Files.createDirectories(predictionsCsv.toAbsolutePath().getParent());
         Path tmp = predictionsCsv.resolveSibling(predictionsCsv.getFileName() + ".tmp");
         int total = source.images().size();
         Progress progress = new Progress("zero-shot", total);
-        try (ImageBatchIterator it = ImageBatchIterator.builder(source.images(), model.preprocess()).batchSize(batch).build();
-             PrintWriter csv = new PrintWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
+        ImagePass.Result r = pass.run(source.images(), model.preprocess(), batch,
+                Runtime.getRuntime().availableProcessors(), ZeroShotModel.function(model, zs, templates),
+                List.of(progress), "zero-shot");
+        INDArray probs = r.output(0);
+        progress.finish();
+        var top = zs.topK(probs, 5);
+        try (PrintWriter csv = new PrintWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
             csv.println("id,prediction,probability,top5");
-            while (it.hasNext()) {
-                ImageBatch b = it.nextBatch();
-                INDArray probs = zs.probabilities(b.images());
-                var top = zs.topK(probs, 5);
-                for (int i = 0; i < b.size(); i++) {
-                    var best = top.get(i).get(0);
-                    ids.add(b.ids().get(i));
-                    predicted.add(best.classIndex());
-                    StringBuilder t5 = new StringBuilder();
-                    for (var p : top.get(i)) {
-                        t5.append(t5.length() == 0 ? "" : ";").append(p.className()).append(':')
-                                .append(String.format("%.4f", p.probability()));
-                    }
-                    csv.printf("%s,%s,%.6f,%s%n", csvField(b.ids().get(i)), csvField(best.className()),
-                            best.probability(), csvField(t5.toString()));
+            for (int i = 0; i < r.ids().size(); i++) {
+                var best = top.get(i).get(0);
+                ids.add(r.ids().get(i));
+                predicted.add(best.classIndex());
+                StringBuilder t5 = new StringBuilder();
+                for (var p : top.get(i)) {
+                    t5.append(t5.length() == 0 ? "" : ";").append(p.className()).append(':')
+                            .append(String.format("%.4f", p.probability()));
                 }
-                progress.update(ids.size());
+                csv.printf("%s,%s,%.6f,%s%n", csvField(r.ids().get(i)), csvField(best.className()),
+                        best.probability(), csvField(t5.toString()));
             }
         }
-        progress.finish();
+        if (parquet != null) {
+            SparkLauncher.parquet(spark, parquet, r.ids(), classes.names(), probs);
+            out.println("parquet: " + parquet);
+        }
         Files.move(tmp, predictionsCsv, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         out.println("predictions: " + predictionsCsv + " (" + ids.size() + " images, " + classes.size() + " classes, "

@@ -12,7 +12,8 @@ package org.coft.clip.model;
  *                           faster; longer texts are truncated (end-of-text kept). Needs position embeddings that
  *                           are sliced to the input length, as Hugging Face exports do
  */
-public record ClipLoadOptions(int visualPromptTokens, boolean deepPrompts, int textContext) {
+public record ClipLoadOptions(int visualPromptTokens, boolean deepPrompts, int textContext)
+        implements java.io.Serializable {
     public ClipLoadOptions(int visualPromptTokens, boolean deepPrompts) {
         this(visualPromptTokens, deepPrompts, 0);
     }

@@ -64,6 +64,7 @@ public final class ClipModel implements AutoCloseable {
     private final double logitScale;
     private volatile int embedDim;
     private volatile boolean closed;
+    private ClipLoadOptions options = ClipLoadOptions.defaults();
 
     private ClipModel(Path dir, ClipTokenizer tokenizer, PreprocessConfig preprocess, ClipTower text, ClipTower vision,
                       INDArray tokenTable, String idsInput, String maskInput, String pixelInput, int contextLength,
@@ -146,8 +147,10 @@ public final class ClipModel implements AutoCloseable {
             // is freed only when the GC runs: one collection here keeps them out of the peak of later forwards
             // (ViT-B/32, batch 32: 4.1 GB -> 2.7 GB peak RSS after image and text forwards)
             System.gc();
-            return new ClipModel(dir, tokenizer, preprocess, t.tower, v.tower, t.tokenTable, t.idsInput, t.maskInput,
-                    v.pixelInput, context, scale);
+            ClipModel m = new ClipModel(dir, tokenizer, preprocess, t.tower, v.tower, t.tokenTable, t.idsInput,
+                    t.maskInput, v.pixelInput, context, scale);
+            m.options = options;
+            return m;
         } catch (OnnxImportException e) {
             throw new ClipModelException(e.getMessage(), e);
         }
@@ -299,6 +302,11 @@ public final class ClipModel implements AutoCloseable {
 
     public Path directory() {
         return dir;
+    }
+
+    /** The options this model was loaded with: {@code load(directory(), loadOptions())} loads it again. */
+    public ClipLoadOptions loadOptions() {
+        return options;
     }
 
     public ClipTokenizer tokenizer() {

@@ -286,7 +286,7 @@ public final class Adaptation {
         l1.add(trace);
         List<org.coft.dl4j.train.TrainingListener> l2 = new ArrayList<>(phase2Listeners);
         l2.add(trace);
-        opt = new PhaseOne.Options(opt.threads(), opt.imageBatch(), l1, opt.files());
+        opt = new PhaseOne.Options(opt.threads(), opt.imageBatch(), l1, opt.files(), opt.pass());
         CoftPipeline.Result r = CoftPipeline.run(backbone, images, classNames, cfg, seed, out, opt, l2, trace);
         // each round's Phase I models form a coft-phase1 adapted folder of their own (coft eval --model OUT/phase1)
         double[] phaseOneBias = null;
@@ -321,7 +321,8 @@ public final class Adaptation {
         INDArray fine;
         try (var c = org.coft.dl4j.phase2.Classifier.load(List.copyOf(r.classifiers().values()),
                 backbone.plain().preprocess(), classNames)) {
-            fine = c.predict(PhaseOne.select(images, ids), 256, opt.threads(), opt.listeners()).probabilities();
+            fine = c.predict(PhaseOne.select(images, ids), 256, opt.threads(), opt.listeners(), opt.pass())
+                    .probabilities();
         }
         double[] fineBias = outputBias(m, cfg.phase2().outputPrior(), fine, "the fine-tuned classifier");
         m.put("preprocess", PREPROCESS_FILE);
@@ -699,7 +700,7 @@ public final class Adaptation {
             throws IOException {
         if (a.selfContained()) {
             try (var c = classifier(a)) {
-                var p = c.predict(images, 256, opt.threads(), opt.listeners());
+                var p = c.predict(images, 256, opt.threads(), opt.listeners(), opt.pass());
                 return new Predictions(p.ids(), p.probabilities(), Map.of());
             }
         }
@@ -718,7 +719,7 @@ public final class Adaptation {
         for (String file : a.models()) {
             DualPromptModel m = PhaseOne.load(backbone, a.classes(), a.config(), a.dir().resolve(file));
             scores.put(file.replace("model-", "").replace(".zip", "").toUpperCase(),
-                    PhaseOne.score(m, backbone, images, feats, a.config(), opt));
+                    PhaseOne.score(m, backbone, images, feats, a.config(), opt, a.dir().resolve(file)));
         }
         return new Predictions(feats.ids(), OutputPrior.apply(PhaseOne.ensemble(scores.values()), a.outputBias()),
                 scores);

@@ -137,7 +137,7 @@ public final class CoftPipeline {
             INDArray probabilities;
             try (var c = org.coft.dl4j.phase2.Classifier.load(List.copyOf(classifiers.values()),
                     backbone.plain().preprocess(), classNames)) {
-                probabilities = c.predict(ordered, cfg.phase2().scoreBatch(), opt.threads(), opt.listeners())
+                probabilities = c.predict(ordered, cfg.phase2().scoreBatch(), opt.threads(), opt.listeners(), opt.pass())
                         .probabilities();
             }
             PhaseTwo.Labels st = PhaseTwo.selfTrainingLabels(probabilities, keep, "ST" + r);

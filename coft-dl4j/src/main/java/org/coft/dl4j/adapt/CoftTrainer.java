@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.coft.dl4j.pass.ImagePass;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.phase1.ClipBackbone;
 import org.coft.dl4j.phase1.PhaseOne;
@@ -28,9 +29,10 @@ public final class CoftTrainer {
     private final List<TrainingListener> listeners;
     private final List<TrainingListener> phaseTwoListeners;
     private final Path phaseOneFrom;
+    private final ImagePass pass;
 
     private CoftTrainer(Method method, CoftConfig config, long seed, int threads, List<TrainingListener> listeners,
-                        List<TrainingListener> phaseTwoListeners, Path phaseOneFrom) {
+                        List<TrainingListener> phaseTwoListeners, Path phaseOneFrom, ImagePass pass) {
         if (method == null || !method.fineTunes()) {
             throw new IllegalArgumentException("method: " + method + " (a CoftTrainer trains coft or coft-plus; Phase I "
                     + "alone, UPL and zero-shot are Adaptation.adapt)");
@@ -48,34 +50,38 @@ public final class CoftTrainer {
         this.listeners = List.copyOf(listeners);
         this.phaseTwoListeners = List.copyOf(phaseTwoListeners);
         this.phaseOneFrom = phaseOneFrom;
+        if (pass == null) {
+            throw new IllegalArgumentException("pass: null (ImagePass.LOCAL runs the passes over all images here)");
+        }
+        this.pass = pass;
     }
 
     /** CoFT or CoFT+ ({@code method}) with its default config. */
     public static CoftTrainer of(Method method, long seed) {
         return new CoftTrainer(method, CoftConfig.defaults(method), seed, 2, List.of(new DivergenceGuard()),
-                List.of(new DivergenceGuard()), null);
+                List.of(new DivergenceGuard()), null, ImagePass.LOCAL);
     }
 
     /** CoFT with its default config. */
     public static CoftTrainer coft(long seed) {
         return new CoftTrainer(Method.COFT, CoftConfig.coft(), seed, 2, List.of(new DivergenceGuard()),
-                List.of(new DivergenceGuard()), null);
+                List.of(new DivergenceGuard()), null, ImagePass.LOCAL);
     }
 
     /** CoFT+ with its default config (give class descriptions with {@code CoftConfig.plus().withPrompts(file)}). */
     public static CoftTrainer coftPlus(long seed) {
         return new CoftTrainer(Method.COFT_PLUS, CoftConfig.plus(), seed, 2, List.of(new DivergenceGuard()),
-                List.of(new DivergenceGuard()), null);
+                List.of(new DivergenceGuard()), null, ImagePass.LOCAL);
     }
 
     /** This trainer with another config. */
     public CoftTrainer withConfig(CoftConfig c) {
-        return new CoftTrainer(method, c, seed, threads, listeners, phaseTwoListeners, phaseOneFrom);
+        return new CoftTrainer(method, c, seed, threads, listeners, phaseTwoListeners, phaseOneFrom, pass);
     }
 
     /** This trainer with image-decoding threads {@code n} (default 2). */
     public CoftTrainer withThreads(int n) {
-        return new CoftTrainer(method, config, seed, n, listeners, phaseTwoListeners, phaseOneFrom);
+        return new CoftTrainer(method, config, seed, n, listeners, phaseTwoListeners, phaseOneFrom, pass);
     }
 
     /**
@@ -83,14 +89,14 @@ public final class CoftTrainer {
      * (default: a divergence guard).
      */
     public CoftTrainer withListeners(List<? extends TrainingListener> l) {
-        return new CoftTrainer(method, config, seed, threads, new ArrayList<>(l), new ArrayList<>(l), phaseOneFrom);
+        return new CoftTrainer(method, config, seed, threads, new ArrayList<>(l), new ArrayList<>(l), phaseOneFrom, pass);
     }
 
     /** This trainer with {@code phaseOne} on Phase I (seeds, models A and B, scoring), {@code phaseTwo} on Phase II. */
     public CoftTrainer withListeners(List<? extends TrainingListener> phaseOne,
                                      List<? extends TrainingListener> phaseTwo) {
         return new CoftTrainer(method, config, seed, threads, new ArrayList<>(phaseOne), new ArrayList<>(phaseTwo),
-                phaseOneFrom);
+                phaseOneFrom, pass);
     }
 
     /**
@@ -98,7 +104,15 @@ public final class CoftTrainer {
      * for the same seed, Phase I settings, base model, classes and data; for Phase II ablations); null: train it.
      */
     public CoftTrainer withPhaseOneFrom(Path run) {
-        return new CoftTrainer(method, config, seed, threads, listeners, phaseTwoListeners, run);
+        return new CoftTrainer(method, config, seed, threads, listeners, phaseTwoListeners, run, pass);
+    }
+
+    /**
+     * This trainer with the passes over all images (image features, Phase I scores, classifier predictions) run by
+     * {@code p} (default {@link ImagePass#LOCAL}; e.g. {@code org.coft.dl4j.spark.SparkPass}). Training stays here.
+     */
+    public CoftTrainer withPass(ImagePass p) {
+        return new CoftTrainer(method, config, seed, threads, listeners, phaseTwoListeners, phaseOneFrom, p);
     }
 
     public Method method() {
@@ -143,6 +157,6 @@ public final class CoftTrainer {
             throw new IOException(e.getMessage(), e);
         }
         return Adaptation.adaptCoft(method, base, backbone, images, data, classNames, config, seed, runFolder,
-                new PhaseOne.Options(threads, 256, listeners), phaseTwoListeners, phaseOneFrom);
+                new PhaseOne.Options(threads, 256, listeners).withPass(pass), phaseTwoListeners, phaseOneFrom);
     }
 }

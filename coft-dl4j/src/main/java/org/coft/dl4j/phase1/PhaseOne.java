@@ -15,6 +15,7 @@ import org.coft.clip.zeroshot.ZeroShotClassifier;
 import org.coft.datavec.iterate.ImageBatch;
 import org.coft.datavec.iterate.ImageBatchIterator;
 import org.coft.datavec.source.UnlabeledImages;
+import org.coft.dl4j.pass.ImagePass;
 import org.coft.dl4j.run.RunFolder;
 import org.coft.dl4j.seeds.SeedSelection;
 import org.coft.dl4j.seeds.SeedSet;
@@ -84,21 +85,30 @@ public final class PhaseOne {
      * Options of a run besides the config; {@code files} writes, records and verifies the stage files (see
      * {@link RunFolder}).
      */
-    public record Options(int threads, int imageBatch, List<TrainingListener> listeners, RunFolder files) {
+    public record Options(int threads, int imageBatch, List<TrainingListener> listeners, RunFolder files,
+                          ImagePass pass) {
         public Options {
             if (files == null) {
                 throw new IllegalArgumentException("files: null (use RunFolder.untracked() for none)");
             }
+            if (pass == null) {
+                throw new IllegalArgumentException("pass: null (use ImagePass.LOCAL to run in this JVM)");
+            }
         }
 
-        /** Options whose files are written atomically but not recorded. */
+        /** Options whose files are written atomically but not recorded, passes over all images run here. */
         public Options(int threads, int imageBatch, List<TrainingListener> listeners) {
-            this(threads, imageBatch, listeners, RunFolder.untracked());
+            this(threads, imageBatch, listeners, RunFolder.untracked(), ImagePass.LOCAL);
         }
 
         /** These options with stage files recorded in {@code files}. */
         public Options withFiles(RunFolder files) {
-            return new Options(threads, imageBatch, listeners, files);
+            return new Options(threads, imageBatch, listeners, files, pass);
+        }
+
+        /** These options with the passes over all images (features, scores, predictions) run by {@code pass}. */
+        public Options withPass(ImagePass pass) {
+            return new Options(threads, imageBatch, listeners, files, pass);
         }
     }
 
@@ -215,7 +225,7 @@ public final class PhaseOne {
                 t = lap(opt, "model " + name + " training", t);
             }
             models.put(name, m);
-            scores.put(name, score(m, backbone, images, feats, cfg, opt));
+            scores.put(name, score(m, backbone, images, feats, cfg, opt, done));
             // the training and scoring plans' buffers are not needed after this
             m.releasePlans();
             t = lap(opt, "model " + name + " scoring all images", t);
@@ -319,26 +329,10 @@ public final class PhaseOne {
                 return new Features(c.arrays().get("features"), ids);
             }
         }
-        List<INDArray> parts = new ArrayList<>();
-        List<String> ids = new ArrayList<>();
-        progress(opt, FEATURES_TASK, 0, images.size());
-        try (ImageBatchIterator it = ImageBatchIterator.builder(images, backbone.plain().preprocess())
-                .batchSize(opt.imageBatch()).threads(opt.threads()).build()) {
-            while (it.hasNext()) {
-                ImageBatch b = it.nextBatch();
-                parts.add(backbone.plain().encodeImages(b.images()));
-                ids.addAll(b.ids());
-                b.images().close();
-                progress(opt, FEATURES_TASK, ids.size(), images.size());
-            }
-        }
-        if (ids.size() < images.size()) { // unreadable images were skipped: the pass is over all the same
-            progress(opt, FEATURES_TASK, images.size(), images.size());
-        }
-        if (ids.isEmpty()) {
-            throw new IOException("no readable images in " + images.description());
-        }
-        INDArray f = Nd4j.concat(0, parts.toArray(new INDArray[0]));
+        ImagePass.Result r = opt.pass().run(images, backbone.plain().preprocess(), opt.imageBatch(), opt.threads(),
+                ImageFeatureModel.function(backbone.plain()), opt.listeners(), FEATURES_TASK);
+        INDArray f = r.output(0);
+        List<String> ids = r.ids();
         if (file != null && write) {
             ObjectNode meta = JSON.createObjectNode();
             meta.set("ids", JSON.valueToTree(ids));
@@ -389,28 +383,36 @@ public final class PhaseOne {
     /** Scores every image with a model: from cached features, or through the prompted image tower. */
     public static DualPromptModel.Scores score(DualPromptModel m, ClipBackbone backbone, UnlabeledImages images,
                                                Features feats, PhaseOneConfig cfg, Options opt) throws IOException {
+        return score(m, backbone, images, feats, cfg, opt, null);
+    }
+
+    /**
+     * As {@link #score(DualPromptModel, ClipBackbone, UnlabeledImages, Features, PhaseOneConfig, Options)}; a pass
+     * through the image tower may run remotely ({@link Options#pass()}), building the model saved in {@code file}.
+     *
+     * @param file       where {@code m} is saved ({@link #save}), or null when it runs in this JVM only
+     */
+    public static DualPromptModel.Scores score(DualPromptModel m, ClipBackbone backbone, UnlabeledImages images,
+                                               Features feats, PhaseOneConfig cfg, Options opt, Path file)
+            throws IOException {
+        if (m.inputIsPixels()) {
+            ImagePass.Result r = opt.pass().run(select(images, feats.ids()), backbone.plain().preprocess(),
+                    cfg.scoreBatch(), opt.threads(), ScoringModel.function(m, backbone, cfg, file),
+                    opt.listeners(), SCORING_TASK);
+            if (!r.ids().equals(feats.ids())) {
+                throw new IOException("some images could not be read again for scoring: "
+                        + images.skipReport().summary());
+            }
+            return new DualPromptModel.Scores(r.output(0), r.output(1), r.output(2), r.output(3));
+        }
         List<DualPromptModel.Scores> parts = new ArrayList<>();
         progress(opt, SCORING_TASK, 0, feats.ids().size());
-        if (!m.inputIsPixels()) {
-            long n = feats.features().size(0);
-            for (long from = 0; from < n; from += cfg.scoreBatch()) {
-                long to = Math.min(n, from + cfg.scoreBatch());
-                parts.add(m.score(feats.features().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
-                        org.nd4j.linalg.indexing.NDArrayIndex.all())));
-                progress(opt, SCORING_TASK, to, n);
-            }
-        } else {
-            long done = 0;
-            try (ImageBatchIterator it = ImageBatchIterator.builder(select(images, feats.ids()),
-                    backbone.plain().preprocess()).batchSize(cfg.scoreBatch()).threads(opt.threads()).build()) {
-                while (it.hasNext()) {
-                    ImageBatch b = it.nextBatch();
-                    parts.add(m.score(b.images()));
-                    b.images().close();
-                    done += b.ids().size();
-                    progress(opt, SCORING_TASK, done, feats.ids().size());
-                }
-            }
+        long n = feats.features().size(0);
+        for (long from = 0; from < n; from += cfg.scoreBatch()) {
+            long to = Math.min(n, from + cfg.scoreBatch());
+            parts.add(m.score(feats.features().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all())));
+            progress(opt, SCORING_TASK, to, n);
         }
         return new DualPromptModel.Scores(cat(parts, 0), cat(parts, 1), cat(parts, 2), cat(parts, 3));
     }

@@ -214,6 +214,19 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
         return out;
     }
 
+    /**
+     * Reads {@link #toJson()}'s text back.
+     *
+     * @throws IOException naming the bad field
+     */
+    public static PhaseOneConfig fromJson(String json) throws IOException {
+        try {
+            return mapper().readValue(json, PhaseOneConfig.class);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("Phase I config: " + e.getMessage(), e);
+        }
+    }
+
     public String toJson() {
         try {
             return mapper().writeValueAsString(this);

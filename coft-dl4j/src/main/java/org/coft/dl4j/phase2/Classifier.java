@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Map;
 import org.coft.clip.exec.PlanCache;
 import org.coft.clip.preprocess.PreprocessConfig;
-import org.coft.datavec.iterate.ImageBatch;
-import org.coft.datavec.iterate.ImageBatchIterator;
 import org.coft.datavec.source.UnlabeledImages;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -44,11 +42,14 @@ public final class Classifier implements AutoCloseable {
     private volatile boolean closed;
     /** Output-prior offsets ({@link org.coft.dl4j.phase1.OutputPrior}), or null for none. */
     private volatile double[] outputBias;
+    /** The graph files it was loaded from (what a remote worker loads: {@link ClassifierModel}). */
+    private final List<Path> files;
     /** Static plans of each graph copy (each copy is used by one worker at a time). */
     private final Map<SameDiff, PlanCache> plans = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
-    private Classifier(List<SameDiff> graphs, List<String> pixelInputs, PreprocessConfig preprocess,
+    private Classifier(List<Path> files, List<SameDiff> graphs, List<String> pixelInputs, PreprocessConfig preprocess,
                        List<String> classes, int workers) {
+        this.files = List.copyOf(files);
         List<List<SameDiff>> r = new ArrayList<>();
         r.add(List.copyOf(graphs));
         for (int i = 1; i < workers; i++) {
@@ -135,7 +136,7 @@ public final class Classifier implements AutoCloseable {
             graphs.add(sd);
             inputs.add(pixels);
         }
-        return new Classifier(graphs, inputs, preprocess, classes, workers);
+        return new Classifier(files, graphs, inputs, preprocess, classes, workers);
     }
 
     public PreprocessConfig preprocess() {
@@ -259,25 +260,26 @@ public final class Classifier implements AutoCloseable {
      */
     public Predictions predict(UnlabeledImages images, int batch, int threads,
                                List<? extends org.coft.dl4j.train.TrainingListener> listeners) {
-        List<INDArray> parts = new ArrayList<>();
-        List<String> ids = new ArrayList<>();
-        report(listeners, 0, images.size());
-        try (ImageBatchIterator it = ImageBatchIterator.builder(images, preprocess).batchSize(batch).threads(threads)
-                .build()) {
-            while (it.hasNext()) {
-                ImageBatch b = it.nextBatch();
-                parts.add(probabilities(b.images()));
-                ids.addAll(b.ids());
-                b.images().close();
-                report(listeners, ids.size(), images.size());
-            }
+        return predict(images, batch, threads, listeners, org.coft.dl4j.pass.ImagePass.LOCAL);
+    }
+
+    /**
+     * As {@link #predict(UnlabeledImages, int, int, List)}, the pass run by {@code pass} (a remote one loads the same
+     * graph files and output prior).
+     *
+     * @throws IllegalArgumentException when no image could be read
+     */
+    public Predictions predict(UnlabeledImages images, int batch, int threads,
+                               List<? extends org.coft.dl4j.train.TrainingListener> listeners,
+                               org.coft.dl4j.pass.ImagePass pass) {
+        org.coft.dl4j.pass.PassFunction fn = org.coft.dl4j.pass.PassFunction.of("classifier " + files,
+                px -> new INDArray[] {probabilities(px)}, new ClassifierModel(files.stream()
+                        .map(f -> f.toAbsolutePath().toString()).toList(), preprocess.toJson(), classes, outputBias));
+        try {
+            var r = pass.run(images, preprocess, batch, threads, fn, listeners, PROGRESS_TASK);
+            return new Predictions(r.ids(), r.output(0));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        if (ids.size() < images.size()) { // unreadable images were skipped: the pass is over all the same
-            report(listeners, images.size(), images.size());
-        }
-        if (parts.isEmpty()) {
-            throw new IllegalArgumentException("no readable images in " + images.description());
-        }
-        return new Predictions(ids, Nd4j.concat(0, parts.toArray(new INDArray[0])));
     }
 }

@@ -59,18 +59,28 @@ public final class ArrayArchive {
         }
     }
 
-    /** Writes the archive's bytes to a stream (finished, not closed). */
+    /**
+     * Writes the archive's bytes to a stream (finished, not closed). The same arrays and meta give the same bytes:
+     * entries in name order, each stamped with one fixed time (not the clock's).
+     */
     public static void write(OutputStream os, Map<String, INDArray> arrays, String meta) throws IOException {
         ZipOutputStream zip = new ZipOutputStream(os);
-        zip.putNextEntry(new ZipEntry(META));
+        zip.putNextEntry(entry(META));
         zip.write(meta.getBytes(StandardCharsets.UTF_8));
         zip.closeEntry();
-        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
-            zip.putNextEntry(new ZipEntry(e.getKey() + ".npy"));
+        for (Map.Entry<String, INDArray> e : new java.util.TreeMap<>(arrays).entrySet()) {
+            zip.putNextEntry(entry(e.getKey() + ".npy"));
             zip.write(Nd4j.toNpyByteArray(e.getValue().dup('c')));
             zip.closeEntry();
         }
         zip.finish();
+    }
+
+    /** An entry stamped 2000-01-01 00:00 (a DOS time, the same in every time zone). */
+    private static ZipEntry entry(String name) {
+        ZipEntry e = new ZipEntry(name);
+        e.setTimeLocal(java.time.LocalDateTime.of(2000, 1, 1, 0, 0));
+        return e;
     }
 
     /** Writes a UTF-8 text file atomically (temporary file in the same folder, then a move over the target). */
