@@ -30,15 +30,14 @@ import org.tensorflow.framework.TensorShapeProto;
 /**
  * Reads a TensorFlow {@code GraphDef} into an {@link IrGraph} in the ONNX op vocabulary (opset
  * {@value #OPSET}): keeps only the nodes the outputs need, in dependency order; {@code Const}s become constants,
- * {@code Placeholder}s graph inputs (a leading unknown dimension is the shared batch symbol {@value #BATCH}),
+ * {@code Placeholder}s graph inputs (an unknown dimension is the symbol {@code <input>_dim<axis>}; a leading one is
+ * that input's dynamic batch — inputs get separate batch symbols, as a CLIP's texts and images have separate batches),
  * variables ({@code VariableV2}, {@code VarHandleOp}) constants from the values a SavedModel's checkpoint provides,
  * every other op goes through its {@link TfOpConverter}. Every unsupported op and bad node is reported at once.
  */
 public final class TfGraphParser {
     /** ONNX opset of the emitted vocabulary. */
     public static final long OPSET = 17;
-    /** Symbol of leading unknown input dimensions. */
-    public static final String BATCH = "batch";
     /** Ops the parser resolves itself. */
     static final Set<String> PARSER_OPS = Set.of("Const", "Placeholder", "VariableV2", "VarHandleOp");
     private static final Set<String> VARIABLE_OPS = Set.of("VariableV2", "VarHandleOp");
@@ -254,7 +253,7 @@ public final class TfGraphParser {
         TensorShapeProto s = shape.getShape();
         for (int axis = 0; axis < s.getDimCount(); axis++) {
             long d = s.getDim(axis).getSize();
-            dims.add(d >= 0 ? Dim.of(d) : Dim.symbol(axis == 0 ? BATCH : n.getName() + "_dim" + axis));
+            dims.add(d >= 0 ? Dim.of(d) : Dim.symbol(n.getName() + "_dim" + axis));
         }
         TensorType t = new TensorType(type, dims);
         ir.inputs().put(n.getName(), t);
