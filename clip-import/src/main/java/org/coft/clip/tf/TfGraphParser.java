@@ -49,13 +49,19 @@ public final class TfGraphParser {
     private TfGraphParser() {
     }
 
+    /** Values of variables by name (a checkpoint); null for an unknown name. */
+    @FunctionalInterface
+    interface Variables {
+        INDArray read(String name) throws IOException;
+    }
+
     /**
      * Parses a frozen GraphDef file; {@code outputs} are tensor names ({@code node} or {@code node:i}), or null for
      * every node no other node reads.
      */
     public static IrGraph parseFrozen(Path file, List<String> outputs) throws TfImportException {
         GraphDef g = readGraphDef(file);
-        return parse(g, file.toString(), Map.of(), true, outputs);
+        return parse(g, file.toString(), name -> null, true, outputs);
     }
 
     /** Reads and decodes a GraphDef file; a truncated or foreign file is a {@link TfImportException}. */
@@ -89,7 +95,7 @@ public final class TfGraphParser {
      *                        a SavedModel's weights are its variables
      * @param outputs         tensor names to compute, or null for every node no other node reads
      */
-    static IrGraph parse(GraphDef g, String source, Map<String, INDArray> variables, boolean constsAreWeights,
+    static IrGraph parse(GraphDef g, String source, Variables variables, boolean constsAreWeights,
                          List<String> outputs) throws TfImportException {
         List<Problem> problems = new ArrayList<>();
         long producer = g.hasVersions() ? g.getVersions().getProducer() : -1;
@@ -260,11 +266,15 @@ public final class TfGraphParser {
         ir.types().put(n.getName(), t);
     }
 
-    private static void variable(IrGraph ir, NodeDef n, Map<String, INDArray> variables) throws IOException {
-        INDArray v = variables.get(n.getName());
+    private static void variable(IrGraph ir, NodeDef n, Variables variables) throws IOException {
+        if (n.getOp().equals("VariableV2") && n.getAttrMap().containsKey("dtype")
+                && TfTensors.dataType(n.getAttrMap().get("dtype").getType()) == null) {
+            throw new IOException("variable of unsupported dtype " + n.getAttrMap().get("dtype").getType());
+        }
+        INDArray v = variables.read(n.getName());
         AttrValue shared = n.getAttrMap().get("shared_name");
         if (v == null && shared != null && !shared.getS().isEmpty()) {
-            v = variables.get(shared.getS().toStringUtf8());
+            v = variables.read(shared.getS().toStringUtf8());
         }
         if (v == null) {
             throw new IOException("variable has no value: freeze the graph (variables → Const) or import the "

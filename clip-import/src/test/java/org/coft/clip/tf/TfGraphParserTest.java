@@ -57,6 +57,21 @@ class TfGraphParserTest {
     }
 
     @Test
+    void resourceVariablesResolveThroughReadVariableOpBySharedName() throws Exception {
+        var g = new GraphDefBuilder().placeholder("x", DataType.DT_FLOAT, -1, 2)
+                .node("dense/kernel", "VarHandleOp", NONE, "dtype", DataType.DT_FLOAT, "shared_name", "kernel_v")
+                .node("dense/read", "ReadVariableOp", new String[] {"dense/kernel"}, "dtype", DataType.DT_FLOAT)
+                .node("y", "MatMul", new String[] {"x", "dense/read"}).build();
+        INDArray w = Nd4j.createFromArray(new float[][] {{1, 2, 3}, {4, 5, 6}});
+        var ir = TfGraphParser.parse(g, "resource.pb", name -> name.equals("kernel_v") ? w : null, false, null);
+        assertTrue(ir.initializers().contains("dense/kernel"), "the variable is a weight");
+        OnnxGraph graph = new org.coft.clip.onnx.OnnxImporter().importGraph(ir, ImportOptions.defaults());
+        INDArray x = Nd4j.createFromArray(new float[][] {{1, 1}, {0, 2}});
+        assertEquals(x.mmul(w), graph.run(Map.of("x", x)).get("y"));
+        assertEquals(1, graph.weights().size());
+    }
+
+    @Test
     void stridedSliceMasksNegativeStridesAndShrinkMatchNumpy() throws Exception {
         // x[:, ::-1, -1] on x of shape [B, 3, 4]: begin_mask/end_mask on axes 0-1, stride -1, shrink axis 2
         Path pb = new GraphDefBuilder().placeholder("x", DataType.DT_FLOAT, -1, 3, 4)

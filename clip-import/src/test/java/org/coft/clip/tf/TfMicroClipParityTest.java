@@ -105,6 +105,21 @@ class TfMicroClipParityTest {
     }
 
     @Test
+    void savedModelImportEqualsTheFrozenImport() throws Exception {
+        OnnxGraph frozen = TfImporter.importModel(fx.resolve("frozen.pb"), ImportOptions.defaults());
+        OnnxGraph saved = TfImporter.importModel(fx.resolve("saved_model"), ImportOptions.defaults());
+        Map<String, INDArray> in = inputs.get("b3");
+        Map<String, INDArray> feed = Map.of("input_ids", in.get("input_ids").castTo(DataType.INT),
+                "attention_mask", in.get("attention_mask").castTo(DataType.INT), "pixel_values", in.get("pixel_values"));
+        Map<String, INDArray> a = frozen.run(feed);
+        Map<String, INDArray> b = saved.run(feed);
+        for (String o : a.keySet()) {
+            Tensors.Diff d = Tensors.assertClose("micro saved_model vs frozen " + o, b.get(o), a.get(o), 0, 0);
+            LOG.info("micro b3 {}: SavedModel import vs frozen import {}", o, d);
+        }
+    }
+
+    @Test
     void zeroShotPredictionsAreIdenticalAcrossTensorFlowTheTfImportAndTheOnnxImport() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(inputs.containsKey("zs"), "Fashion-MNIST not installed at "
                 + MicroClipTf.FASHION + " (apt-get install dataset-fashion-mnist); zero-shot comparison skipped");
