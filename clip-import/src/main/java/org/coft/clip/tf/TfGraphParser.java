@@ -128,6 +128,13 @@ public final class TfGraphParser {
                     case "Const" -> constant(ir, n, constsAreWeights);
                     case "Placeholder" -> placeholder(ir, n);
                     case "VariableV2", "VarHandleOp" -> variable(ir, n, variables);
+                    case "Identity", "ReadVariableOp", "Snapshot", "StopGradient" -> {
+                        if (ir.isConstant(in.get(0))) {
+                            alias(ir, n.getName(), in.get(0)); // a variable read (or a copy) of a constant
+                        } else {
+                            registry.find(n.getOp()).convert(new TfNodeContext(n, in, ir, ranks));
+                        }
+                    }
                     default -> {
                         TfOpConverter conv = registry.find(n.getOp());
                         if (conv == null) {
@@ -242,6 +249,16 @@ public final class TfGraphParser {
         ir.types().put(n.getName(), TensorType.of(a.dataType(), a.shape()));
         if (weights && a.dataType().isFPType() && a.rank() >= 1) {
             ir.initializers().add(n.getName());
+        }
+    }
+
+    /** {@code name} is another name of constant {@code of}; a weight stays that weight. */
+    private static void alias(IrGraph ir, String name, String of) {
+        ir.constants().put(name, ir.constant(of));
+        ir.types().put(name, ir.type(of));
+        if (ir.initializers().contains(of)) {
+            ir.initializers().add(name);
+            ir.weightOrigins().put(name, ir.weightOrigins().getOrDefault(of, of));
         }
     }
 
