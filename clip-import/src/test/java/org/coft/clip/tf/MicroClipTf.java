@@ -10,10 +10,16 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
+import java.util.List;
+import org.coft.clip.model.ClipModel;
 import org.coft.clip.onnx.ir.IrGraph;
 import org.coft.clip.onnx.parse.OnnxParser;
 import org.coft.clip.tf.fixtures.TensorFile;
+import org.coft.clip.tf.fixtures.TfClipSpec;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The micro-CLIP's real weights for the TF fixture generator, read from {@code models/micro-clip/model.onnx} with
@@ -25,6 +31,59 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class MicroClipTf {
     static final Path DIR = Path.of("..", "models", "micro-clip");
     static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
+    static final List<String> CLASSES = List.of("t-shirt", "trouser", "pullover", "dress", "coat", "sandal",
+            "shirt", "sneaker", "bag", "ankle boot");
+    static final int IMAGES = 300;
+    private static Fixture fixture;
+
+    /**
+     * The generated micro-CLIP TF fixture (once per test JVM) and its input sets by name: {@code b1}, {@code b3}
+     * (class prompts, random pixels) and, when Fashion-MNIST is installed, {@code zs} (the ten class prompts and the
+     * first {@value #IMAGES} test images, whose labels are {@code labels}).
+     */
+    record Fixture(Path dir, Map<String, Map<String, INDArray>> inputs, INDArray labels) { }
+
+    static synchronized Fixture fixture() throws Exception {
+        if (fixture != null) {
+            return fixture;
+        }
+        TfOracle.lib();
+        Map<String, TensorFile.Tensor> given = new LinkedHashMap<>();
+        Map<String, Map<String, INDArray>> inputs = new LinkedHashMap<>();
+        INDArray labels = null;
+        try (ClipModel m = ClipModel.load(DIR)) {
+            List<String> prompts = CLASSES.stream().map(c -> "a photo of a " + c + ".").toList();
+            long[][] ids = m.tokenize(prompts);
+            INDArray idArr = Nd4j.createFromArray(ids);
+            INDArray maskArr = Nd4j.createFromArray(m.tokenizer().attentionMask(ids)).castTo(DataType.LONG);
+            INDArray rand = Nd4j.getRandomFactory().getNewRandomInstance(5).nextGaussian(new long[] {3, 3, 28, 28})
+                    .castTo(DataType.FLOAT);
+            put(given, inputs, "b3", idArr.get(NDArrayIndex.interval(0, 3)), maskArr.get(NDArrayIndex.interval(0, 3)),
+                    rand);
+            put(given, inputs, "b1", idArr.get(NDArrayIndex.interval(3, 4)), maskArr.get(NDArrayIndex.interval(3, 4)),
+                    rand.get(NDArrayIndex.interval(1, 2)));
+            if (Files.isDirectory(FASHION)) {
+                INDArray[] fm = fashionTest(IMAGES, m.preprocess().mean(), m.preprocess().std());
+                labels = fm[1];
+                put(given, inputs, "zs", idArr, maskArr, fm[0]);
+            }
+        }
+        Path dir = TfOracle.generate("micro", TfClipSpec.microClip(), weights(), given);
+        fixture = new Fixture(dir, inputs, labels);
+        return fixture;
+    }
+
+    private static void put(Map<String, TensorFile.Tensor> given, Map<String, Map<String, INDArray>> inputs, String set,
+                            INDArray ids, INDArray mask, INDArray pixels) {
+        given.put(set + "/input_ids", TfOracle.tensor(ids.castTo(DataType.INT)));
+        given.put(set + "/attention_mask", TfOracle.tensor(mask.castTo(DataType.INT)));
+        given.put(set + "/pixel_values", TfOracle.tensor(pixels));
+        Map<String, INDArray> in = new LinkedHashMap<>();
+        in.put("input_ids", ids.castTo(DataType.LONG));
+        in.put("attention_mask", mask.castTo(DataType.LONG));
+        in.put("pixel_values", pixels);
+        inputs.put(set, in);
+    }
 
     private MicroClipTf() {
     }
@@ -67,8 +126,8 @@ final class MicroClipTf {
                 }
             }
         }
-        return new INDArray[] {org.nd4j.linalg.factory.Nd4j.create(px, new long[] {n, 3, 28, 28}, 'c'),
-                org.nd4j.linalg.factory.Nd4j.createFromArray(y)};
+        return new INDArray[] {Nd4j.create(px, new long[] {n, 3, 28, 28}, 'c'),
+                Nd4j.createFromArray(y)};
     }
 
     private static byte[] gunzip(Path p) throws IOException {

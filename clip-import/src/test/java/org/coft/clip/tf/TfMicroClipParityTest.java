@@ -3,23 +3,17 @@ package org.coft.clip.tf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.coft.clip.Tensors;
-import org.coft.clip.model.ClipModel;
 import org.coft.clip.onnx.ImportOptions;
 import org.coft.clip.onnx.OnnxGraph;
 import org.coft.clip.onnx.OnnxImporter;
-import org.coft.clip.tf.fixtures.TensorFile;
-import org.coft.clip.tf.fixtures.TfClipSpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,51 +25,18 @@ import org.slf4j.LoggerFactory;
  */
 class TfMicroClipParityTest {
     private static final Logger LOG = LoggerFactory.getLogger(TfMicroClipParityTest.class);
-    static final List<String> CLASSES = List.of("t-shirt", "trouser", "pullover", "dress", "coat", "sandal",
-            "shirt", "sneaker", "bag", "ankle boot");
-    static final int IMAGES = 300;
+    static final List<String> CLASSES = MicroClipTf.CLASSES;
+    static final int IMAGES = MicroClipTf.IMAGES;
     private static Path fx;
     private static Map<String, Map<String, INDArray>> inputs;
     private static INDArray labels;
 
     @BeforeAll
     static void generate() throws Exception {
-        TfOracle.lib();
-        TfClipSpec spec = TfClipSpec.microClip();
-        Map<String, TensorFile.Tensor> given = new LinkedHashMap<>();
-        inputs = new LinkedHashMap<>();
-        try (ClipModel m = ClipModel.load(MicroClipTf.DIR)) {
-            List<String> prompts = CLASSES.stream().map(c -> "a photo of a " + c + ".").toList();
-            long[][] ids = m.tokenize(prompts);
-            long[][] mask = m.tokenizer().attentionMask(ids);
-            INDArray idArr = Nd4j.createFromArray(ids);
-            INDArray maskArr = Nd4j.createFromArray(mask).castTo(DataType.LONG);
-            INDArray rand = Nd4j.getRandomFactory().getNewRandomInstance(5).nextGaussian(new long[] {3, 3, 28, 28})
-                    .castTo(DataType.FLOAT);
-            put(given, "b3", idArr.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3)),
-                    maskArr.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3)), rand);
-            put(given, "b1", idArr.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 4)),
-                    maskArr.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 4)),
-                    rand.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)));
-            if (Files.isDirectory(MicroClipTf.FASHION)) {
-                INDArray[] fm = MicroClipTf.fashionTest(IMAGES, m.preprocess().mean(), m.preprocess().std());
-                labels = fm[1];
-                put(given, "zs", idArr, maskArr, fm[0]);
-            }
-        }
-        fx = TfOracle.generate("micro", spec, MicroClipTf.weights(), given);
-    }
-
-    private static void put(Map<String, TensorFile.Tensor> given, String set, INDArray ids, INDArray mask,
-                            INDArray pixels) {
-        given.put(set + "/input_ids", TfOracle.tensor(ids.castTo(DataType.INT)));
-        given.put(set + "/attention_mask", TfOracle.tensor(mask.castTo(DataType.INT)));
-        given.put(set + "/pixel_values", TfOracle.tensor(pixels));
-        Map<String, INDArray> in = new LinkedHashMap<>();
-        in.put("input_ids", ids.castTo(DataType.LONG));
-        in.put("attention_mask", mask.castTo(DataType.LONG));
-        in.put("pixel_values", pixels);
-        inputs.put(set, in);
+        MicroClipTf.Fixture f = MicroClipTf.fixture();
+        fx = f.dir();
+        inputs = f.inputs();
+        labels = f.labels();
     }
 
     private static OnnxGraph onnx() throws Exception {
