@@ -20,7 +20,6 @@ import org.coft.clip.onnx.ir.IrNode;
 import org.coft.clip.onnx.ir.TensorType;
 import org.coft.clip.onnx.parse.OnnxParser;
 import org.coft.clip.preprocess.PreprocessConfig;
-import org.coft.clip.tf.SavedModelReader;
 import org.coft.clip.tf.TfImporter;
 import org.coft.clip.tokenizer.ClipTokenizer;
 import org.coft.clip.tokenizer.Padding;
@@ -107,7 +106,7 @@ public final class ClipModel implements AutoCloseable {
         Path textFile = Files.isRegularFile(dir.resolve("text_model.onnx")) ? dir.resolve("text_model.onnx") : whole;
         Path visionFile = visionFile(dir);
         if (!Files.isRegularFile(textFile) || !Files.isRegularFile(visionFile)) {
-            Path tf = tensorFlowModel(dir);
+            Path tf = TfImporter.findModel(dir);
             if (tf == null) {
                 throw new ClipModelException("model directory " + dir + " has no model graph: expected text_model.onnx"
                         + " + vision_model.onnx, or model.onnx, or a TensorFlow model (saved_model.pb, saved_model/"
@@ -168,20 +167,6 @@ public final class ClipModel implements AutoCloseable {
     public static Path visionFile(Path dir) {
         Path vision = dir.resolve("vision_model.onnx");
         return Files.isRegularFile(vision) ? vision : dir.resolve("model.onnx");
-    }
-
-    /**
-     * The TensorFlow model of a model directory: the directory itself when it is a SavedModel, its
-     * {@code saved_model/} sub-folder, or a frozen {@code model.pb}; null when there is none.
-     */
-    static Path tensorFlowModel(Path dir) {
-        if (Files.isRegularFile(dir.resolve(SavedModelReader.SAVED_MODEL_PB))) {
-            return dir;
-        }
-        if (Files.isRegularFile(dir.resolve("saved_model").resolve(SavedModelReader.SAVED_MODEL_PB))) {
-            return dir.resolve("saved_model");
-        }
-        return Files.isRegularFile(dir.resolve("model.pb")) ? dir.resolve("model.pb") : null;
     }
 
     private record TowerImport(ClipTower tower, INDArray tokenTable, String idsInput, String maskInput,

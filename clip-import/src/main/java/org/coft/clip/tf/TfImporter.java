@@ -42,6 +42,20 @@ public final class TfImporter {
         return TfGraphParser.parseFrozen(model, (List<String>) null);
     }
 
+    /**
+     * The TensorFlow model of a model directory: the directory itself when it is a SavedModel, its
+     * {@code saved_model/} sub-folder, or a frozen {@code model.pb}; null when there is none.
+     */
+    public static Path findModel(Path dir) {
+        if (Files.isRegularFile(dir.resolve(SavedModelReader.SAVED_MODEL_PB))) {
+            return dir;
+        }
+        if (Files.isRegularFile(dir.resolve("saved_model").resolve(SavedModelReader.SAVED_MODEL_PB))) {
+            return dir.resolve("saved_model");
+        }
+        return Files.isRegularFile(dir.resolve("model.pb")) ? dir.resolve("model.pb") : null;
+    }
+
     /** Whether a path is a TensorFlow model: a {@code .pb} file, or a folder holding {@code saved_model.pb}. */
     public static boolean isTensorFlow(Path model) {
         return Files.isRegularFile(model) && model.getFileName().toString().endsWith(".pb")
