@@ -30,7 +30,7 @@ import org.tensorflow.framework.TensorShapeProto;
 /**
  * Reads a TensorFlow {@code GraphDef} into an {@link IrGraph} in the ONNX op vocabulary (opset
  * {@value #OPSET}): keeps only the nodes the outputs need, in dependency order; {@code Const}s become constants,
- * {@code Placeholder}s graph inputs (an unknown dimension is the symbol {@code <input>_dim<axis>}; a leading one is
+ * reads of a constant ({@code Identity}, {@code ReadVariableOp}) that constant, {@code Placeholder}s graph inputs (an unknown dimension is the symbol {@code <input>_dim<axis>}; a leading one is
  * that input's dynamic batch — inputs get separate batch symbols, as a CLIP's texts and images have separate batches),
  * variables ({@code VariableV2}, {@code VarHandleOp}) constants from the values a SavedModel's checkpoint provides,
  * every other op goes through its {@link TfOpConverter}. Every unsupported op and bad node is reported at once.
@@ -120,17 +120,19 @@ public final class TfGraphParser {
         IrGraph ir = new IrGraph(source, Map.of("", OPSET));
         TfOpRegistry registry = TfOpRegistry.standard();
         TfRanks ranks = new TfRanks(nodes);
+        Map<String, String> aliases = new HashMap<>();
+        Set<String> outputSet = new HashSet<>(outs);
         for (NodeDef n : order) {
             List<String> in = n.getInputList().stream().filter(x -> !x.startsWith("^")).map(TfGraphParser::value)
-                    .toList();
+                    .map(v -> aliases.getOrDefault(v, v)).toList();
             try {
                 switch (n.getOp()) {
                     case "Const" -> constant(ir, n, constsAreWeights);
                     case "Placeholder" -> placeholder(ir, n);
                     case "VariableV2", "VarHandleOp" -> variable(ir, n, variables);
                     case "Identity", "ReadVariableOp", "Snapshot", "StopGradient" -> {
-                        if (ir.isConstant(in.get(0))) {
-                            alias(ir, n.getName(), in.get(0)); // a variable read (or a copy) of a constant
+                        if (ir.isConstant(in.get(0)) && !outputSet.contains(n.getName())) {
+                            aliases.put(n.getName(), in.get(0)); // a variable read (or a copy): readers use the value
                         } else {
                             registry.find(n.getOp()).convert(new TfNodeContext(n, in, ir, ranks));
                         }
@@ -151,14 +153,28 @@ public final class TfGraphParser {
         if (!problems.isEmpty()) {
             throw new TfImportException(source, problems);
         }
-        ir.outputs().addAll(outs);
+        ir.outputs().addAll(outs.stream().map(v -> aliases.getOrDefault(v, v)).toList());
         TransposePairs.cancel(ir);
+        dropUnread(ir);
         try {
             GraphValidator.validate(ir);
         } catch (OnnxImportException e) {
             throw new TfImportException(source, e.problems());
         }
         return ir;
+    }
+
+    /** Removes constants no node or output reads (e.g. a filter after its re-laid copy took its place). */
+    private static void dropUnread(IrGraph ir) {
+        Set<String> read = new HashSet<>(ir.outputs());
+        ir.nodes().forEach(n -> read.addAll(n.inputs()));
+        for (String c : new ArrayList<>(ir.constants().keySet())) {
+            if (!read.contains(c)) {
+                ir.constants().remove(c);
+                ir.types().remove(c);
+                ir.initializers().remove(c);
+            }
+        }
     }
 
     private static Problem problem(NodeDef n, long producer, String message) {
@@ -249,16 +265,6 @@ public final class TfGraphParser {
         ir.types().put(n.getName(), TensorType.of(a.dataType(), a.shape()));
         if (weights && a.dataType().isFPType() && a.rank() >= 1) {
             ir.initializers().add(n.getName());
-        }
-    }
-
-    /** {@code name} is another name of constant {@code of}; a weight stays that weight. */
-    private static void alias(IrGraph ir, String name, String of) {
-        ir.constants().put(name, ir.constant(of));
-        ir.types().put(name, ir.type(of));
-        if (ir.initializers().contains(of)) {
-            ir.initializers().add(name);
-            ir.weightOrigins().put(name, ir.weightOrigins().getOrDefault(of, of));
         }
     }
 

@@ -61,6 +61,8 @@ class TfSavedModelTest {
         TensorBundleReader b = TensorBundleReader.open(fx.resolve("saved_model/variables/variables"));
         Map<String, TensorFile.Tensor> w = TfClipWeights.random(TfClipSpec.tiny(7));
         assertEquals(w.size(), b.entries().size());
+        assertEquals(w.size(), TfImporter.parse(fx.resolve("saved_model")).initializers().size(),
+                "each variable is one weight (its reads are not counted again)");
         assertEquals(1, b.shards());
         for (var e : w.entrySet()) {
             INDArray v = b.read(e.getKey().replace('.', '/'));
