@@ -29,9 +29,10 @@ final class NnConverters {
                 "Min", "ReduceMin");
         reduce.forEach((tf, onnx) -> r.add(tf, c -> c.emit(onnx, list(c.in(0)), attrs("axes",
                 c.ints(1, "reduction_indices"), "keepdims", c.boolAttr("keep_dims", false) ? 1L : 0L))));
-        for (String op : new String[] {"ArgMax", "ArgMin"}) {
-            r.add(op, c -> c.emit(op, list(c.in(0)), attrs("axis", c.ints(1, "dimension")[0], "keepdims", 0L)));
-        }
+        r.add("ArgMax", c -> c.emit("ArgMax", list(c.in(0)), attrs("axis", c.ints(1, "dimension")[0], "keepdims", 0L)));
+        // the first smallest element is the first largest of the negation
+        r.add("ArgMin", c -> c.emit("ArgMax", list(c.helper("neg", "Neg", list(c.in(0)), Map.of())),
+                attrs("axis", c.ints(1, "dimension")[0], "keepdims", 0L)));
         r.add("OneHot", NnConverters::oneHot);
     }
 
@@ -77,6 +78,12 @@ final class NnConverters {
         long[] pads = pads(c, kernel, s, d);
         String x = nhwc ? c.helper("to_nchw", "Transpose", list(c.in(0)), attrs("perm", new long[] {0, 3, 1, 2}))
                 : c.in(0);
+        if (pads[0] != pads[2] || pads[1] != pads[3]) {
+            // Conv takes symmetric pads only: zero-pad explicitly first (ONNX Pad order: all begins, then all ends)
+            x = c.helper("pad", "Pad", list(x, c.longs("pads", 0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3])),
+                    Map.of());
+            pads = new long[] {0, 0, 0, 0};
+        }
         var convAttrs = attrs("strides", s, "dilations", d, "pads", pads);
         if (!nhwc) {
             c.emit("Conv", list(x, w), convAttrs);

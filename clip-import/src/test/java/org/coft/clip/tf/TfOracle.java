@@ -46,6 +46,19 @@ public final class TfOracle {
         return p;
     }
 
+    /** The single-op cases ({@code TfOpCases}), generated once per test JVM. */
+    public static synchronized Path ops() throws IOException, InterruptedException {
+        Path p = CACHE.get("ops");
+        if (p == null) {
+            Path dir = Files.createTempDirectory("tf-ops");
+            deleteOnExit(dir);
+            fork(dir, List.of("--ops", dir.resolve("out").toString()));
+            p = dir.resolve("out");
+            CACHE.put("ops", p);
+        }
+        return p;
+    }
+
     /**
      * Generates a fixture into a new temporary folder (deleted when the JVM exits).
      *
@@ -54,22 +67,32 @@ public final class TfOracle {
      */
     public static Path generate(String label, TfClipSpec spec, Map<String, TensorFile.Tensor> weights,
                                 Map<String, TensorFile.Tensor> inputs) throws IOException, InterruptedException {
-        Path lib = lib();
+        lib();
         Path dir = Files.createTempDirectory("tf-clip-" + label);
         deleteOnExit(dir);
         Path out = dir.resolve("out");
         spec.write(dir.resolve("spec.properties"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx2g", "-cp", classes() + java.io.File.pathSeparator + lib.toAbsolutePath() + "/*",
-                TfClipFixtures.class.getName(), "--out", out.toString(), "--spec", dir.resolve("spec.properties").toString()));
+        List<String> args = new ArrayList<>(List.of("--out", out.toString(), "--spec",
+                dir.resolve("spec.properties").toString()));
         if (weights != null) {
             TensorFile.write(dir.resolve("weights.bin"), weights);
-            cmd.addAll(List.of("--weights", dir.resolve("weights.bin").toString()));
+            args.addAll(List.of("--weights", dir.resolve("weights.bin").toString()));
         }
         if (inputs != null) {
             TensorFile.write(dir.resolve("inputs-given.bin"), inputs);
-            cmd.addAll(List.of("--inputs", dir.resolve("inputs-given.bin").toString()));
+            args.addAll(List.of("--inputs", dir.resolve("inputs-given.bin").toString()));
         }
+        fork(dir, args);
+        return out;
+    }
+
+    /** Runs {@link TfClipFixtures} with {@code args} in a JVM on TensorFlow Java's class path; log in {@code dir}. */
+    private static void fork(Path dir, List<String> args) throws IOException, InterruptedException {
+        Path lib = lib();
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx2g", "-cp", classes() + java.io.File.pathSeparator + lib.toAbsolutePath() + "/*",
+                TfClipFixtures.class.getName()));
+        cmd.addAll(args);
         Path log = dir.resolve("generator.log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
@@ -81,7 +104,6 @@ public final class TfOracle {
             throw new IOException("TF fixture generator failed (exit " + p.exitValue() + "):\n"
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size())));
         }
-        return out;
     }
 
     private static String classes() {
