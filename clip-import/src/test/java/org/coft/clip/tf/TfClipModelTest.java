@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.coft.clip.Tensors;
 import org.coft.clip.model.ClipLoadOptions;
 import org.coft.clip.model.ClipModel;
@@ -17,6 +19,8 @@ import org.coft.clip.zeroshot.ZeroShotClassifier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -101,6 +105,41 @@ class TfClipModelTest {
                 assertEquals(VariableType.VARIABLE, tf.vision().sameDiff().getVariable(w).getVariableType(), w);
             }
         }
+    }
+
+    @Test
+    void gradientsThroughTheTfTowersEqualTheOnnxOnes() throws Exception {
+        long[][] ids;
+        INDArray pixels = fx.inputs().get("b3").get("pixel_values");
+        Map<String, INDArray> tf;
+        Map<String, INDArray> onnx;
+        try (ClipModel t = ClipModel.load(savedDir); ClipModel o = ClipModel.load(MicroClipTf.DIR)) {
+            ids = t.tokenize(List.of("a photo of a dress.", "a photo of a sandal.", "trouser"));
+            tf = gradients(t, ids, pixels);
+            onnx = gradients(o, ids, pixels);
+        }
+        for (String k : List.of("emb", "pix")) {
+            assertTrue(tf.get(k).norm2Number().doubleValue() > 1e-3, "a real gradient reaches " + k);
+            LOG.info("d loss / d {} TF vs ONNX: {}", k, Tensors.assertClose("d loss / d " + k, tf.get(k), onnx.get(k),
+                    1e-5, 1e-4));
+        }
+    }
+
+    /** d(sum(features before projection · R))/d(token embeddings) and /d(pixels), towers as layers of a new graph. */
+    private static Map<String, INDArray> gradients(ClipModel m, long[][] ids, INDArray pixels) {
+        SameDiff sd = SameDiff.create();
+        SDVariable emb = sd.var("emb", m.tokenEmbeddings(ids).castTo(DataType.FLOAT));
+        SDVariable pix = sd.var("pix", pixels.dup());
+        var text = m.text().graph().defineInto(sd, "t/", Map.of(ClipModel.TOKEN_EMBEDS_INPUT, emb), true);
+        var vision = m.vision().graph().defineInto(sd, "v/", Map.of(m.pixelInput(), pix), true);
+        SDVariable ft = text.outputs().get(m.text().beforeProjection());
+        SDVariable fv = vision.outputs().get(m.vision().beforeProjection());
+        INDArray rt = Nd4j.linspace(-1, 1, 3 * 64).reshape(3, 64).castTo(DataType.FLOAT); // 3 rows, width 64
+        SDVariable loss = ft.mul(sd.constant("rt", rt)).sum().add(fv.mul(sd.constant("rv", rt)).sum()).rename("loss");
+        sd.setLossVariables(loss);
+        Map<String, INDArray> ph = new HashMap<>();
+        m.textSideInputs(ids).forEach((k, v) -> ph.put(text.emitted().inputs().get(k), v));
+        return sd.calculateGradientsAndOutputs(ph, List.of("loss"), List.of("emb", "pix")).getGradients();
     }
 
     @Test
