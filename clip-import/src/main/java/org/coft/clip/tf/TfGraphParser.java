@@ -155,6 +155,7 @@ public final class TfGraphParser {
         }
         ir.outputs().addAll(outs.stream().map(v -> aliases.getOrDefault(v, v)).toList());
         TransposePairs.cancel(ir);
+        KerasLayerNormFusion.apply(ir, ranks);
         dropUnread(ir);
         try {
             GraphValidator.validate(ir);

@@ -46,6 +46,16 @@ public final class TfOracle {
         return p;
     }
 
+    /** The tiny model with Keras-style layer norms, generated once per test JVM. */
+    public static synchronized Path tinyKeras() throws IOException, InterruptedException {
+        Path p = CACHE.get("tiny-keras");
+        if (p == null) {
+            p = generate("tiny-keras", TfClipSpec.tinyKeras(7), null, null);
+            CACHE.put("tiny-keras", p);
+        }
+        return p;
+    }
+
     /** The single-op cases ({@code TfOpCases}), generated once per test JVM. */
     public static synchronized Path ops() throws IOException, InterruptedException {
         Path p = CACHE.get("ops");
