@@ -62,15 +62,13 @@ final class ShapeConverters {
     }
 
     /**
-     * {@code x[begin:end:strides]} with TF's masks → ONNX Slice over the sliced axes, then Squeeze of the
-     * shrink axes. Ellipsis and new-axis masks are refused.
+     * {@code x[begin:end:strides]} with TF's masks → ONNX Slice over the sliced input axes, Squeeze of the shrink
+     * axes, Unsqueeze at the new axes ({@code x[:, None, None, :]}). An ellipsis mask is refused.
      */
     private static void stridedSlice(TfNodeContext c) {
         long ellipsis = c.intAttr("ellipsis_mask", 0);
-        long newAxis = c.intAttr("new_axis_mask", 0);
-        if (ellipsis != 0 || newAxis != 0) {
-            throw new IllegalArgumentException("StridedSlice with ellipsis_mask " + ellipsis + " / new_axis_mask "
-                    + newAxis + " is not supported");
+        if (ellipsis != 0) {
+            throw new IllegalArgumentException("StridedSlice with ellipsis_mask " + ellipsis + " is not supported");
         }
         long[] begin = c.ints(1, "begin");
         long[] end = c.ints(2, "end");
@@ -78,13 +76,21 @@ final class ShapeConverters {
         long beginMask = c.intAttr("begin_mask", 0);
         long endMask = c.intAttr("end_mask", 0);
         long shrink = c.intAttr("shrink_axis_mask", 0);
+        long newAxis = c.intAttr("new_axis_mask", 0);
         List<long[]> slices = new ArrayList<>();
         List<Long> squeeze = new ArrayList<>();
+        List<Long> unsqueeze = new ArrayList<>();
+        int axis = 0; // input axis of the current spec position
+        int outAxis = 0; // output axis of the current spec position
         for (int i = 0; i < begin.length; i++) {
+            if ((newAxis >> i & 1) != 0) {
+                unsqueeze.add((long) outAxis++);
+                continue;
+            }
             boolean shrinks = (shrink >> i & 1) != 0;
             long s = strides[i];
             if (s == 0) {
-                throw new IllegalArgumentException("StridedSlice stride 0 on axis " + i);
+                throw new IllegalArgumentException("StridedSlice stride 0 at position " + i);
             }
             long b = (beginMask >> i & 1) != 0 ? (s > 0 ? 0 : Long.MAX_VALUE) : begin[i];
             long e = (endMask >> i & 1) != 0 ? (s > 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : end[i];
@@ -93,15 +99,16 @@ final class ShapeConverters {
                 b = begin[i];
                 e = b == -1 ? Long.MAX_VALUE : b + 1;
                 s = 1;
-                squeeze.add((long) i);
+                squeeze.add((long) axis);
+            } else {
+                outAxis++;
             }
-            boolean whole = b == 0 && e == Long.MAX_VALUE && s == 1;
-            if (!whole) {
-                slices.add(new long[] {b, e, i, s});
+            if (!(b == 0 && e == Long.MAX_VALUE && s == 1)) {
+                slices.add(new long[] {b, e, axis, s});
             }
+            axis++;
         }
         String x = c.in(0);
-        boolean squeezeAfter = !squeeze.isEmpty();
         if (!slices.isEmpty()) {
             long[][] cols = new long[4][slices.size()];
             for (int k = 0; k < slices.size(); k++) {
@@ -109,19 +116,28 @@ final class ShapeConverters {
                     cols[f][k] = slices.get(k)[f];
                 }
             }
-            List<String> in = list(x, c.longs("starts", cols[0]), c.longs("ends", cols[1]), c.longs("axes", cols[2]),
-                    c.longs("steps", cols[3]));
-            if (!squeezeAfter) {
-                c.emit("Slice", in, Map.of());
-                return;
-            }
-            x = c.helper("slice", "Slice", in, Map.of());
+            x = step(c, squeeze.isEmpty() && unsqueeze.isEmpty(), "slice", "Slice", list(x, c.longs("starts", cols[0]),
+                    c.longs("ends", cols[1]), c.longs("axes", cols[2]), c.longs("steps", cols[3])));
         }
-        if (squeezeAfter) {
-            c.emit("Squeeze", list(x, c.longs("squeeze_axes", squeeze.stream().mapToLong(Long::longValue).toArray())),
-                    Map.of());
-        } else {
+        if (!squeeze.isEmpty()) {
+            x = step(c, unsqueeze.isEmpty(), "squeeze", "Squeeze", list(x, c.longs("squeeze_axes",
+                    squeeze.stream().mapToLong(Long::longValue).toArray())));
+        }
+        if (!unsqueeze.isEmpty()) {
+            x = step(c, true, "unsqueeze", "Unsqueeze", list(x, c.longs("new_axes",
+                    unsqueeze.stream().mapToLong(Long::longValue).toArray())));
+        }
+        if (!x.equals(c.out(0))) {
             c.emit("Identity", list(x), Map.of());
         }
+    }
+
+    /** One node of a multi-node translation: the TF node's own output when {@code last}, else a helper value. */
+    private static String step(TfNodeContext c, boolean last, String role, String op, List<String> in) {
+        if (last) {
+            c.emit(op, in, Map.of());
+            return c.out(0);
+        }
+        return c.helper(role, op, in, Map.of());
     }
 }

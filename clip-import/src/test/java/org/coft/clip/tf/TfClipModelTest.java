@@ -91,6 +91,18 @@ class TfClipModelTest {
     }
 
     @Test
+    void aTrimmedTextContextWorksAsOnTheOnnxModel() throws Exception {
+        // CoFT's prompt learners load the model with the shortest context their prompts need
+        List<String> texts = List.of("a photo of a bag.", "pullover");
+        ClipLoadOptions trimmed = ClipLoadOptions.defaults().withTextContext(12);
+        try (ClipModel tf = ClipModel.load(savedDir, trimmed); ClipModel onnx = ClipModel.load(MicroClipTf.DIR, trimmed)) {
+            assertEquals(12, tf.contextLength());
+            Tensors.assertClose("texts at context 12", ClipModel.normalize(tf.encodeTexts(texts)),
+                    ClipModel.normalize(onnx.encodeTexts(texts)), 1e-4, 1e-3);
+        }
+    }
+
+    @Test
     void tokenEmbeddingSeamAndTrainableTowersWork() throws Exception {
         try (ClipModel tf = ClipModel.load(savedDir); ClipModel onnx = ClipModel.load(MicroClipTf.DIR)) {
             assertEquals(onnx.tokenEmbeddingTable(), tf.tokenEmbeddingTable(), "token table cut out of the TF graph");

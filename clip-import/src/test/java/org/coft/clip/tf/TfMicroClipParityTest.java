@@ -46,7 +46,7 @@ class TfMicroClipParityTest {
 
     @Test
     void frozenMicroClipMatchesTensorFlowAndTheOnnxImport() throws Exception {
-        OnnxGraph tf = TfImporter.importModel(fx.resolve("frozen.pb"), ImportOptions.defaults());
+        OnnxGraph tf = TfImporter.importModel(fx.resolve("frozen.pb"), TfOracle.textLength(77));
         OnnxGraph onnx = onnx();
         for (String set : new String[] {"b1", "b3"}) {
             Map<String, INDArray> ref = TfOracle.read(fx.resolve("reference.bin"), set);
@@ -67,8 +67,8 @@ class TfMicroClipParityTest {
 
     @Test
     void savedModelImportEqualsTheFrozenImport() throws Exception {
-        OnnxGraph frozen = TfImporter.importModel(fx.resolve("frozen.pb"), ImportOptions.defaults());
-        OnnxGraph saved = TfImporter.importModel(fx.resolve("saved_model"), ImportOptions.defaults());
+        OnnxGraph frozen = TfImporter.importModel(fx.resolve("frozen.pb"), TfOracle.textLength(77));
+        OnnxGraph saved = TfImporter.importModel(fx.resolve("saved_model"), TfOracle.textLength(77));
         Map<String, INDArray> in = inputs.get("b3");
         Map<String, INDArray> feed = Map.of("input_ids", in.get("input_ids").castTo(DataType.INT),
                 "attention_mask", in.get("attention_mask").castTo(DataType.INT), "pixel_values", in.get("pixel_values"));
@@ -86,7 +86,7 @@ class TfMicroClipParityTest {
                 + MicroClipTf.FASHION + " (apt-get install dataset-fashion-mnist); zero-shot comparison skipped");
         Map<String, INDArray> in = inputs.get("zs");
         INDArray tfRef = TfOracle.read(fx.resolve("reference.bin"), "zs").get("logits_per_image");
-        OnnxGraph tf = TfImporter.importModel(fx.resolve("frozen.pb"), ImportOptions.defaults());
+        OnnxGraph tf = TfImporter.importModel(fx.resolve("frozen.pb"), TfOracle.textLength(77));
         INDArray ours = tf.run(Map.of("input_ids", in.get("input_ids").castTo(DataType.INT),
                 "attention_mask", in.get("attention_mask").castTo(DataType.INT),
                 "pixel_values", in.get("pixel_values"))).get("logits_per_image");

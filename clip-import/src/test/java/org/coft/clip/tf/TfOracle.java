@@ -46,6 +46,12 @@ public final class TfOracle {
         return p;
     }
 
+    /** Import options binding the fixture graphs' dynamic text length (both text inputs' axis 1). */
+    public static org.coft.clip.onnx.ImportOptions textLength(long tokens) {
+        return org.coft.clip.onnx.ImportOptions.defaults().withDim("input_ids_dim1", tokens)
+                .withDim("attention_mask_dim1", tokens);
+    }
+
     /** The tiny model with Keras-style layer norms, generated once per test JVM. */
     public static synchronized Path tinyKeras() throws IOException, InterruptedException {
         Path p = CACHE.get("tiny-keras");
