@@ -11,18 +11,22 @@ import org.coft.clip.onnx.OnnxGraph;
 import org.coft.clip.onnx.OnnxImporter;
 import org.coft.clip.onnx.ir.IrGraph;
 import org.coft.clip.onnx.ir.TensorType;
-import org.coft.clip.onnx.parse.OnnxParser;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code coft graph-run}: import an ONNX graph, run it on .npy inputs, write every output as .npy. */
+/** {@code coft graph-run}: import an ONNX or TF graph, run it on .npy inputs, write every output as .npy. */
 @Command(name = "graph-run", mixinStandardHelpOptions = true,
-        description = "Import an ONNX graph with our importer, run it, and write each output as DIR/<output>.npy.")
+        description = "Import an ONNX or TensorFlow graph with our importer, run it, and write each output as "
+                + "DIR/<output>.npy.")
 final class GraphRunCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "the .onnx file")
+    @Option(names = "--model", required = true, description = "the .onnx file, a TensorFlow frozen .pb, or a "
+            + "SavedModel folder")
     Path model;
+
+    @Option(names = "--signature", description = "SavedModel signature (default serving_default)")
+    String signature;
 
     @Option(names = "--input", required = true, description = "NAME=FILE.npy, once per graph input")
     Map<String, Path> inputs = new LinkedHashMap<>();
@@ -32,7 +36,7 @@ final class GraphRunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        IrGraph g = OnnxParser.parse(model);
+        IrGraph g = ModelGraphs.parse(model, signature);
         Map<String, INDArray> values = new LinkedHashMap<>();
         Map<String, Long> dims = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : inputs.entrySet()) {

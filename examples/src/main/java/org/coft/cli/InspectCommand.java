@@ -11,7 +11,6 @@ import org.coft.clip.onnx.OnnxImportException;
 import org.coft.clip.onnx.OnnxImporter;
 import org.coft.clip.onnx.ir.IrGraph;
 import org.coft.clip.onnx.ir.TensorType;
-import org.coft.clip.onnx.parse.OnnxParser;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,23 +18,22 @@ import picocli.CommandLine.Parameters;
 
 /** {@code coft inspect MODEL}: architecture, sizes, op inventory, and what is unsupported. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "Show an ONNX model's (or model directory's) architecture, sizes, op inventory and unsupported ops.")
+        description = "Show an ONNX or TensorFlow model's (or model directory's) architecture, sizes, op inventory and "
+                + "unsupported ops.")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "MODEL", description = "an .onnx file or a model directory")
+    @Parameters(paramLabel = "MODEL", description = "an .onnx file, a TensorFlow frozen .pb or SavedModel folder, or a "
+            + "model directory")
     Path model;
+
+    @Option(names = "--signature", description = "SavedModel signature (default serving_default)")
+    String signature;
 
     @Option(names = "--dim", description = "bind a symbolic input dimension, e.g. sequence_length=77", split = ",")
     Map<String, Long> dims = new java.util.LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception {
-        List<Path> files = Files.isDirectory(model)
-                ? List.of("model.onnx", "text_model.onnx", "vision_model.onnx").stream().map(model::resolve)
-                    .filter(Files::isRegularFile).toList()
-                : List.of(model);
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException(model + " holds no model.onnx, text_model.onnx or vision_model.onnx");
-        }
+        List<Path> files = ModelGraphs.files(model);
         int bad = 0;
         for (Path f : files) {
             bad += inspect(f);
@@ -57,8 +55,21 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private int inspect(Path file) throws OnnxImportException {
-        IrGraph g = OnnxParser.parse(file);
         System.out.println("== " + file);
+        IrGraph g;
+        try {
+            g = ModelGraphs.parse(file, signature);
+        } catch (OnnxImportException e) {
+            // a TF graph is translated while parsed: its unsupported ops surface here, all at once
+            System.out.println("import: FAILED");
+            for (OnnxImportException.Problem p : e.problems()) {
+                System.out.println("  unsupported: " + p);
+            }
+            return 1;
+        }
+        if (ModelGraphs.isTensorFlow(file)) {
+            System.out.println("format: TensorFlow, translated to ONNX opset " + g.opset(""));
+        }
         System.out.println("opsets: " + g.opsets());
         System.out.println("architecture: " + Architecture.guess(g));
         long params = g.constants().entrySet().stream().filter(e -> g.initializers().contains(e.getKey()))

@@ -20,6 +20,7 @@ import org.coft.clip.onnx.ir.IrNode;
 import org.coft.clip.onnx.ir.TensorType;
 import org.coft.clip.onnx.parse.OnnxParser;
 import org.coft.clip.preprocess.PreprocessConfig;
+import org.coft.clip.tf.TfImporter;
 import org.coft.clip.tokenizer.ClipTokenizer;
 import org.coft.clip.tokenizer.Padding;
 import org.coft.clip.tokenizer.TokenizerFileException;
@@ -31,7 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A CLIP model loaded from a directory laid out like a Hugging Face {@code optimum} export:
- * {@code text_model.onnx} + {@code vision_model.onnx} (preferred) or {@code model.onnx}; {@code vocab.json} +
+ * {@code text_model.onnx} + {@code vision_model.onnx} (preferred) or {@code model.onnx} — or, instead of ONNX, a
+ * TensorFlow model: the directory is a SavedModel, or holds one in {@code saved_model/}, or a frozen
+ * {@code model.pb} (imported by {@link TfImporter}); {@code vocab.json} +
  * {@code merges.txt}, {@code tokenizer.json} or a {@code .txt.gz} BPE file; {@code preprocessor_config.json};
  * optional {@code config.json}. Works for Hugging Face and OpenAI/open_clip architectures, ViT or ResNet image
  * towers: seams are found by graph structure.
@@ -104,8 +107,15 @@ public final class ClipModel implements AutoCloseable {
         Path textFile = Files.isRegularFile(dir.resolve("text_model.onnx")) ? dir.resolve("text_model.onnx") : whole;
         Path visionFile = visionFile(dir);
         if (!Files.isRegularFile(textFile) || !Files.isRegularFile(visionFile)) {
-            throw new ClipModelException("model directory " + dir + " has no ONNX graph: expected text_model.onnx + "
-                    + "vision_model.onnx, or model.onnx");
+            Path tf = TfImporter.findModel(dir);
+            if (tf == null) {
+                throw new ClipModelException("model directory " + dir + " has no model graph: expected text_model.onnx"
+                        + " + vision_model.onnx, or model.onnx, or a TensorFlow model (saved_model.pb, saved_model/"
+                        + "saved_model.pb, or a frozen model.pb)");
+            }
+            whole = tf;
+            textFile = tf;
+            visionFile = tf;
         }
         ClipTokenizer tokenizer;
         try {
@@ -168,7 +178,7 @@ public final class ClipModel implements AutoCloseable {
     private static IrGraph parsedCopy(Map<Path, IrGraph> parsed, Path file) throws OnnxImportException {
         IrGraph g = parsed.get(file);
         if (g == null) {
-            g = OnnxParser.parse(file);
+            g = file.toString().endsWith(".onnx") ? OnnxParser.parse(file) : TfImporter.parse(file);
             parsed.put(file, g);
         }
         return g.copy();
@@ -190,6 +200,11 @@ public final class ClipModel implements AutoCloseable {
                     mask = in.getKey();
                 } else {
                     ids = in.getKey();
+                }
+                if (t.dim(1).isKnown() && t.dim(1).value() != context) {
+                    throw new ClipModelException(file + ": text input '" + in.getKey() + "' has a fixed length of "
+                            + t.dim(1).value() + " tokens but the text context is " + context + " (config.json "
+                            + "text_config.max_position_embeddings, or the text-context load option)");
                 }
                 bind(dims, t.dim(1), context);
             } else if (t.rank() == 4 && t.dataType().isFPType()) {

@@ -273,7 +273,7 @@ public final class OnnxTensors {
     }
 
     /** IEEE 754 binary16 → float. */
-    static float halfToFloat(short h) {
+    public static float halfToFloat(short h) {
         int bits = h & 0xffff;
         int sign = (bits & 0x8000) << 16;
         int exp = (bits >>> 10) & 0x1f;
