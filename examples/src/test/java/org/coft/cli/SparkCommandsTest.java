@@ -63,18 +63,8 @@ class SparkCommandsTest {
 
     @Test
     void anImageThatFailsToDecodeIsSkippedTheSameWay() throws Exception {
-        Path bad = tmp.resolve("data-bad");
+        Path bad = RunIntegrityTest.copy(data, tmp.resolve("data-bad"));
         List<Path> pngs;
-        try (Stream<Path> s = Files.walk(data)) {
-            for (Path p : s.toList()) {
-                Path q = bad.resolve(data.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(q);
-                } else {
-                    Files.copy(p, q);
-                }
-            }
-        }
         try (Stream<Path> s = Files.walk(bad)) {
             pngs = s.filter(p -> p.toString().endsWith(".png")).sorted().toList();
         }

@@ -20,6 +20,7 @@ import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.pass.ImagePass;
 import org.coft.dl4j.pass.ModelFiles;
 import org.coft.dl4j.pass.PassFunction;
+import org.coft.dl4j.pass.PassRows;
 import org.coft.dl4j.pass.RemoteModel;
 import org.coft.dl4j.phase1.ImageViews;
 import org.coft.dl4j.train.TrainingListener;
@@ -248,30 +249,18 @@ public final class SparkPass implements ImagePass {
 
     private static Result assemble(UnlabeledImages images, UnlabeledImages view, List<BlockOut> blocks)
             throws IOException {
-        List<String> ids = new ArrayList<>();
-        List<List<INDArray>> parts = new ArrayList<>();
+        PassRows rows = new PassRows();
         for (BlockOut b : blocks) {
             if (b.read().length == 0) {
                 continue;
             }
-            for (int i = 0; i < b.outputs().length; i++) {
-                if (parts.size() <= i) {
-                    parts.add(new ArrayList<>());
-                }
-                parts.get(i).add(b.outputs()[i] == null ? null : Nd4j.fromByteArray(b.outputs()[i]));
+            INDArray[] outputs = new INDArray[b.outputs().length];
+            for (int i = 0; i < outputs.length; i++) {
+                outputs[i] = b.outputs()[i] == null ? null : Nd4j.fromByteArray(b.outputs()[i]);
             }
-            for (int p : b.read()) {
-                ids.add(view.id(p));
-            }
+            rows.add(java.util.Arrays.stream(b.read()).mapToObj(view::id).toList(), outputs);
         }
-        if (ids.isEmpty()) {
-            throw new IOException("no readable images in " + images.description());
-        }
-        List<INDArray> outputs = new ArrayList<>();
-        for (List<INDArray> p : parts) {
-            outputs.add(ImagePass.concat(p));
-        }
-        return new Result(ids, outputs);
+        return rows.result(images);
     }
 
     /** The exception a failed job stands for: the executor's bad-input or I/O failure when there is one. */
