@@ -25,10 +25,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The committed TensorFlow micro-CLIP ({@code models/micro-clip-tf}, a SavedModel written by
- * {@link MicroClipTfExport}) is the ONNX micro-CLIP ({@code models/micro-clip}) for {@link ClipModel}: identical
- * (tolerance 0: the same fused ops on the same weights) text and image features, features before projection and
- * zero-shot logits, at the full and at a trimmed text context; and every committed file has the sha256 its
- * {@code manifest.json} records. No TensorFlow runs.
+ * {@link MicroClipTfExport}) is the ONNX micro-CLIP ({@code models/micro-clip}) for {@link ClipModel}, at the full and
+ * at a trimmed text context: image features before projection, logit scale, token table and zero-shot predictions
+ * identical; normalised text and image features and zero-shot logits equal up to float32 rounding (measured 6.0e-8,
+ * 3.0e-8, 4.8e-7; asserted atol 1e-6 / rtol 1e-5, scaled by the logit scale for logits), because the TF graph ends in
+ * {@code TFCLIPModel}'s L2 normalisation and the ONNX tower files do not. And every committed file has the sha256
+ * its {@code manifest.json} records. No TensorFlow runs.
  */
 class MicroClipTfDirTest {
     private static final Logger LOG = LoggerFactory.getLogger(MicroClipTfDirTest.class);
@@ -41,7 +43,7 @@ class MicroClipTfDirTest {
             "a handwritten digit seven on a black background");
 
     @Test
-    void tfDirectoryGivesTheOnnxModelsFeaturesAndLogitsExactly() throws Exception {
+    void tfDirectoryGivesTheOnnxModelsFeaturesAndLogits() throws Exception {
         INDArray pixels = Nd4j.getRandomFactory().getNewRandomInstance(11).nextGaussian(new long[] {7, 3, 28, 28})
                 .castTo(DataType.FLOAT);
         List<String> classes = PROMPTS.subList(0, 10);
