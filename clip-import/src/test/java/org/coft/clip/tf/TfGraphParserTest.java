@@ -36,6 +36,20 @@ class TfGraphParserTest {
         assertTrue(e.getMessage().contains(pb.toString()), e.getMessage());
     }
 
+    /** Ops whose output shape depends on the data (TF's one-input Where: coordinates; Unique) are refused by name. */
+    @Test
+    void opsWithADataDependentShapeAreRefusedNamingNodeAndOp() throws Exception {
+        Path pb = new GraphDefBuilder().placeholder("x", DataType.DT_FLOAT, -1, 4)
+                .node("hits", "Where", new String[] {"x"})
+                .node("u", "Unique", new String[] {"x"})
+                .node("out", "Identity", new String[] {"hits"}).node("out2", "Identity", new String[] {"u"})
+                .write(tmp.resolve("dd.pb"));
+        TfImportException e = assertThrows(TfImportException.class, () -> TfImporter.parse(pb));
+        assertTrue(e.getMessage().contains("node 'hits' (Where, tensorflow"), e.getMessage());
+        assertTrue(e.getMessage().contains("node 'u' (Unique, tensorflow"), e.getMessage());
+        assertTrue(e.getMessage().contains(pb.toString()), e.getMessage());
+    }
+
     @Test
     void truncatedGraphDefNamesTheFile() throws Exception {
         Path fx = TfOracle.tiny();
