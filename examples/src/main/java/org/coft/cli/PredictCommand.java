@@ -41,20 +41,17 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark = new SparkOptions();
 
-    @Option(names = "--parquet", description = "with --spark-master: also write id, prediction, probability and every "
-            + "class's probability as Parquet to this folder")
-    Path parquet;
+    @Mixin
+    ParquetOutput parquet = new ParquetOutput();
 
     @Override
     public Integer call() throws Exception {
+        parquet.check(spark);
         Adaptation.Adapted a = Adaptation.read(adapted.model);
         ClipBackbone backbone = EvalCommand.backbone(a, adapted.base);
         ClassList cl = ClassList.of(a.classes());
         var source = ImageSources.open(data, SourceOptions.defaults().withBadInput(reading.policy())
                 .withClasses(cl));
-        if (parquet != null && !spark.enabled()) {
-            throw new IllegalArgumentException("--parquet needs --spark-master (e.g. --spark-master local[2])");
-        }
         try (SparkOptions s = spark) {
             predict(a, backbone, cl, source);
         }
@@ -66,9 +63,9 @@ final class PredictCommand implements Callable<Integer> {
         org.coft.dl4j.pass.ImagePass pass = spark.pass(data, reading.policy(), cl.names(), true);
         Adaptation.Predictions pred = Adaptation.predict(a, backbone, ImageViews.byFileName(source.images()),
                 new PhaseOne.Options(reading.threads, 256, List.of(new Progress())).withPass(pass));
-        if (parquet != null) {
-            SparkLauncher.parquet(spark, parquet, pred.ids(), cl.names(), pred.probabilities());
-            System.err.println("predict: parquet " + parquet);
+        if (parquet.dir != null) {
+            SparkLauncher.parquet(spark, parquet.dir, pred.ids(), cl.names(), pred.probabilities());
+            System.err.println("predict: parquet " + parquet.dir);
         }
         String csv = EvalCommand.predictionsCsv(pred, org.coft.dl4j.phase2.PhaseTwo.argmax(pred.probabilities()), cl,
                 probabilities);

@@ -43,21 +43,18 @@ final class ZeroShotCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark = new SparkOptions();
 
-    @Option(names = "--parquet", description = "with --spark-master: also write id, prediction, probability and every "
-            + "class's probability as Parquet to this folder")
-    Path parquet;
+    @Mixin
+    ParquetOutput parquet = new ParquetOutput();
 
     @Override
     public Integer call() throws Exception {
+        parquet.check(spark);
         ClipModel m = ClipModel.load(model != null ? model : EmbeddedModel.extract());
         ClassList cl = ClassList.fromFile(classes != null ? classes : defaultClasses(data));
         PromptTemplates t = templates != null ? PromptTemplates.read(templates) : PromptTemplates.single();
         PrintWriter pw = new PrintWriter(System.out, true);
-        if (parquet != null && !spark.enabled()) {
-            throw new IllegalArgumentException("--parquet needs --spark-master (e.g. --spark-master local[2])");
-        }
         try (SparkOptions s = spark) {
-            ZeroShotRun.run(m, cl, t, data, batch, BadInputPolicy.parse(badImages), out, pw, spark, parquet);
+            ZeroShotRun.run(m, cl, t, data, batch, BadInputPolicy.parse(badImages), out, pw, spark, parquet.dir);
         }
         return 0;
     }

@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.coft.clip.model.ClipModel;
@@ -48,8 +47,6 @@ final class ZeroShotRun {
         ImageSource source = ImageSources.open(data, SourceOptions.defaults().withBadInput(policy).withClasses(classes));
         ZeroShotClassifier zs = ZeroShotClassifier.build(model, classes.names(), templates);
         ImagePass pass = spark == null ? ImagePass.LOCAL : spark.pass(data, policy, classes.names(), false);
-        List<String> ids = new ArrayList<>();
-        List<Integer> predicted = new ArrayList<>();
         Files.createDirectories(predictionsCsv.toAbsolutePath().getParent());
         Path tmp = predictionsCsv.resolveSibling(predictionsCsv.getFileName() + ".tmp");
         int total = source.images().size();
@@ -59,24 +56,25 @@ final class ZeroShotRun {
                 List.of(progress), "zero-shot");
         INDArray probs = r.output(0);
         progress.finish();
+        List<String> ids = r.ids();
+        int[] predicted = new int[ids.size()];
         var top = zs.topK(probs, 5);
         try (PrintWriter csv = new PrintWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8))) {
             csv.println("id,prediction,probability,top5");
-            for (int i = 0; i < r.ids().size(); i++) {
+            for (int i = 0; i < ids.size(); i++) {
                 var best = top.get(i).get(0);
-                ids.add(r.ids().get(i));
-                predicted.add(best.classIndex());
+                predicted[i] = best.classIndex();
                 StringBuilder t5 = new StringBuilder();
                 for (var p : top.get(i)) {
                     t5.append(t5.length() == 0 ? "" : ";").append(p.className()).append(':')
                             .append(String.format("%.4f", p.probability()));
                 }
-                csv.printf("%s,%s,%.6f,%s%n", csvField(r.ids().get(i)), csvField(best.className()),
+                csv.printf("%s,%s,%.6f,%s%n", csvField(ids.get(i)), csvField(best.className()),
                         best.probability(), csvField(t5.toString()));
             }
         }
         if (parquet != null) {
-            SparkLauncher.parquet(spark, parquet, r.ids(), classes.names(), probs);
+            SparkLauncher.parquet(spark, parquet, ids, classes.names(), probs);
             out.println("parquet: " + parquet);
         }
         Files.move(tmp, predictionsCsv, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
@@ -92,7 +90,7 @@ final class ZeroShotRun {
             return new Result(ids.size(), Optional.empty(), source.skipReport().count());
         }
         int[] truth = labels.get().labelsOf(ids);
-        double acc = Evaluation.report(classes, truth, predicted.stream().mapToInt(Integer::intValue).toArray(), out);
+        double acc = Evaluation.report(classes, truth, predicted, out);
         out.flush();
         return new Result(ids.size(), Optional.of(acc), source.skipReport().count());
     }

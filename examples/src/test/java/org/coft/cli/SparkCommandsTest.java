@@ -25,9 +25,6 @@ class SparkCommandsTest {
     static Path data;
     static Path config;
 
-    /** What a run folder holds that depends on the clock or the machine's memory, not on the computation. */
-    static final List<String> TIMED = RunFiles.TIMED;
-
     @BeforeAll
     static void data() throws Exception {
         AdaptCommandTest.assumeFashionMnist();
@@ -109,7 +106,7 @@ class SparkCommandsTest {
         assertEquals(plainFiles.keySet(), sparkFiles.keySet());
         int compared = 0;
         for (String f : plainFiles.keySet()) {
-            if (!TIMED.contains(f)) {
+            if (!RunFiles.TIMED.contains(f)) {
                 assertSameFile(plainFiles.get(f), sparkFiles.get(f));
                 compared++;
             }

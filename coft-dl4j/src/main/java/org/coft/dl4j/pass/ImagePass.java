@@ -63,12 +63,4 @@ public interface ImagePass {
             l.onProgress(task, done, total);
         }
     }
-
-    /** Concatenates one output's per-batch parts along rows (null when every part is null). */
-    static INDArray concat(List<INDArray> parts) {
-        if (parts.isEmpty() || parts.get(0) == null) {
-            return null;
-        }
-        return parts.size() == 1 ? parts.get(0) : org.nd4j.linalg.factory.Nd4j.concat(0, parts.toArray(new INDArray[0]));
-    }
 }

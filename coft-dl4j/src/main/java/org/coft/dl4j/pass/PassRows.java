@@ -38,8 +38,16 @@ public final class PassRows {
         }
         List<INDArray> outputs = new ArrayList<>();
         for (List<INDArray> p : parts) {
-            outputs.add(ImagePass.concat(p));
+            outputs.add(concat(p));
         }
         return new ImagePass.Result(ids, outputs);
+    }
+
+    /** Concatenates one output's per-batch parts along rows (null when every part is null). */
+    private static INDArray concat(List<INDArray> parts) {
+        if (parts.isEmpty() || parts.get(0) == null) {
+            return null;
+        }
+        return parts.size() == 1 ? parts.get(0) : org.nd4j.linalg.factory.Nd4j.concat(0, parts.toArray(new INDArray[0]));
     }
 }

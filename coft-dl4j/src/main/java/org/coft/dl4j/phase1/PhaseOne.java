@@ -406,21 +406,15 @@ public final class PhaseOne {
             return new DualPromptModel.Scores(r.output(0), r.output(1), r.output(2), r.output(3));
         }
         List<DualPromptModel.Scores> parts = new ArrayList<>();
-        progress(opt, SCORING_TASK, 0, feats.ids().size());
+        ImagePass.progress(opt.listeners(), SCORING_TASK, 0, feats.ids().size());
         long n = feats.features().size(0);
         for (long from = 0; from < n; from += cfg.scoreBatch()) {
             long to = Math.min(n, from + cfg.scoreBatch());
             parts.add(m.score(feats.features().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
                     org.nd4j.linalg.indexing.NDArrayIndex.all())));
-            progress(opt, SCORING_TASK, to, n);
+            ImagePass.progress(opt.listeners(), SCORING_TASK, to, n);
         }
         return new DualPromptModel.Scores(cat(parts, 0), cat(parts, 1), cat(parts, 2), cat(parts, 3));
-    }
-
-    private static void progress(Options opt, String task, long done, long total) {
-        for (TrainingListener l : opt.listeners()) {
-            l.onProgress(task, done, total);
-        }
     }
 
     private static INDArray cat(List<DualPromptModel.Scores> parts, int which) {

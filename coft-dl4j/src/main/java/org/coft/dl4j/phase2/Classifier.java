@@ -237,12 +237,6 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    private static void report(List<? extends org.coft.dl4j.train.TrainingListener> listeners, long done, long total) {
-        for (var l : listeners) {
-            l.onProgress(PROGRESS_TASK, done, total);
-        }
-    }
-
     /** The task name {@link #predict(UnlabeledImages, int, int, List)} reports its progress under. */
     public static final String PROGRESS_TASK = "classifying images";
 

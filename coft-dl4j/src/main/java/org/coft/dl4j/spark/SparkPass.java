@@ -76,10 +76,10 @@ public final class SparkPass implements ImagePass {
     }
 
     /** One batch to run: positions in the source view. */
-    record Block(int index, int[] positions) implements Serializable { }
+    record Block(int[] positions) implements Serializable { }
 
     /** What an executor sends back for a block: the positions it read, its outputs, the images it skipped. */
-    record BlockOut(int index, int[] read, byte[][] outputs, List<SkippedInput> skipped) implements Serializable { }
+    record BlockOut(int[] read, byte[][] outputs, List<SkippedInput> skipped) implements Serializable { }
 
     @Override
     public Result run(UnlabeledImages images, PreprocessConfig preprocess, int batch, int threads, PassFunction fn,
@@ -94,17 +94,11 @@ public final class SparkPass implements ImagePass {
         Broadcast<ModelFiles> shipped = sc.broadcast(files);
         long t = System.nanoTime();
         try {
-            List<Block> blocks = blocks(positions, batch, 0);
-            List<BlockOut> outs = new ArrayList<>(runBlocks(blocks, shipped, remote, preprocess, threads));
+            List<Block> blocks = blocks(positions, batch);
+            List<BlockOut> outs = runBlocks(blocks, shipped, remote, preprocess, threads);
             // the local batches: the readable images in order, cut every `batch`
-            List<Integer> readable = new ArrayList<>();
-            for (BlockOut o : outs) {
-                for (int p : o.read()) {
-                    readable.add(p);
-                }
-            }
-            int[] readArr = readable.stream().mapToInt(Integer::intValue).toArray();
-            List<Block> local = blocks(readArr, batch, 0);
+            int[] readArr = outs.stream().flatMapToInt(o -> java.util.Arrays.stream(o.read())).toArray();
+            List<Block> local = blocks(readArr, batch);
             int first = 0;
             while (first < outs.size() && first < local.size()
                     && java.util.Arrays.equals(outs.get(first).read(), local.get(first).positions())) {
@@ -202,17 +196,17 @@ public final class SparkPass implements ImagePass {
                         }
                     }
                 }
-                out.add(new BlockOut(b.index(), read, rows, skipped));
+                out.add(new BlockOut(read, rows, skipped));
             }
             return out.iterator();
         }
     }
 
     /** The positions, cut into blocks of {@code batch}. */
-    private static List<Block> blocks(int[] positions, int batch, int firstIndex) {
+    private static List<Block> blocks(int[] positions, int batch) {
         List<Block> out = new ArrayList<>();
-        for (int from = 0, i = firstIndex; from < positions.length; from += batch, i++) {
-            out.add(new Block(i, java.util.Arrays.copyOfRange(positions, from, Math.min(positions.length, from + batch))));
+        for (int from = 0; from < positions.length; from += batch) {
+            out.add(new Block(java.util.Arrays.copyOfRange(positions, from, Math.min(positions.length, from + batch))));
         }
         return out;
     }
