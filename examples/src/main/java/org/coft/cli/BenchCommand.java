@@ -36,8 +36,14 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "model directory (vision_model.onnx + text_model.onnx, or model.onnx)")
+    @Option(names = "--model", required = true, description = "model directory: ONNX (vision_model.onnx + "
+            + "text_model.onnx, or model.onnx) or TensorFlow (SavedModel or frozen model.pb)")
     Path model;
+
+    @Option(names = "--peer", description = "ONNX model directory with the same weights for ONNX Runtime's side, for a "
+            + "--model that has no ONNX files (a TensorFlow model); outputs are then compared after L2-normalising "
+            + "each row, since the formats may differ in whether the embeddings are normalised (default: --model)")
+    Path peer;
 
     @Option(names = "--batch", defaultValue = "32", description = "images / texts per forward (default: ${DEFAULT-VALUE})")
     int batch;
@@ -126,6 +132,21 @@ final class BenchCommand implements Callable<Integer> {
 
         List<Timing> timings = new ArrayList<>();
         List<Path> ortFiles = new ArrayList<>();
+        Path ortDir = peer != null ? peer : model;
+        if (peer == null && !hasOnnx(model)) {
+            // a TensorFlow model without an ONNX peer: our side alone, said so, nothing compared
+            if (doImage) {
+                timings.add(new Timing("image", "images/s", oi, null, Double.NaN, Double.NaN));
+            }
+            if (doText) {
+                timings.add(new Timing("text", "texts/s", ot, null, Double.NaN, Double.NaN));
+            }
+            printReport(out, clip, nativeSettings, null, ortFiles, loadOurs, Double.NaN, timings, hwmLoad, hwmOurs,
+                    hwmOurs);
+            profile(out, clip, doImage ? oursImage : null, doText ? oursText : null);
+            out.flush();
+            return 0;
+        }
         String ortVersion;
         double loadOrt;
         t0 = System.nanoTime();
@@ -134,15 +155,16 @@ final class BenchCommand implements Callable<Integer> {
             BenchOrt.Tower ti = null;
             BenchOrt.Tower tt = null;
             if (doImage) {
-                ortFiles.add(towerFile("vision_model.onnx"));
-                ti = ort.tower(ortFiles.get(ortFiles.size() - 1), clip.vision().output());
+                ortFiles.add(towerFile(ortDir, "vision_model.onnx"));
+                ti = ort.tower(ortFiles.get(ortFiles.size() - 1), outputs(clip.vision().output(),
+                        ClipModel.IMAGE_OUTPUTS));
             }
             if (doText) {
-                Path f = towerFile("text_model.onnx");
+                Path f = towerFile(ortDir, "text_model.onnx");
                 if (!ortFiles.contains(f)) {
                     ortFiles.add(f);
                 }
-                tt = ort.tower(f, clip.text().output());
+                tt = ort.tower(f, outputs(clip.text().output(), ClipModel.TEXT_OUTPUTS));
             }
             loadOrt = secondsSince(t0);
             float[] flat = pixels.dup('c').data().asFloat();
@@ -158,27 +180,46 @@ final class BenchCommand implements Callable<Integer> {
             List<Sample> ri = new ArrayList<>();
             List<Sample> rt = new ArrayList<>();
             timeLoop(doImage ? ortImage : null, ri, doText ? ortText : null, rt);
+            boolean rows = peer != null;
             if (doImage) {
-                timings.add(new Timing("image", "images/s", oi, ri, maxAbsDiff(imageOut, imageRef), maxAbs(imageRef)));
+                timings.add(new Timing("image", "images/s", oi, ri, maxAbsDiff(imageOut, imageRef, rows),
+                        maxAbs(rows ? normaliseRows(imageRef, imageOut.size(0)) : imageRef)));
             }
             if (doText) {
-                timings.add(new Timing("text", "texts/s", ot, rt, maxAbsDiff(textOut, textRef), maxAbs(textRef)));
+                timings.add(new Timing("text", "texts/s", ot, rt, maxAbsDiff(textOut, textRef, rows),
+                        maxAbs(rows ? normaliseRows(textRef, textOut.size(0)) : textRef)));
             }
         }
         long hwmAll = BenchNative.peakRssBytes();
 
         printReport(out, clip, nativeSettings, ortVersion, ortFiles, loadOurs, loadOrt, timings, hwmLoad, hwmOurs, hwmAll);
-        if (profile) {
-            BenchProfile p = new BenchProfile();
-            if (doImage) {
-                printProfile(out, "image", p.profile(clip.vision(), oursImage));
-            }
-            if (doText) {
-                printProfile(out, "text", p.profile(clip.text(), oursText));
-            }
-        }
+        profile(out, clip, doImage ? oursImage : null, doText ? oursText : null);
         out.flush();
         return 0;
+    }
+
+    private void profile(PrintWriter out, ClipModel clip, Forward image, Forward text) throws Exception {
+        if (profile) {
+            BenchProfile p = new BenchProfile();
+            if (image != null) {
+                printProfile(out, "image", p.profile(clip.vision(), image));
+            }
+            if (text != null) {
+                printProfile(out, "text", p.profile(clip.text(), text));
+            }
+        }
+    }
+
+    private static boolean hasOnnx(Path dir) {
+        return Files.isRegularFile(dir.resolve("model.onnx")) || Files.isRegularFile(dir.resolve("vision_model.onnx"))
+                && Files.isRegularFile(dir.resolve("text_model.onnx"));
+    }
+
+    /** The output ONNX Runtime fetches: our tower's own output name first, then the usual CLIP names. */
+    private static List<String> outputs(String ours, List<String> usual) {
+        List<String> names = new ArrayList<>(List.of(ours));
+        usual.stream().filter(n -> !n.equals(ours)).forEach(names::add);
+        return names;
     }
 
     private void validate() {
@@ -200,18 +241,22 @@ final class BenchCommand implements Callable<Integer> {
         if (top < 1) {
             throw new IllegalArgumentException("--top " + top + ": expected at least 1");
         }
+        if (peer != null && !hasOnnx(peer)) {
+            throw new IllegalArgumentException("--peer " + peer + ": expected an ONNX model directory (text_model.onnx "
+                    + "+ vision_model.onnx, or model.onnx)");
+        }
     }
 
-    private Path towerFile(String name) {
-        Path f = model.resolve(name);
+    private static Path towerFile(Path dir, String name) {
+        Path f = dir.resolve(name);
         if (Files.isRegularFile(f)) {
             return f;
         }
-        Path whole = model.resolve("model.onnx");
+        Path whole = dir.resolve("model.onnx");
         if (Files.isRegularFile(whole)) {
             return whole;
         }
-        throw new IllegalArgumentException(model + " has neither " + name + " nor model.onnx");
+        throw new IllegalArgumentException(dir + " has neither " + name + " nor model.onnx");
     }
 
     static List<String> prompts(int n) {
@@ -270,16 +315,37 @@ final class BenchCommand implements Callable<Integer> {
         return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
     }
 
-    private static double maxAbsDiff(INDArray ours, float[] ref) {
+    private static double maxAbsDiff(INDArray ours, float[] ref, boolean rows) {
         float[] a = ours.castTo(DataType.FLOAT).dup('c').data().asFloat();
         if (a.length != ref.length) {
             throw new IllegalStateException("our output has " + a.length + " values, ONNX Runtime's " + ref.length);
+        }
+        if (rows) {
+            a = normaliseRows(a, ours.size(0));
+            ref = normaliseRows(ref, ours.size(0));
         }
         double m = 0;
         for (int i = 0; i < a.length; i++) {
             m = Math.max(m, Math.abs(a[i] - ref[i]));
         }
         return m;
+    }
+
+    /** Each of {@code n} rows scaled to unit L2 norm (a copy). */
+    static float[] normaliseRows(float[] v, long n) {
+        float[] r = v.clone();
+        int width = (int) (v.length / n);
+        for (int i = 0; i < n; i++) {
+            double ss = 0;
+            for (int j = 0; j < width; j++) {
+                ss += (double) v[i * width + j] * v[i * width + j];
+            }
+            double norm = Math.sqrt(ss);
+            for (int j = 0; j < width; j++) {
+                r[i * width + j] = (float) (norm == 0 ? 0 : v[i * width + j] / norm);
+            }
+        }
+        return r;
     }
 
     private static double maxAbs(float[] v) {
@@ -298,28 +364,48 @@ final class BenchCommand implements Callable<Integer> {
                         + "--seed %d; image %dx%d, text context %d%n", batch, iters, warmup, ns.requested(),
                 ns.blasThreads(), tower, seed, clip.preprocess().outputHeight(), clip.preprocess().outputWidth(),
                 clip.contextLength());
-        out.println("threads: ND4J " + ns.describe() + "; ONNX Runtime intra-op " + ns.requested() + ", inter-op 1");
+        boolean ours = ortVersion == null;
+        out.println("threads: ND4J " + ns.describe() + (ours ? "" : "; ONNX Runtime intra-op " + ns.requested()
+                + ", inter-op 1"));
         out.println("ND4J native build: " + BenchNative.describeBuild());
-        out.println("ONNX Runtime " + ortVersion + " (CPU, all graph optimizations) on "
-                + ortFiles.stream().map(p -> p.getFileName().toString()).toList());
-        out.printf(Locale.ROOT, "load: ours %.1f s (both towers), ONNX Runtime %.1f s%n", loadOurs, loadOrt);
+        if (ours) {
+            out.println("ONNX Runtime: not run (" + model + " has no ONNX files; --peer DIR names an ONNX model "
+                    + "directory with the same weights to time and compare against)");
+            out.printf(Locale.ROOT, "load: ours %.1f s (both towers)%n", loadOurs);
+        } else {
+            out.println("ONNX Runtime " + ortVersion + " (CPU, all graph optimizations) on "
+                    + ortFiles.stream().map(p -> (peer != null ? p : p.getFileName()).toString()).toList());
+            out.printf(Locale.ROOT, "load: ours %.1f s (both towers), ONNX Runtime %.1f s%n", loadOurs, loadOrt);
+        }
         out.println();
         out.printf(Locale.ROOT, "%-6s %-5s %9s %9s %18s %9s %11s%n", "tower", "run", "median s", "min s",
                 "throughput", "CPU s", "others' CPU");
         for (Timing t : timings) {
             row(out, t.tower(), "ours", t.ours(), t.unit());
-            row(out, t.tower(), "ORT", t.ort(), t.unit());
+            if (!ours) {
+                row(out, t.tower(), "ORT", t.ort(), t.unit());
+            }
         }
-        out.println("(median of " + iters + " forwards; ours timed first, then ORT's; CPU s = this process's CPU time "
-                + "per forward; others' CPU = CPU seconds the rest of the machine used meanwhile)");
+        out.println("(median of " + iters + " forwards" + (ours ? "" : "; ours timed first, then ORT's")
+                + "; CPU s = this process's CPU time per forward; others' CPU = CPU seconds the rest of the machine "
+                + "used meanwhile)");
         out.println();
         for (Timing t : timings) {
+            if (ours) {
+                continue;
+            }
             double ratio = median(t.ort(), Sample::wall) / median(t.ours(), Sample::wall);
-            out.printf(Locale.ROOT, "%s: ours/ORT throughput ratio %.2f; max abs diff %.3g (max |ORT output| %.3g)%n",
-                    t.tower(), ratio, t.maxAbsDiff(), t.maxAbsRef());
+            out.printf(Locale.ROOT, "%s: ours/ORT throughput ratio %.2f; max abs diff %.3g (max |ORT output| %.3g)%s%n",
+                    t.tower(), ratio, t.maxAbsDiff(), t.maxAbsRef(), peer != null
+                            ? " after L2-normalising each row of both" : "");
         }
-        out.printf(Locale.ROOT, "peak RSS (VmHWM): %d MiB after our model load, %d MiB after our forwards, %d MiB at the "
-                + "end (ours + ONNX Runtime in one process)%n", hwmLoad >> 20, hwmOurs >> 20, hwmAll >> 20);
+        if (ours) {
+            out.printf(Locale.ROOT, "peak RSS (VmHWM): %d MiB after our model load, %d MiB after our forwards%n",
+                    hwmLoad >> 20, hwmOurs >> 20);
+        } else {
+            out.printf(Locale.ROOT, "peak RSS (VmHWM): %d MiB after our model load, %d MiB after our forwards, %d MiB "
+                    + "at the end (ours + ONNX Runtime in one process)%n", hwmLoad >> 20, hwmOurs >> 20, hwmAll >> 20);
+        }
     }
 
     private void row(PrintWriter out, String towerName, String run, List<Sample> s, String unit) {

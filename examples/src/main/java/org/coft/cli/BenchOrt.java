@@ -34,7 +34,8 @@ final class BenchOrt implements AutoCloseable {
         return env.getVersion();
     }
 
-    Tower tower(Path file, String output) throws OrtException {
+    /** A tower of {@code file} fetching the first of {@code outputs} the file has. */
+    Tower tower(Path file, List<String> outputs) throws OrtException {
         OrtSession s = sessions.get(file);
         if (s == null) {
             try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {
@@ -46,9 +47,9 @@ final class BenchOrt implements AutoCloseable {
             }
             sessions.put(file, s);
         }
-        if (!s.getOutputNames().contains(output)) {
-            throw new IllegalArgumentException(file + " has no output '" + output + "'; outputs are " + s.getOutputNames());
-        }
+        Set<String> names = s.getOutputNames();
+        String output = outputs.stream().filter(names::contains).findFirst().orElseThrow(() ->
+                new IllegalArgumentException(file + " has none of the outputs " + outputs + "; outputs are " + names));
         return new Tower(s, output);
     }
 

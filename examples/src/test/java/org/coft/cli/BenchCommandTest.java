@@ -73,6 +73,47 @@ class BenchCommandTest {
     }
 
     @Test
+    void timesATensorFlowModelAgainstItsOnnxPeerAndAloneWithoutOne() {
+        Path tf = Path.of("..", "models", "micro-clip-tf");
+        Path onnx = Path.of("..", "models", "micro-clip");
+        StringWriter sw = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new CoftCli()).setOut(new PrintWriter(sw)).setErr(new PrintWriter(err))
+                .execute("bench", "--model", tf.toString(), "--peer", onnx.toString(), "--batch", "3", "--iters", "1",
+                        "--warmup", "0", "--threads", "1");
+        String out = sw.toString();
+        assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
+        for (String tower : new String[] {"image", "text"}) {
+            Matcher m = Pattern.compile(tower + ": ours/ORT throughput ratio ([0-9.]+); max abs diff ([0-9.eE+-]+) "
+                    + "\\(max \\|ORT output\\| ([0-9.eE+-]+)\\) after L2-normalising each row").matcher(out);
+            assertTrue(m.find(), out);
+            // the TF graph's embeddings are L2-normalised, the ONNX towers' not: equal after normalising rows
+            assertTrue(Double.parseDouble(m.group(2)) < 1e-4, "outputs disagree:\n" + out);
+            assertTrue(Double.parseDouble(m.group(3)) > 0.05 && Double.parseDouble(m.group(3)) <= 1.0 + 1e-6, out);
+        }
+
+        sw = new StringWriter();
+        code = new CommandLine(new CoftCli()).setOut(new PrintWriter(sw)).setErr(new PrintWriter(err))
+                .execute("bench", "--model", tf.toString(), "--batch", "2", "--iters", "1", "--warmup", "0",
+                        "--threads", "1", "--tower", "image");
+        out = sw.toString();
+        assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
+        assertTrue(Pattern.compile("(?m)^image\\s+ours\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+ images/s").matcher(out).find(), out);
+        assertTrue(out.contains("ONNX Runtime: not run") && out.contains("--peer DIR"), out);
+        assertTrue(!out.contains("ORT "), out);
+    }
+
+    @Test
+    void rejectsAPeerWithoutOnnxFiles() {
+        StringWriter err = new StringWriter();
+        int code = new CommandLine(new CoftCli()).setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute("bench", "--model", TINY.toString(), "--peer", Path.of("..", "models", "micro-clip-tf").toString());
+        assertTrue(code != 0);
+        assertTrue(err.toString().contains("--peer") && err.toString().contains("expected an ONNX model directory"),
+                err.toString());
+    }
+
+    @Test
     void rejectsUnknownVisualModule() {
         StringWriter err = new StringWriter();
         int code = new CommandLine(new CoftCli()).setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))

@@ -51,8 +51,10 @@ public final class ClipModel implements AutoCloseable {
     public static final String VISUAL_PROMPTS_DEEP_INPUT = VisualPromptSeams.DEEP;
     /** Text-tower input of token embeddings [batch, context, width] (replaces the token-id lookup). */
     public static final String TOKEN_EMBEDS_INPUT = ClipSeams.TOKEN_EMBEDS;
-    private static final List<String> TEXT_OUTPUTS = List.of("text_embeds", "text_features");
-    private static final List<String> IMAGE_OUTPUTS = List.of("image_embeds", "image_features");
+    /** Text-tower output names looked for, in order. */
+    public static final List<String> TEXT_OUTPUTS = List.of("text_embeds", "text_features");
+    /** Image-tower output names looked for, in order. */
+    public static final List<String> IMAGE_OUTPUTS = List.of("image_embeds", "image_features");
 
     private final Path dir;
     private final ClipTokenizer tokenizer;
