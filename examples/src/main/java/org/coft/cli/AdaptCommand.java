@@ -238,7 +238,8 @@ final class AdaptCommand implements Callable<Integer> {
         pw.printf("adapt: %s on %s (%d images, %d classes), seed %d, %d round(s) of Phase I with %s, Phase II %d "
                 + "epoch(s), filter %s, class balance %s, %s%n", m.cliName(), data, images.size(), cl.size(), runSeed,
                 cfg.rounds(), cfg.phase1().visual(), cfg.phase2().epochs(), cfg.phase2().filter(), cfg.phase2().balance(),
-                cfg.phase2().contrastive() ? "contrastive gamma " + cfg.phase2().gamma() : "no contrastive term");
+                cfg.phase2().contrastive() ? "contrastive gamma " + cfg.phase2().gamma() + " on the "
+                        + cfg.phase2().contrastHead().name().toLowerCase(java.util.Locale.ROOT) : "no contrastive term");
         List<TrainingListener> phase2 = List.of(new DivergenceGuard(), new ProgressListener(25, "CE", "contrastive"),
                 new Progress("Phase II"));
         var r = CoftTrainer.of(m, runSeed).withConfig(cfg).withThreads(reading.threads)

@@ -33,6 +33,11 @@ public final class FineTuneNetwork {
     public static final String HEAD_B = "head/b";
     public static final String LOGITS = "logits";
     public static final String EMBEDS = "embeds";
+    /** What the contrastive term compares: the embeddings, or their projection ({@link PhaseTwoConfig.ContrastHead}). */
+    public static final String CONTRAST = "contrast_embeds";
+    static final String PROJ_W1 = "proj/W1";
+    static final String PROJ_B1 = "proj/b1";
+    static final String PROJ_W2 = "proj/W2";
     public static final String LOSS = "loss";
     public static final String CE = "loss_ce";
     static final String LABELS = "labels";
@@ -46,6 +51,7 @@ public final class FineTuneNetwork {
     private final SameDiff sd;
     private final String pixelInput;
     private final Map<String, String> towerWeights;
+    private final List<String> projection;
     private final List<String> params;
     private final boolean contrastive;
     private final double logitScale;
@@ -53,11 +59,12 @@ public final class FineTuneNetwork {
     private GradientPlans stepPlans;
     private final Map<String, PlanCache> forwardPlans = new LinkedHashMap<>();
 
-    private FineTuneNetwork(SameDiff sd, String pixelInput, Map<String, String> towerWeights, List<String> params,
-                            boolean contrastive, double logitScale) {
+    private FineTuneNetwork(SameDiff sd, String pixelInput, Map<String, String> towerWeights, List<String> projection,
+                            List<String> params, boolean contrastive, double logitScale) {
         this.sd = sd;
         this.pixelInput = pixelInput;
         this.towerWeights = Map.copyOf(towerWeights);
+        this.projection = List.copyOf(projection);
         this.params = List.copyOf(params);
         this.contrastive = contrastive;
         this.logitScale = logitScale;
@@ -83,6 +90,16 @@ public final class FineTuneNetwork {
      */
     public static FineTuneNetwork create(ClipModel model, INDArray head, double gamma, double tauCont,
                                          double[] logitAdjust) {
+        return create(model, head, gamma, tauCont, logitAdjust, PhaseTwoConfig.ContrastHead.EMBEDDING, 0);
+    }
+
+    /**
+     * As {@link #create(ClipModel, INDArray, double, double, double[])} with CoFT+'s contrastive term reading
+     * {@code contrastHead}'s output ({@value #CONTRAST}); an {@link PhaseTwoConfig.ContrastHead#MLP MLP} projection
+     * starts from weights drawn with {@code seed} (a key network built with the same seed starts equal to it).
+     */
+    public static FineTuneNetwork create(ClipModel model, INDArray head, double gamma, double tauCont,
+                                         double[] logitAdjust, PhaseTwoConfig.ContrastHead contrastHead, long seed) {
         SameDiff sd = SameDiff.create();
         var defined = model.vision().graph().defineInto(sd, PREFIX, Map.of(), true);
         // trainable weights are the network's own copies (the imported model stays as it was)
@@ -109,17 +126,31 @@ public final class FineTuneNetwork {
             lossLogits = logits.add(sd.constant("logit_adjust", org.nd4j.linalg.factory.Nd4j.createFromArray(adj)
                     .reshape(1, c)));
         }
+        List<String> projection = new ArrayList<>();
+        SDVariable contrast = embeds;
+        if (contrastHead == PhaseTwoConfig.ContrastHead.MLP) {
+            long e = head.size(1);
+            double std = 1.0 / Math.sqrt(e);
+            SDVariable w1 = sd.var(PROJ_W1, org.coft.dl4j.layers.PromptLearner.gaussian(new long[] {e, e},
+                    org.coft.dl4j.train.SeedStream.MOCO_PROJECTION.of(seed, 0), std));
+            SDVariable b1 = sd.var(PROJ_B1, org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, 1, e));
+            SDVariable w2 = sd.var(PROJ_W2, org.coft.dl4j.layers.PromptLearner.gaussian(new long[] {e, e},
+                    org.coft.dl4j.train.SeedStream.MOCO_PROJECTION.of(seed, 1), std));
+            contrast = sd.nn().relu(embeds.mmul(w1).add(b1), 0).mmul(w2);
+            projection.addAll(List.of(PROJ_W1, PROJ_B1, PROJ_W2));
+        }
+        contrast = sd.identity(CONTRAST, contrast);
         SDVariable ce = labels.mul(DualPromptHead.logSoftmax(sd, lossLogits)).sum(1).neg();
         // normalisers come from outside so that micro-batches of one batch add up to that batch's exact loss
         SDVariable ceNorm = sd.placeHolder(CE_NORM, DataType.FLOAT, 1);
         SDVariable lce = ce.mul(weights).sum().div(ceNorm).rename(CE);
         SDVariable loss;
         if (gamma > 0) {
-            long e = embeds.getShape() != null ? embeds.getShape()[1] : -1;
+            long e = head.size(1);
             SDVariable keys = sd.placeHolder(KEYS, DataType.FLOAT, -1, e);
             SDVariable queue = sd.placeHolder(QUEUE, DataType.FLOAT, -1, e);
             SDVariable contNorm = sd.placeHolder(CONT_NORM, DataType.FLOAT, 1);
-            SDVariable cont = ContrastiveLoss.perSample(sd, embeds, keys, queue, tauCont).sum().div(contNorm)
+            SDVariable cont = ContrastiveLoss.perSample(sd, contrast, keys, queue, tauCont).sum().div(contNorm)
                     .rename(ContrastiveLoss.LOSS);
             loss = lce.add(LOSS, cont.mul(gamma));
         } else {
@@ -129,12 +160,13 @@ public final class FineTuneNetwork {
         List<String> params = new ArrayList<>(tower.values());
         params.add(HEAD_W);
         params.add(HEAD_B);
+        params.addAll(projection);
         for (String p : params) {
             if (sd.getVariable(p).getVariableType() != VariableType.VARIABLE) {
                 throw new IllegalStateException("parameter " + p + " is not trainable");
             }
         }
-        return new FineTuneNetwork(sd, pixels, tower, params, gamma > 0, scale);
+        return new FineTuneNetwork(sd, pixels, tower, projection, params, gamma > 0, scale);
     }
 
     /**
@@ -184,6 +216,18 @@ public final class FineTuneNetwork {
     public Map<String, INDArray> parameters() {
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (String p : params) {
+            out.put(p, sd.getVariable(p).getArr());
+        }
+        return out;
+    }
+
+    /**
+     * The live arrays the momentum encoder follows: the image tower's weights (by ONNX weight name) and the
+     * contrastive projection's (by variable name), i.e. everything between the pixels and {@value #CONTRAST}.
+     */
+    public Map<String, INDArray> encoderParameters() {
+        Map<String, INDArray> out = towerParameters();
+        for (String p : projection) {
             out.put(p, sd.getVariable(p).getArr());
         }
         return out;
@@ -262,6 +306,11 @@ public final class FineTuneNetwork {
     /** Image embeddings [batch, E] (projected, unnormalised) of preprocessed pixels. */
     public INDArray embeds(INDArray pixels) {
         return forward(pixels, EMBEDS);
+    }
+
+    /** What the contrastive term compares [batch, E] ({@value #CONTRAST}): the embeddings or their projection. */
+    public INDArray contrastEmbeds(INDArray pixels) {
+        return forward(pixels, CONTRAST);
     }
 
     private INDArray forward(INDArray pixels, String output) {

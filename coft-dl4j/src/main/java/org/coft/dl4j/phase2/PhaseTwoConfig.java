@@ -47,13 +47,16 @@ import org.coft.datavec.augment.AugmentationConfig;
  * @param outputPrior   the fine-tuned classifier's output prior, fitted on the adaptation images
  *                      ({@link org.coft.dl4j.phase1.OutputPrior}; UNIFORM, chosen on the development task; NONE where a
  *                      config predating it is read)
+ * @param contrastHead  what CoFT+'s contrastive term compares ({@link ContrastHead}; MLP, chosen on the development
+ *                      task; EMBEDDING where a config predating it is read)
  */
 public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int epochs, int batchSize,
                              double learningRate, double weightDecay, double cropScaleMin, double flip, double gamma,
                              double tauCont, double momentum, int queueSize, int scoreBatch, int microBatch,
                              Balance balance, double balanceTau, double wiseAlpha, ManifoldCheck manifoldCheck,
                              int manifoldNeighbours, int selfTraining,
-                             org.coft.dl4j.phase1.OutputPrior outputPrior) implements java.io.Serializable {
+                             org.coft.dl4j.phase1.OutputPrior outputPrior, ContrastHead contrastHead)
+        implements java.io.Serializable {
 
     /** Which pseudo labels Phase II trains on. */
     public enum Filter {
@@ -111,19 +114,35 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
     public PhaseTwoConfig withManifoldCheck(ManifoldCheck m, int neighbours) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, m,
-                neighbours, selfTraining, outputPrior);
+                neighbours, selfTraining, outputPrior, contrastHead);
     }
 
     public PhaseTwoConfig withOutputPrior(org.coft.dl4j.phase1.OutputPrior o) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha,
-                manifoldCheck, manifoldNeighbours, selfTraining, o);
+                manifoldCheck, manifoldNeighbours, selfTraining, o, contrastHead);
     }
 
     public PhaseTwoConfig withSelfTraining(int rounds) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha,
-                manifoldCheck, manifoldNeighbours, rounds, outputPrior);
+                manifoldCheck, manifoldNeighbours, rounds, outputPrior, contrastHead);
+    }
+
+    /**
+     * Where CoFT+'s momentum contrastive term reads the image (ours; the paper is silent). The linear head classifies
+     * the L2-normalised embedding; instance discrimination on that same embedding spreads every image over the sphere,
+     * against the class clusters the head needs.
+     */
+    public enum ContrastHead {
+        /** The contrastive term compares the embeddings the head reads. */
+        EMBEDDING,
+        /**
+         * A projection head for the contrastive term only (MoCo v2, Chen et al. 2020; SimCLR, Chen et al. ICML 2020):
+         * {@code z = W₂ relu(W₁ e + b₁)}, E → E → E, trained with the query network and followed by the key encoder's
+         * EMA; the classifier reads {@code e} and never {@code z}.
+         */
+        MLP
     }
 
     /** Initial head. */
@@ -162,6 +181,7 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
         require(manifoldNeighbours >= 1, "manifoldNeighbours", manifoldNeighbours, "at least 1");
         require(selfTraining >= 0, "selfTraining", selfTraining, "0 (none) or more rounds");
         outputPrior = outputPrior == null ? org.coft.dl4j.phase1.OutputPrior.NONE : outputPrior;
+        contrastHead = contrastHead == null ? ContrastHead.EMBEDDING : contrastHead;
     }
 
     private static void require(boolean ok, String field, Object value, String expected) {
@@ -179,7 +199,7 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
     public static PhaseTwoConfig defaults() {
         return new PhaseTwoConfig(Filter.CROSS, CleanSets.UNION, Head.TEXT, 10, 64, 1e-4, 0.0, 0.5, 0.0, 0.0, 0.07, 0.99,
                 1024, 256, 0, Balance.LOGIT_ADJUST, 1.0, 1.0, ManifoldCheck.NONE, 20, 0,
-                org.coft.dl4j.phase1.OutputPrior.UNIFORM);
+                org.coft.dl4j.phase1.OutputPrior.UNIFORM, ContrastHead.MLP);
     }
 
     /** CoFT+'s Phase II: the defaults with the momentum contrastive term (γ = 0.5) (ours). */
@@ -190,37 +210,43 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
     public PhaseTwoConfig withGamma(double g) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, g, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining, outputPrior);
+                manifoldNeighbours, selfTraining, outputPrior, contrastHead);
     }
 
     public PhaseTwoConfig withFilter(Filter f, CleanSets c) {
         return new PhaseTwoConfig(f, c, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin, flip, gamma,
                 tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining, outputPrior);
+                manifoldNeighbours, selfTraining, outputPrior, contrastHead);
     }
 
     public PhaseTwoConfig withMicroBatch(int m) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, m, balance, balanceTau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining, outputPrior);
+                manifoldNeighbours, selfTraining, outputPrior, contrastHead);
     }
 
     public PhaseTwoConfig withTraining(int e, int batch, double lr) {
         return new PhaseTwoConfig(filter, cleanSets, head, e, batch, lr, weightDecay, cropScaleMin, flip, gamma,
                 tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining, outputPrior);
+                manifoldNeighbours, selfTraining, outputPrior, contrastHead);
     }
 
     public PhaseTwoConfig withBalance(Balance b, double tau) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, b, tau, wiseAlpha, manifoldCheck,
-                manifoldNeighbours, selfTraining, outputPrior);
+                manifoldNeighbours, selfTraining, outputPrior, contrastHead);
+    }
+
+    public PhaseTwoConfig withContrastHead(ContrastHead h) {
+        return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
+                flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, wiseAlpha,
+                manifoldCheck, manifoldNeighbours, selfTraining, outputPrior, h);
     }
 
     public PhaseTwoConfig withWiseAlpha(double a) {
         return new PhaseTwoConfig(filter, cleanSets, head, epochs, batchSize, learningRate, weightDecay, cropScaleMin,
                 flip, gamma, tauCont, momentum, queueSize, scoreBatch, microBatch, balance, balanceTau, a, manifoldCheck,
-                manifoldNeighbours, selfTraining, outputPrior);
+                manifoldNeighbours, selfTraining, outputPrior, contrastHead);
     }
 
     /**

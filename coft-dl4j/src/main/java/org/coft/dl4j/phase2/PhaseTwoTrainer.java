@@ -96,8 +96,12 @@ public final class PhaseTwoTrainer {
         if (keyNet != null) {
             // the key network's own weight arrays are the key encoder: it starts equal to the query network and
             // follows it by EMA in place
-            Map<String, INDArray> live = keyNet.towerParameters();
-            Map<String, INDArray> query = net.towerParameters();
+            Map<String, INDArray> live = keyNet.encoderParameters();
+            Map<String, INDArray> query = net.encoderParameters();
+            if (!live.keySet().equals(query.keySet())) {
+                throw new IllegalArgumentException("the key network's encoder " + live.keySet()
+                        + " differs from the query network's " + query.keySet());
+            }
             for (Map.Entry<String, INDArray> e : live.entrySet()) {
                 INDArray q = query.get(e.getKey());
                 if (q == null || q == e.getValue()) {
@@ -159,7 +163,7 @@ public final class PhaseTwoTrainer {
                         if (!other.ids().equals(batch.ids())) {
                             throw new IllegalStateException("the two views are out of step at step " + step);
                         }
-                        kb = keyNet.embeds(other.images());
+                        kb = keyNet.contrastEmbeds(other.images());
                     }
                     FineTuneNetwork.Step st = step(net, batch.images(), y, w, kb, queue == null ? null : queue.keys(),
                             cfg.microBatch());
@@ -171,7 +175,7 @@ public final class PhaseTwoTrainer {
                     }
                     adam.apply(st.gradients(), cfg.weightDecay(), step, epoch);
                     if (keys != null) {
-                        keys.update(net.towerParameters());
+                        keys.update(net.encoderParameters());
                         queue.enqueue(kb);
                     }
                     for (TrainingListener l : listeners) {

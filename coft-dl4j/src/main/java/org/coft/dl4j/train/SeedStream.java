@@ -39,7 +39,9 @@ public enum SeedStream {
     /** CoFT+'s initial queue of random keys (parent: the network's seed). */
     MOCO_QUEUE(31),
     /** Phase II batch order and augmentation (parent: the network's seed). */
-    PHASE2_DATA(41);
+    PHASE2_DATA(41),
+    /** CoFT+'s contrastive projection head, weight {@code i} (parent: the network's seed). */
+    MOCO_PROJECTION(51);
 
     private final long base;
 

@@ -147,6 +147,34 @@ class FineTuneNetworkTest {
     }
 
     @Test
+    void mlpContrastHeadProjectsForTheContrastOnlyAndTheKeyEncoderFollowsIt() {
+        PhaseTwoConfig.ContrastHead mlp = PhaseTwoConfig.ContrastHead.MLP;
+        FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), 0.5, 0.07, null, mlp, 7);
+        FineTuneNetwork plain = FineTuneNetwork.create(model, zs.classEmbeddings(), 0.5, 0.07);
+        // the classifier is the same function: the projection only feeds the contrastive term
+        assertEquals(0.0, net.logits(pixels).sub(plain.logits(pixels)).amaxNumber().doubleValue(), 1e-5);
+        INDArray z = net.contrastEmbeds(pixels);
+        assertEquals(List.of(6L, 64L), List.of(z.size(0), z.size(1)));
+        assertTrue(z.sub(net.embeds(pixels)).amaxNumber().doubleValue() > 1e-3, "no projection");
+        assertEquals(0.0, plain.contrastEmbeds(pixels).sub(plain.embeds(pixels)).amaxNumber().doubleValue(), 0);
+        // every parameter, the projection's included, gets a gradient from the contrastive term alone
+        INDArray keys = model.encodeImages(pixels.mul(0.9));
+        INDArray queue = Nd4j.randn(DataType.FLOAT, 16, 64);
+        FineTuneNetwork.Step st = net.gradients(pixels, oneHot(6, 10), Nd4j.zeros(DataType.FLOAT, 6), keys, queue);
+        for (String p : List.of(FineTuneNetwork.PROJ_W1, FineTuneNetwork.PROJ_B1, FineTuneNetwork.PROJ_W2)) {
+            assertTrue(net.parameterNames().contains(p), p);
+            assertTrue(st.gradients().get(p).norm2Number().doubleValue() > 0, "no gradient for " + p);
+        }
+        // the momentum encoder's arrays: tower and projection; a key network of the same seed starts equal
+        FineTuneNetwork key = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07, null, mlp, 7);
+        assertEquals(net.encoderParameters().keySet(), key.encoderParameters().keySet());
+        assertTrue(net.encoderParameters().containsKey(FineTuneNetwork.PROJ_W2));
+        assertEquals(0.0, key.contrastEmbeds(pixels).sub(z).amaxNumber().doubleValue(), 1e-6);
+        FineTuneNetwork other = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07, null, mlp, 8);
+        assertTrue(other.contrastEmbeds(pixels).sub(z).amaxNumber().doubleValue() > 1e-3, "seed ignored");
+    }
+
+    @Test
     void microBatchesAddUpToTheWholeBatch() {
         for (double gamma : new double[] {0, 0.5}) {
             FineTuneNetwork net = FineTuneNetwork.create(model, zs.classEmbeddings(), gamma, 0.07);
