@@ -160,7 +160,10 @@ public final class FineTuneNetwork {
         List<String> params = new ArrayList<>(tower.values());
         params.add(HEAD_W);
         params.add(HEAD_B);
-        params.addAll(projection);
+        if (gamma > 0) {
+            // trained only where the contrastive term reaches it (a key network follows by EMA, not by gradients)
+            params.addAll(projection);
+        }
         for (String p : params) {
             if (sd.getVariable(p).getVariableType() != VariableType.VARIABLE) {
                 throw new IllegalStateException("parameter " + p + " is not trainable");

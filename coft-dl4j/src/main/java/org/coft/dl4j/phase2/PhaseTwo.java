@@ -299,8 +299,9 @@ public final class PhaseTwo {
                 info("phase II network %s: class balance %s (tau %.2f) over the kept-label prior %s", name,
                         cfg.balance(), cfg.balanceTau(), priorText(PhaseTwoConfig.classPrior(e.getValue(), classes)));
             }
+            // plain CoFT has no contrastive term, so nothing for a projection head to feed
             FineTuneNetwork net = FineTuneNetwork.create(plain, head, cfg.gamma(), cfg.tauCont(), adjust,
-                    cfg.contrastHead(), netSeed);
+                    cfg.contrastive() ? cfg.contrastHead() : PhaseTwoConfig.ContrastHead.EMBEDDING, netSeed);
             FineTuneNetwork keyNet = cfg.contrastive() ? FineTuneNetwork.create(plain, head, 0, cfg.tauCont(), null,
                     cfg.contrastHead(), netSeed) : null;
             Path ck = work.resolve(RunFolder.phase2Checkpoint(name));

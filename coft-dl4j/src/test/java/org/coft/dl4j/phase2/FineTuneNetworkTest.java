@@ -172,6 +172,10 @@ class FineTuneNetworkTest {
         assertEquals(0.0, key.contrastEmbeds(pixels).sub(z).amaxNumber().doubleValue(), 1e-6);
         FineTuneNetwork other = FineTuneNetwork.create(model, zs.classEmbeddings(), 0, 0.07, null, mlp, 8);
         assertTrue(other.contrastEmbeds(pixels).sub(z).amaxNumber().doubleValue() > 1e-3, "seed ignored");
+        // without the contrastive term nothing reaches the projection: it is not a trained parameter, and a step works
+        assertTrue(!key.parameterNames().contains(FineTuneNetwork.PROJ_W1), key.parameterNames().toString());
+        FineTuneNetwork.Step ce = key.gradients(pixels, oneHot(6, 10), Nd4j.ones(DataType.FLOAT, 6), null, null);
+        assertTrue(ce.ce() > 0 && ce.gradients().keySet().containsAll(key.parameterNames()));
     }
 
     @Test
