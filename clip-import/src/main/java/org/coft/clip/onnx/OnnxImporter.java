@@ -12,6 +12,7 @@ import org.coft.clip.onnx.ir.TensorType;
 import org.coft.clip.onnx.ops.OpRegistry;
 import org.coft.clip.onnx.parse.OnnxParser;
 import org.coft.clip.onnx.passes.DeadCodeElimination;
+import org.coft.clip.onnx.passes.ExpandSinking;
 import org.coft.clip.onnx.passes.FoldAndInfer;
 import org.coft.clip.onnx.passes.GraphPass;
 import org.coft.clip.onnx.passes.LayerNormFusion;
@@ -51,6 +52,20 @@ public final class OnnxImporter {
         List<OnnxImportException.Problem> problems = fold.apply(g);
         if (!problems.isEmpty()) {
             throw new OnnxImportException(g.source(), problems);
+        }
+        if (options.fuse()) {
+            // element-wise work on a repeated tensor is done on the small one; types are inferred again after it
+            ExpandSinking sinking = new ExpandSinking();
+            int sunk = sinking.apply(g);
+            if (fusions != null) {
+                fusions.put(sinking.name(), sunk);
+            }
+            if (sunk > 0) {
+                problems = new FoldAndInfer(registry).apply(g);
+                if (!problems.isEmpty()) {
+                    throw new OnnxImportException(g.source(), problems);
+                }
+            }
         }
         List<GraphPass> passes = new ArrayList<>();
         if (options.fuse()) {

@@ -167,4 +167,57 @@ class FusionPassTest {
         assertTrue(ops[1].containsKey("Linear"), ops[1].toString());
         assertFalse(ops[1].containsKey("MatMul"), ops[1].toString());
     }
+
+    // ---- expand sinking -------------------------------------------------------------------------------------
+
+    /**
+     * Hugging Face CLIP's attention mask: Expand [N,1,1,L] → [N,1,L,L] (bidirectional, so the batch stays dynamic),
+     * Cast, 1 − x, Cast to bool, Where(·, finfo.min, ·), added to the attention scores [N,H,L,L]; {@code tail} is the
+     * mask value's consumer ("add": that Add; "output": also a graph output; "matmul": a MatMul, which does not
+     * broadcast like an element-wise op).
+     */
+    private static OnnxModelBuilder attentionMask(String tail) {
+        OnnxModelBuilder b = new OnnxModelBuilder(14)
+                .input("mask", OnnxModelBuilder.INT64, "N", 1, 1, 4).input("scores", FLOAT, "N", 2, 4, 4)
+                .initializer("shape", Nd4j.createFromArray(1L, 1L, 4L, 4L))
+                .initializer("one", Nd4j.scalar(1f)).initializer("min", Nd4j.scalar(-3.4028235e38f))
+                .node("Expand", "mask,shape", "e")
+                .node("Cast", "e", "ef", OnnxModelBuilder.intAttr("to", FLOAT))
+                .node("Sub", "one,ef", "inv")
+                .node("Cast", "inv", "ib", OnnxModelBuilder.intAttr("to", OnnxModelBuilder.BOOL))
+                .node("Where", "ib,min,inv", "m");
+        b = tail.equals("matmul") ? b.node("MatMul", "scores,m", "y") : b.node("Add", "scores,m", "y");
+        b = b.output("y", FLOAT);
+        return tail.equals("output") ? b.output("m", FLOAT) : b;
+    }
+
+    private OnnxGraph maskCase(String tail, boolean fuse) throws Exception {
+        Path d = Files.createDirectory(dir.resolve(tail + fuse));
+        return ParityCase.of(attentionMask(tail)).gen("mask", ParityCase.ints(0, 1)).batches(1, 3)
+                .options(ImportOptions.defaults().withFusion(fuse)).check(d);
+    }
+
+    @Test
+    void expandSinkingRunsTheAttentionMaskOnTheUnexpandedTensor() throws Exception {
+        OnnxGraph unfused = maskCase("add", false);
+        OnnxGraph sunk = maskCase("add", true);
+        assertEquals(1, sunk.report().fusions().get("expand sinking"), sunk.report().toString());
+        assertEquals(1, unfused.report().runtimeOps().get("Expand"), unfused.report().toString());
+        assertFalse(sunk.report().runtimeOps().containsKey("Expand"), sunk.report().toString());
+        // the same values, bit for bit, as the expanded computation (both also match ONNX Runtime above)
+        ParityCase inputs = ParityCase.of(attentionMask("add")).gen("mask", ParityCase.ints(0, 1));
+        for (long b : new long[] {1, 3}) {
+            Map<String, INDArray> in = inputs.inputs(b);
+            assertEquals(unfused.run(in).get("y"), sunk.run(in).get("y"), "batch " + b);
+        }
+    }
+
+    @Test
+    void expandSinkingLeavesAnExpandWhoseChainIsAnOutputOrFeedsANonElementwiseOp() throws Exception {
+        for (String tail : new String[] {"output", "matmul"}) {
+            OnnxGraph g = maskCase(tail, true);
+            assertEquals(0, g.report().fusions().get("expand sinking"), tail + ": " + g.report());
+            assertEquals(1, g.report().runtimeOps().get("Expand"), tail + ": " + g.report());
+        }
+    }
 }
