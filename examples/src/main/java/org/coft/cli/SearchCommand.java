@@ -86,8 +86,8 @@ final class SearchCommand implements Callable<Integer> {
             + "defaults); candidate 0 runs it as it is; JSON or YAML")
     Path config;
 
-    @Option(names = "--prompts", description = "coft-plus: zero-shot templates and class descriptions (default: the "
-            + "data folder's prompts.json when there is one)")
+    @Option(names = "--prompts", description = "zero-shot templates and class descriptions that pick the first labels "
+            + "(default: CLIP's basic prompt; a data folder's prompts.json is read only when named here)")
     Path prompts;
 
     @Option(names = "--validation", description = "SUPERVISED objective only: a labelled folder or manifest whose "
@@ -191,7 +191,7 @@ final class SearchCommand implements Callable<Integer> {
             return CoftConfig.coft().withPhase1(p1);
         }
         return AdaptCommand.withPrompts(config != null ? CoftConfig.read(config, CoftConfig.defaults(m))
-                : CoftConfig.defaults(m), m, prompts, data);
+                : CoftConfig.defaults(m), prompts);
     }
 
     /** 30m, 2h, 90s, 1h30m or ISO-8601 (PT30M). @throws IllegalArgumentException naming the value */

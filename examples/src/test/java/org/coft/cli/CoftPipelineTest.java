@@ -36,6 +36,8 @@ class CoftPipelineTest {
     @TempDir
     static Path tmp;
     static Path labelled;
+    /** CoFT+'s richer prompts: the task's class descriptions, named (a data folder's prompts.json is read only then). */
+    static String prompts;
     static Path flat;
     static Path config;
     static Path reference;
@@ -45,6 +47,7 @@ class CoftPipelineTest {
     static void data() throws Exception {
         AdaptCommandTest.assumeFashionMnist();
         labelled = tmp.resolve("labelled");
+        prompts = labelled.resolve("prompts.json").toString();
         String[] r = CliTest.run("task", "fashion-shift", "--out", labelled.toString(), "--limit", "100");
         assertEquals("0", r[0], r[2]);
         assertTrue(Files.isRegularFile(labelled.resolve("prompts.json")), "the task ships CoFT+'s prompts");
@@ -63,7 +66,9 @@ class CoftPipelineTest {
                 + "\"seedsPerClass\": 3, \"batchSize\": 8}, \"phase2\": {\"epochs\": 2, \"batchSize\": 25, "
                 + "\"gamma\": 0.5, \"queueSize\": 40}}");
         reference = tmp.resolve("reference");
-        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
+        // CoFT+'s richer prompts: the task's class descriptions, named (a data folder's prompts.json is not read
+        // unless it is)
+        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "5",
                 "--data", labelled.toString(), "--out", reference.toString());
         assertEquals("0", a[0], a[1] + a[2]);
         referencePredictions = predictions(reference, labelled);
@@ -128,14 +133,14 @@ class CoftPipelineTest {
     @Test
     void phaseOneAdoptedFromAnEarlierRunGivesTheSameClassifierAndOtherSettingsAreRefused() throws Exception {
         Path out = tmp.resolve("adopted");
-        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
+        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "5",
                 "--data", labelled.toString(), "--out", out.toString(), "--phase1-from", reference.toString());
         assertEquals("0", a[0], a[1] + a[2]);
         assertTrue(a[1].contains("phase I: adopted from") && a[1].contains("model A: finished earlier"), a[1]);
         assertEquals(referencePredictions, predictions(out, labelled));
         assertTrue(Files.readString(out.resolve("adapted.json")).contains("\"phase1_adopted_from\""),
                 "the manifest records where Phase I came from");
-        String[] other = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "6",
+        String[] other = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "6",
                 "--data", labelled.toString(), "--out", tmp.resolve("adopted-6").toString(), "--phase1-from",
                 reference.toString());
         assertNotEquals("0", other[0]);
@@ -145,7 +150,7 @@ class CoftPipelineTest {
         Path otherConfig = tmp.resolve("tiny-lambda.json");
         Files.writeString(otherConfig, Files.readString(config).replace("\"epochs\": 2, \"seedsPerClass\"",
                 "\"epochs\": 2, \"lambda\": 0.5, \"seedsPerClass\""));
-        String[] lambda = CliTest.run("adapt", "--method", "coft-plus", "--config", otherConfig.toString(), "--seed",
+        String[] lambda = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", otherConfig.toString(), "--seed",
                 "5", "--data", labelled.toString(), "--out", tmp.resolve("adopted-lambda").toString(), "--phase1-from",
                 reference.toString());
         assertNotEquals("0", lambda[0]);
@@ -154,7 +159,7 @@ class CoftPipelineTest {
         // a tampered Phase I file is caught by the earlier run's ledger before it is copied
         Path copy = RunIntegrityTest.copy(reference, tmp.resolve("reference-copy"));
         Files.writeString(copy.resolve("phase1/seeds.csv"), "id,pseudo_label,confidence,filled\n");
-        String[] bad = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
+        String[] bad = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "5",
                 "--data", labelled.toString(), "--out", tmp.resolve("adopted-bad").toString(), "--phase1-from",
                 copy.toString());
         assertNotEquals("0", bad[0]);
@@ -162,9 +167,25 @@ class CoftPipelineTest {
     }
 
     @Test
+    void aDataFoldersPromptsFileIsReadOnlyWhenNamed() throws Exception {
+        Path out = tmp.resolve("unnamed-prompts");
+        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
+                "--data", labelled.toString(), "--out", out.toString());
+        assertEquals("0", a[0], a[1] + a[2]);
+        com.fasterxml.jackson.databind.JsonNode p1 = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("run.json").toFile()).findValue("phase1");
+        assertTrue(p1 != null && p1.path("descriptions").isEmpty(), "descriptions read without --prompts: " + p1);
+        assertEquals(List.of("a photo of a {}."), new com.fasterxml.jackson.databind.ObjectMapper().convertValue(
+                p1.path("templates"), List.class));
+        com.fasterxml.jackson.databind.JsonNode named = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(reference.resolve("run.json").toFile()).findValue("phase1");
+        assertTrue(named.path("descriptions").size() > 0, "named prompts file not used: " + named);
+    }
+
+    @Test
     void theSameImagesWithoutClassSubFoldersGiveTheIdenticalClassifier() throws Exception {
         Path out = tmp.resolve("flat-run");
-        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "5",
+        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "5",
                 "--data", flat.toString(), "--out", out.toString());
         assertEquals("0", a[0], a[1] + a[2]);
         assertEquals(referencePredictions, predictions(out, labelled));
@@ -231,7 +252,7 @@ class CoftPipelineTest {
         assertTrue(r[1].contains("finished earlier") && r[1].contains("resuming"), r[1]);
         assertEquals(referencePredictions, predictions(out, labelled));
         // another run's settings in the same folder are refused, naming the field
-        String[] other = CliTest.run("adapt", "--method", "coft-plus", "--config", config.toString(), "--seed", "6",
+        String[] other = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "6",
                 "--data", labelled.toString(), "--out", out.toString());
         assertNotEquals("0", other[0]);
         assertTrue((other[1] + other[2]).contains("another 'seed'"), other[1] + other[2]);

@@ -125,8 +125,12 @@ public final class CoftPipeline {
         writeFilter(opt.files(), out.resolve(FILTER_FILE), ids, labels, a, b, classNames);
         trace.begin("phase II");
         UnlabeledImages ordered = PhaseOne.select(images, ids);
-        INDArray head = cfg.phase2().head() == PhaseTwoConfig.Head.PROMPTS ? promptHead(lastModels.values())
-                : first.zeroShot().classEmbeddings();
+        INDArray head = switch (cfg.phase2().head()) {
+            case PROMPTS -> promptHead(lastModels.values());
+            case PLAIN -> org.coft.clip.zeroshot.ZeroShotClassifier.build(backbone.plain(), classNames,
+                    org.coft.clip.zeroshot.PromptTemplates.single()).classEmbeddings();
+            default -> first.zeroShot().classEmbeddings();
+        };
         Map<String, Path> classifiers = PhaseTwo.run(backbone.plain(), head, ordered, labels,
                 classNames.size(), cfg.phase2(), seed, out, new PhaseTwo.Options(opt.threads(), phase2Listeners,
                         opt.files()));

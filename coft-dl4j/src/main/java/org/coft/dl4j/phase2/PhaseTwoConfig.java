@@ -155,7 +155,12 @@ public record PhaseTwoConfig(Filter filter, CleanSets cleanSets, Head head, int 
          * The last Phase I round's learned positive prompts: the mean of its models' normalised class embeddings
          * (ours; the network starts from Phase I's text side over the plain tower).
          */
-        PROMPTS
+        PROMPTS,
+        /**
+         * The class text embeddings of CLIP's basic prompt "a photo of a {}." alone, whatever templates and class
+         * descriptions picked the seeds (ours; equals {@link #TEXT} when those are the basic prompt).
+         */
+        PLAIN
     }
 
     public PhaseTwoConfig {
