@@ -11,6 +11,7 @@ import org.coft.clip.onnx.ir.Dim;
 import org.coft.clip.onnx.ir.IrGraph;
 import org.coft.clip.onnx.ir.IrNode;
 import org.coft.clip.onnx.ir.TensorType;
+import org.coft.clip.onnx.ops.ShapeMath;
 
 /**
  * Removes an {@code Expand} whose result only passes through element-wise ops into broadcasting ops that would
@@ -124,7 +125,7 @@ public final class ExpandSinking implements GraphPass {
                 if (t == null) {
                     return false;
                 }
-                out = out == null ? (chain.contains(in) ? shape : t.shape()) : broadcast(out,
+                out = out == null ? (chain.contains(in) ? shape : t.shape()) : ShapeMath.broadcastExact(out,
                         chain.contains(in) ? shape : t.shape());
                 if (out == null) {
                     return false;
@@ -158,37 +159,10 @@ public final class ExpandSinking implements GraphPass {
                 continue;
             }
             TensorType t = g.type(in);
-            if (t == null || t.rank() > shape.size()) {
+            if (t == null || !shape.equals(ShapeMath.broadcastExact(shape, t.shape()))) {
                 return false;
-            }
-            for (int i = 0; i < t.rank(); i++) {
-                Dim d = t.shape().get(i);
-                Dim s = shape.get(shape.size() - t.rank() + i);
-                if (!(d.isKnown() && d.value() == 1) && !d.equals(s)) {
-                    return false;
-                }
             }
         }
         return true;
-    }
-
-    /** Numpy broadcast of two shapes, or null where they do not broadcast or a symbolic dim meets another. */
-    private static List<Dim> broadcast(List<Dim> a, List<Dim> b) {
-        int r = Math.max(a.size(), b.size());
-        List<Dim> out = new ArrayList<>(r);
-        for (int i = 0; i < r; i++) {
-            int ia = i - (r - a.size());
-            int ib = i - (r - b.size());
-            Dim da = ia >= 0 ? a.get(ia) : Dim.of(1);
-            Dim db = ib >= 0 ? b.get(ib) : Dim.of(1);
-            if (da.isKnown() && da.value() == 1) {
-                out.add(db);
-            } else if (db.isKnown() && db.value() == 1 || da.equals(db)) {
-                out.add(da);
-            } else {
-                return null;
-            }
-        }
-        return out;
     }
 }
