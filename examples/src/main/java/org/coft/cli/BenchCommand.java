@@ -133,7 +133,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Timing> timings = new ArrayList<>();
         List<Path> ortFiles = new ArrayList<>();
         Path ortDir = peer != null ? peer : model;
-        if (peer == null && !hasOnnx(model)) {
+        if (peer == null && !ClipModel.hasOnnxTowers(model)) {
             // a TensorFlow model without an ONNX peer: our side alone, said so, nothing compared
             if (doImage) {
                 timings.add(new Timing("image", "images/s", oi, null, Double.NaN, Double.NaN));
@@ -210,11 +210,6 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean hasOnnx(Path dir) {
-        return Files.isRegularFile(dir.resolve("model.onnx")) || Files.isRegularFile(dir.resolve("vision_model.onnx"))
-                && Files.isRegularFile(dir.resolve("text_model.onnx"));
-    }
-
     /** The output ONNX Runtime fetches: our tower's own output name first, then the usual CLIP names. */
     private static List<String> outputs(String ours, List<String> usual) {
         List<String> names = new ArrayList<>(List.of(ours));
@@ -241,7 +236,7 @@ final class BenchCommand implements Callable<Integer> {
         if (top < 1) {
             throw new IllegalArgumentException("--top " + top + ": expected at least 1");
         }
-        if (peer != null && !hasOnnx(peer)) {
+        if (peer != null && !ClipModel.hasOnnxTowers(peer)) {
             throw new IllegalArgumentException("--peer " + peer + ": expected an ONNX model directory (text_model.onnx "
                     + "+ vision_model.onnx, or model.onnx)");
         }

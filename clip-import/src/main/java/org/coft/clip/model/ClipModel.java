@@ -106,9 +106,9 @@ public final class ClipModel implements AutoCloseable {
             throw new ClipModelException("model directory " + dir + " does not exist");
         }
         Path whole = dir.resolve("model.onnx");
-        Path textFile = Files.isRegularFile(dir.resolve("text_model.onnx")) ? dir.resolve("text_model.onnx") : whole;
+        Path textFile = textFile(dir);
         Path visionFile = visionFile(dir);
-        if (!Files.isRegularFile(textFile) || !Files.isRegularFile(visionFile)) {
+        if (!hasOnnxTowers(dir)) {
             Path tf = TfImporter.findModel(dir);
             if (tf == null) {
                 throw new ClipModelException("model directory " + dir + " has no model graph: expected text_model.onnx"
@@ -166,6 +166,16 @@ public final class ClipModel implements AutoCloseable {
         } catch (OnnxImportException e) {
             throw new ClipModelException(e.getMessage(), e);
         }
+    }
+
+    /** Whether a model directory has ONNX files for both towers (else it is read as a TensorFlow model). */
+    public static boolean hasOnnxTowers(Path dir) {
+        return Files.isRegularFile(textFile(dir)) && Files.isRegularFile(visionFile(dir));
+    }
+
+    private static Path textFile(Path dir) {
+        Path text = dir.resolve("text_model.onnx");
+        return Files.isRegularFile(text) ? text : dir.resolve("model.onnx");
     }
 
     /** The ONNX file of a model directory the image tower is imported from: vision_model.onnx, else model.onnx. */

@@ -53,6 +53,7 @@ public final class OnnxImporter {
         if (!problems.isEmpty()) {
             throw new OnnxImportException(g.source(), problems);
         }
+        List<GraphPass> passes = new ArrayList<>();
         if (options.fuse()) {
             // element-wise work on a repeated tensor is done on the small one; types are inferred again after it
             ExpandSinking sinking = new ExpandSinking();
@@ -66,9 +67,6 @@ public final class OnnxImporter {
                     throw new OnnxImportException(g.source(), problems);
                 }
             }
-        }
-        List<GraphPass> passes = new ArrayList<>();
-        if (options.fuse()) {
             passes.add(new LayerNormFusion());
             passes.add(new QuickGeluFusion());
             passes.add(new LinearFusion());

@@ -104,7 +104,7 @@ public final class PhaseTwoTrainer {
             }
             for (Map.Entry<String, INDArray> e : live.entrySet()) {
                 INDArray q = query.get(e.getKey());
-                if (q == null || q == e.getValue()) {
+                if (q == e.getValue()) {
                     throw new IllegalArgumentException("the key network must hold its own copy of '" + e.getKey() + "'");
                 }
                 e.getValue().assign(q);

@@ -138,14 +138,8 @@ public final class ExpandSinking implements GraphPass {
         }
         String from = expand.output(0);
         String to = expand.input(0);
-        for (IrNode c : new ArrayList<>(g.nodes())) {
-            if (c.inputs().contains(from)) {
-                for (int i = 0; i < c.inputs().size(); i++) {
-                    if (c.input(i).equals(from)) {
-                        c.inputs().set(i, to);
-                    }
-                }
-            }
+        for (IrNode c : consumers.get(from)) {
+            c.inputs().replaceAll(in -> in.equals(from) ? to : in);
         }
         g.nodes().remove(expand);
         g.types().remove(from);
