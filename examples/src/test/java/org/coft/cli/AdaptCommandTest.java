@@ -119,6 +119,16 @@ class AdaptCommandTest {
             assertEquals("0", e[0], e[1] + e[2]);
             assertTrue(lastLine(e[1]).startsWith("accuracy="), e[1]);
         }
+        // UPL trains its published ensemble of 16 prompts from different initialisations and averages them
+        String manifest = Files.readString(tmp.resolve("upl").resolve("adapted.json"));
+        var models = new com.fasterxml.jackson.databind.ObjectMapper().readTree(manifest).get("models");
+        assertEquals(16, models.size(), manifest);
+        assertEquals("model-p.zip", models.get(15).asText());
+        assertNotEquals(ArrayArchive.read(tmp.resolve("upl").resolve("model-a.zip")).arrays().get("ctx_pos"),
+                ArrayArchive.read(tmp.resolve("upl").resolve("model-p.zip")).arrays().get("ctx_pos"),
+                "the ensemble's prompts must differ");
+        assertEquals(1, new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readString(
+                tmp.resolve("coop").resolve("adapted.json"))).get("models").size(), "coop is one prompt");
         // coop's shots carry their true class, named as in classes.txt (ids are <class folder>/<file>)
         List<String> shots = Files.readAllLines(tmp.resolve("coop").resolve("seeds.csv"));
         assertEquals(41, shots.size());

@@ -60,9 +60,16 @@ public final class Adaptation {
     private Adaptation() {
     }
 
-    /** The method's default config (CoFT Phase I defaults, or UPL's single prompt without a visual module). */
+    /**
+     * The method's default config: CoFT Phase I's defaults; UPL's prompts without a visual module and its ensemble of
+     * {@value PhaseOneConfig#UPL_ENSEMBLE}; for CoOp (and zero-shot, which reads only the templates) one such prompt.
+     */
     public static PhaseOneConfig defaultConfig(Method m) {
-        return m == Method.COFT_PHASE1 ? PhaseOneConfig.defaults() : PhaseOneConfig.upl();
+        return switch (m) {
+            case COFT_PHASE1 -> PhaseOneConfig.defaults();
+            case UPL -> PhaseOneConfig.upl();
+            default -> PhaseOneConfig.upl().withEnsemble(1);
+        };
     }
 
     /** Where the base CLIP came from, for the manifest. */
@@ -129,8 +136,7 @@ public final class Adaptation {
             java.util.function.Function<PhaseOne.Features, org.coft.dl4j.seeds.SeedSet> shots = method != Method.COOP
                     ? null : f -> org.coft.dl4j.seeds.LabelledShots.draw(f.ids(), shotLabels, classNames.size(),
                             cfg.seedsPerClass(), org.coft.dl4j.train.SeedStream.LABELLED_SHOTS.of(seed));
-            result = PhaseOne.run(backbone, images, classNames, cfg, seed, out, opt,
-                    cfg.negativePrompt() ? PhaseOne.MODELS : PhaseOne.MODELS.subList(0, 1), shots);
+            result = PhaseOne.run(backbone, images, classNames, cfg, seed, out, opt, PhaseOne.modelNames(cfg), shots);
             ObjectNode s = m.putObject("seeds");
             s.put("count", result.seeds().size());
             s.set("per_class", JSON.valueToTree(result.seeds().selected()));

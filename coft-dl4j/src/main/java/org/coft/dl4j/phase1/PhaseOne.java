@@ -46,8 +46,23 @@ public final class PhaseOne {
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String FEATURES_FILE = RunFolder.FEATURES;
     public static final String SEEDS_FILE = RunFolder.SEEDS;
-    /** CoFT's two models; single-prompt methods (UPL, CoOp) train the first only. */
+    /** CoFT's two models; single-prompt methods (UPL, CoOp) train {@link PhaseOneConfig#ensemble()} of them. */
     public static final List<String> MODELS = List.of("A", "B");
+
+    /**
+     * The models a config trains: CoFT's two ({@link #MODELS}), or a single-prompt method's
+     * {@link PhaseOneConfig#ensemble()} models named A, B, C, …
+     */
+    public static List<String> modelNames(PhaseOneConfig cfg) {
+        if (cfg.negativePrompt()) {
+            return MODELS;
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < cfg.ensemble(); i++) {
+            names.add(String.valueOf((char) ('A' + i)));
+        }
+        return names;
+    }
     /** The task name the image-feature pass reports to {@link TrainingListener#onProgress}. */
     public static final String FEATURES_TASK = "image features";
     /** The task name scoring every image with a model reports to {@link TrainingListener#onProgress}. */
@@ -62,7 +77,7 @@ public final class PhaseOne {
     /** What Phase I produced. Models' scores are for all images, in {@link Features#ids()} order. */
     public record Result(Features features, ZeroShotClassifier zeroShot, INDArray zeroShotProbabilities, SeedSet seeds,
                          Map<String, DualPromptModel> models, Map<String, DualPromptModel.Scores> scores) {
-        /** The Phase I classifier: the mean of both models' positive-prompt probabilities [N, C]. */
+        /** The Phase I classifier: the mean of the models' positive-prompt probabilities [N, C]. */
         public INDArray ensembleProbabilities() {
             return ensemble(scores.values());
         }
@@ -122,8 +137,7 @@ public final class PhaseOne {
      */
     public static Result run(ClipBackbone backbone, UnlabeledImages images, List<String> classNames,
                              PhaseOneConfig cfg, long seed, Path work, Options opt) throws IOException {
-        return run(backbone, images, classNames, cfg, seed, work, opt, cfg.negativePrompt() ? MODELS : MODELS.subList(0, 1),
-                null);
+        return run(backbone, images, classNames, cfg, seed, work, opt, modelNames(cfg), null);
     }
 
     /**

@@ -41,6 +41,9 @@ import org.coft.dl4j.seeds.ShortfallPolicy;
  * @param outputPrior      the Phase I classifier's output prior, fitted on the adaptation images ({@link OutputPrior};
  *                         UNIFORM for CoFT, chosen on the development task fashion-zoom; NONE for UPL and CoOp, the
  *                         published baselines; NONE where a config file predating it is read)
+ * @param ensemble         single-prompt methods: prompts trained from different initialisations (model seeds) whose
+ *                         predictions are averaged (1; UPL: 16, its published prompt-representation ensemble); CoFT
+ *                         always trains its two models A and B, so 1 there; 0 (a config predating it) reads as 1
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String contextInit, double contextStd,
@@ -48,7 +51,7 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
                              boolean l2ToVisual, int seedsPerClass, ShortfallPolicy shortfall, List<String> templates,
                              int epochs, int batchSize, double learningRate, double weightDecay, int checkpointEvery,
                              int scoreBatch, java.util.Map<String, List<String>> descriptions,
-                             OutputPrior outputPrior)
+                             OutputPrior outputPrior, int ensemble)
         implements java.io.Serializable {
 
     public PhaseOneConfig {
@@ -59,6 +62,11 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
         visual = visual == null ? VisualModule.VPT_DEEP : visual;
         shortfall = shortfall == null ? ShortfallPolicy.FILL_BY_SCORE : shortfall;
         outputPrior = outputPrior == null ? OutputPrior.NONE : outputPrior;
+        ensemble = ensemble == 0 ? 1 : ensemble;
+        require(ensemble >= 1 && ensemble <= MAX_ENSEMBLE, "ensemble", ensemble, "1 to " + MAX_ENSEMBLE);
+        require(ensemble == 1 || !negativePrompt, "ensemble", ensemble,
+                "1 with negativePrompt = true (CoFT trains its two models A and B; an ensemble is for single-prompt "
+                        + "methods such as UPL)");
         require(contextTokens >= 1, "contextTokens", contextTokens, "at least 1");
         require(contextStd > 0, "contextStd", contextStd, "positive");
         require(promptTokens >= 1, "promptTokens", promptTokens, "at least 1");
@@ -77,6 +85,9 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
         }
     }
 
+    /** The largest {@code ensemble}: its models are named A to Z. */
+    public static final int MAX_ENSEMBLE = 26;
+
     private static void require(boolean ok, String field, Object value, String expected) {
         if (!ok) {
             throw new IllegalArgumentException("config field '" + field + "' = " + value + ": expected " + expected);
@@ -87,88 +98,102 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
     public static PhaseOneConfig defaults() {
         return new PhaseOneConfig(true, 16, "a photo of a", 0.02, VisualModule.VPT_DEEP, 20, 0, 1.0, 0.0, true, 16,
                 ShortfallPolicy.FILL_BY_SCORE, List.of("a photo of a {}."), 20, 32, 2e-3, 0.0, 0, 256, java.util.Map.of(),
-                OutputPrior.UNIFORM);
+                OutputPrior.UNIFORM, 1);
     }
 
-    /** UPL (Huang et al. 2022): the same seeds, one learnable positive prompt, cross-entropy, no visual module. */
+    /**
+     * UPL (Huang et al. 2022): the same seeds, learnable positive prompts with cross-entropy, no visual module, and
+     * UPL's prompt-representation ensemble: {@value #UPL_ENSEMBLE} prompts from different initialisations, their
+     * predictions averaged.
+     */
     public static PhaseOneConfig upl() {
-        return defaults().withNegativePrompt(false).withVisual(VisualModule.NONE).withOutputPrior(OutputPrior.NONE);
+        return defaults().withNegativePrompt(false).withVisual(VisualModule.NONE).withOutputPrior(OutputPrior.NONE)
+                .withEnsemble(UPL_ENSEMBLE);
+    }
+
+    /** UPL's published number of prompt representations (its code trains 16 seeds and averages their outputs). */
+    public static final int UPL_ENSEMBLE = 16;
+
+    public PhaseOneConfig withEnsemble(int n) {
+        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
+                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
+                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions, outputPrior, n);
     }
 
     public PhaseOneConfig withOutputPrior(OutputPrior o) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions, o);
+                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions, o, ensemble);
     }
 
     public PhaseOneConfig withNegativePrompt(boolean v) {
         return new PhaseOneConfig(v, contextTokens, contextInit, contextStd, visual, promptTokens, adapterHidden, lambda,
                 tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
                 checkpointEvery, scoreBatch, descriptions,
-                outputPrior);
+                outputPrior, ensemble);
     }
 
     public PhaseOneConfig withVisual(VisualModule v) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, v, promptTokens, adapterHidden,
                 lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
                 weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior);
+                outputPrior, ensemble);
     }
 
     public PhaseOneConfig withContext(int tokens, String init) {
         return new PhaseOneConfig(negativePrompt, tokens, init, contextStd, visual, promptTokens, adapterHidden, lambda,
                 tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
                 checkpointEvery, scoreBatch, descriptions,
-                outputPrior);
+                outputPrior, ensemble);
     }
 
     public PhaseOneConfig withTraining(int epochs, int batchSize, double learningRate) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
                 learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior);
+                outputPrior, ensemble);
     }
 
     public PhaseOneConfig withCheckpointEvery(int steps) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
                 learningRate, weightDecay, steps, scoreBatch, descriptions,
-                outputPrior);
+                outputPrior, ensemble);
     }
 
     public PhaseOneConfig withSeeds(int k, ShortfallPolicy policy) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, k, policy, templates, epochs, batchSize, learningRate,
                 weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior);
+                outputPrior, ensemble);
     }
 
     public PhaseOneConfig withL2(double lambda, double tau, boolean toVisual) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, toVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
                 learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior);
+                outputPrior, ensemble);
     }
 
     public PhaseOneConfig withPromptTokens(int p) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, p, adapterHidden,
                 lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
                 weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior);
+                outputPrior, ensemble);
     }
 
     public PhaseOneConfig withTemplates(List<String> t) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, t, epochs, batchSize, learningRate,
                 weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior);
+                outputPrior, ensemble);
     }
 
     /** A copy with these zero-shot templates and per-class descriptions (CoFT+'s richer prompts). */
     public PhaseOneConfig withPrompts(List<String> t, java.util.Map<String, List<String>> d) {
         return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
                 adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, t, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, d, outputPrior);
+                weightDecay, checkpointEvery, scoreBatch, d, outputPrior, ensemble);
     }
 
     static ObjectMapper mapper() {
