@@ -216,8 +216,12 @@ public final class CoftPipeline {
         return r == 1 ? seed : org.coft.dl4j.train.SeedStream.ROUND.of(seed, r);
     }
 
-    /** Logs the process's peak resident memory so far (Linux; native ND4J buffers included). */
+    /**
+     * Returns the stage's freed native memory to the system ({@link org.coft.dl4j.train.NativeMemory}) and logs the
+     * process's peak resident memory so far (Linux; native ND4J buffers included).
+     */
     static void memory(PhaseOne.Options opt, String after) {
+        org.coft.dl4j.train.NativeMemory.release(after);
         long kib = peakRssKib();
         if (kib > 0) {
             info("memory: peak RSS %.0f MiB after %s", kib / 1024.0, after);

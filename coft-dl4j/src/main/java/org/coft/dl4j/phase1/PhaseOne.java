@@ -20,6 +20,7 @@ import org.coft.dl4j.run.RunFolder;
 import org.coft.dl4j.seeds.SeedSelection;
 import org.coft.dl4j.seeds.SeedSet;
 import org.coft.dl4j.train.ArrayArchive;
+import org.coft.dl4j.train.NativeMemory;
 import org.coft.dl4j.train.SeedStream;
 import org.coft.dl4j.train.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -149,6 +150,7 @@ public final class PhaseOne {
                              PhaseOneConfig cfg, long seed, Path work, Options opt, List<String> modelNames,
                              java.util.function.Function<Features, SeedSet> given) throws IOException {
         PseudoLabels p = pseudoLabels(backbone, images, classNames, cfg, work, opt, given);
+        NativeMemory.release("features and seeds");
         Map<String, SeedSet> perModel = new LinkedHashMap<>();
         for (String name : modelNames) {
             perModel.put(name, p.seeds());
@@ -234,6 +236,7 @@ public final class PhaseOne {
                 m = DualPromptModel.create(backbone, classNames, cfg, modelSeed);
                 Path ck = work.resolve(RunFolder.checkpoint(name));
                 PhaseOneTrainer.train(m, name, d, modelSeed, ck, opt.files(), opt.listeners());
+                NativeMemory.release("model " + name + " training");
                 save(m, done, seed, opt.files());
                 opt.files().delete(ck);
                 t = lap(opt, "model " + name + " training", t);
@@ -242,6 +245,7 @@ public final class PhaseOne {
             scores.put(name, score(m, backbone, images, feats, cfg, opt, done));
             // the training and scoring plans' buffers are not needed after this
             m.releasePlans();
+            NativeMemory.release("model " + name + " scoring");
             t = lap(opt, "model " + name + " scoring all images", t);
         }
         return new Round(models, scores);

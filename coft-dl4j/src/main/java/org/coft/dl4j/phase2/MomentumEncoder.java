@@ -61,7 +61,10 @@ public final class MomentumEncoder {
                         + (q == null ? "missing" : java.util.Arrays.toString(q.shape())) + ", key encoder has "
                         + java.util.Arrays.toString(e.getValue().shape()));
             }
-            e.getValue().muli(momentum).addi(q.mul(1 - momentum));
+            // in place, no temporary: key ← μ·key, then key ← (1 − μ)·q + key
+            INDArray k = e.getValue().muli(momentum);
+            org.nd4j.linalg.factory.Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy(
+                    q, k, k, 1 - momentum));
         }
     }
 }

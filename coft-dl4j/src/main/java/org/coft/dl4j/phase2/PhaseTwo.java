@@ -319,6 +319,7 @@ public final class PhaseTwo {
             if (keyNet != null) {
                 keyNet.releasePlans();
             }
+            org.coft.dl4j.train.NativeMemory.release("phase II network " + name);
             if (start != null) {
                 interpolate(net.parameters(), start, cfg.wiseAlpha());
                 info("phase II network %s: weight-space ensemble %.2f x fine-tuned + %.2f x start", name,

@@ -165,8 +165,11 @@ public final class PhaseTwoTrainer {
                         }
                         kb = keyNet.contrastEmbeds(other.images());
                     }
-                    FineTuneNetwork.Step st = step(net, batch.images(), y, w, kb, queue == null ? null : queue.keys(),
-                            cfg.microBatch());
+                    INDArray queued = queue == null ? null : queue.keys();
+                    FineTuneNetwork.Step st = step(net, batch.images(), y, w, kb, queued, cfg.microBatch());
+                    if (queued != null) {
+                        queued.close();
+                    }
                     double lr = adam.learningRate(step, epoch);
                     StepInfo info = new StepInfo(name, epoch, cfg.epochs(), step + 1, total, st.loss(), st.ce(),
                             st.contrastive(), lr, batch.ids().stream().map(idOf::get).toList(), bl, null);
