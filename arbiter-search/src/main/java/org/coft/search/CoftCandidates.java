@@ -221,7 +221,8 @@ public final class CoftCandidates implements CandidateRunner {
             DualPromptModel.Scores a = ab.get(0);
             DualPromptModel.Scores b = ab.size() > 1 ? ab.get(1) : ab.get(0);
             return new Objective.Evidence(zs, fin, aug, matrix(a.pClean()), matrix(b.pClean()),
-                    PhaseTwo.argmax(a.logits()), PhaseTwo.argmax(b.logits()), seeds, val);
+                    PhaseTwo.argmax(a.logits()), PhaseTwo.argmax(b.logits()), seeds, val,
+                    method == Method.COFT_PHASE1 ? null : matrix(PhaseOne.ensemble(last.values())));
         }
     }
 

@@ -30,6 +30,12 @@ public enum Objective {
     /** Agreement with zero-shot on its most confident images (the top fifth of each zero-shot class). */
     ANCHOR_AGREEMENT("anchor-agreement", "agreement of the final predictions with zero-shot on its most confident "
             + "fifth of each class"),
+    /**
+     * How far Phase II moved: the share of images whose final prediction differs from Phase I's classifier (the last
+     * round's models' mean), both raw (before output priors). A run whose fine-tuning barely leaves Phase I scores low;
+     * it rewards moving, not moving well (a collapse moves too), so it is reported, not part of the combined one.
+     */
+    PHASE2_CHANGE("phase2-change", "share of images whose final prediction differs from Phase I's classifier (raw)"),
     /** Mean top-class probability of the final classifier (entropy minimisation's criterion; a known trap). */
     CONFIDENCE("confidence", "mean top-class probability of the final predictions"),
     /** The mean of {@link #COMBINED_PARTS}. */
@@ -72,7 +78,7 @@ public enum Objective {
      * not: for coft-phase1 it averages the parts the run has.
      */
     public boolean needsClassifier() {
-        return this == STABILITY;
+        return this == STABILITY || this == PHASE2_CHANGE;
     }
 
     /** @throws IllegalArgumentException naming the value and listing the objectives */
@@ -110,6 +116,8 @@ public enum Objective {
             case PRIOR_FIT -> priorFit(argmax(e.finalProbabilities()), e.zeroShot());
             case ANCHOR_AGREEMENT -> agreement(argmax(e.finalProbabilities()), argmax(e.zeroShot()),
                     anchors(e.zeroShot()));
+            case PHASE2_CHANGE -> e.phase1Probabilities() == null ? Double.NaN
+                    : 1 - agreement(argmax(e.finalProbabilities()), argmax(e.phase1Probabilities()), null);
             case CONFIDENCE -> confidence(e.finalProbabilities());
             case COMBINED -> {
                 double s = 0;
@@ -139,10 +147,21 @@ public enum Objective {
      * @param predictionsA       model A's positive-prompt predictions [N]
      * @param seed               whether image i was a seed (round 1)
      * @param validationAccuracy accuracy on a labelled validation folder, NaN without one
+     * @param phase1Probabilities Phase I's classifier [N][C] (the last round's models' mean, raw) where the run has a
+     *                           Phase II, else null (also in evidence written before it was recorded)
      */
     public record Evidence(double[][] zeroShot, double[][] finalProbabilities, double[][] augmented,
                            double[][] pCleanA, double[][] pCleanB, int[] predictionsA, int[] predictionsB,
-                           boolean[] seed, double validationAccuracy) implements java.io.Serializable {
+                           boolean[] seed, double validationAccuracy, double[][] phase1Probabilities)
+            implements java.io.Serializable {
+        /** Evidence without Phase I's classifier (a run without Phase II). */
+        public Evidence(double[][] zeroShot, double[][] finalProbabilities, double[][] augmented, double[][] pCleanA,
+                        double[][] pCleanB, int[] predictionsA, int[] predictionsB, boolean[] seed,
+                        double validationAccuracy) {
+            this(zeroShot, finalProbabilities, augmented, pCleanA, pCleanB, predictionsA, predictionsB, seed,
+                    validationAccuracy, null);
+        }
+
         public Evidence {
             int n = zeroShot.length;
             for (Object[] a : new Object[][] {finalProbabilities, pCleanA, pCleanB}) {
@@ -150,7 +169,8 @@ public enum Objective {
                     throw new IllegalArgumentException("evidence tables of " + a.length + " and " + n + " rows");
                 }
             }
-            if (augmented != null && augmented.length != n || predictionsA.length != n || predictionsB.length != n
+            if (augmented != null && augmented.length != n || phase1Probabilities != null
+                    && phase1Probabilities.length != n || predictionsA.length != n || predictionsB.length != n
                     || seed.length != n) {
                 throw new IllegalArgumentException("evidence arrays do not all have " + n + " rows");
             }
@@ -167,7 +187,8 @@ public enum Objective {
         public Evidence rows(int[] r) {
             return new Evidence(pick(zeroShot, r), pick(finalProbabilities, r),
                     augmented == null ? null : pick(augmented, r), pick(pCleanA, r), pick(pCleanB, r),
-                    pick(predictionsA, r), pick(predictionsB, r), pick(seed, r), validationAccuracy);
+                    pick(predictionsA, r), pick(predictionsB, r), pick(seed, r), validationAccuracy,
+                    phase1Probabilities == null ? null : pick(phase1Probabilities, r));
         }
 
         private static double[][] pick(double[][] a, int[] r) {

@@ -79,6 +79,24 @@ class ObjectiveTest {
     }
 
     @Test
+    void phaseTwoChangeIsTheShareMovedAwayFromPhaseOne() {
+        // Phase I argmax 0,1,2,1,2,1; final argmax 0,1,1,1,2,0 → images 2 and 5 moved: 2 of 6
+        double[][] p1 = {
+            {0.8, 0.1, 0.1}, {0.2, 0.7, 0.1}, {0.2, 0.3, 0.5}, {0.1, 0.6, 0.3}, {0.1, 0.1, 0.8}, {0.3, 0.4, 0.3}};
+        Objective.Evidence e = new Objective.Evidence(ZS, FIN, AUG, PC, PC, A, B, SEED, Double.NaN, p1);
+        assertEquals(2.0 / 6, Objective.PHASE2_CHANGE.value(e), 1e-12);
+        assertEquals(0.0, Objective.PHASE2_CHANGE.value(new Objective.Evidence(ZS, FIN, AUG, PC, PC, A, B, SEED,
+                Double.NaN, FIN)), 1e-12, "a Phase II that changes nothing");
+        assertTrue(Double.isNaN(Objective.PHASE2_CHANGE.value(evidence())), "no Phase I classifier recorded");
+        assertTrue(Objective.PHASE2_CHANGE.needsClassifier());
+        assertTrue(!Objective.COMBINED_PARTS.contains(Objective.PHASE2_CHANGE));
+        // resampled rows carry Phase I's classifier along
+        assertEquals(1.0, Objective.PHASE2_CHANGE.value(e.rows(new int[] {2, 5, 2})), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> new Objective.Evidence(ZS, FIN, AUG, PC, PC, A, B, SEED,
+                Double.NaN, new double[][] {{1, 0, 0}}));
+    }
+
+    @Test
     void parseNamesTheChoices() {
         assertEquals(Objective.PRIOR_FIT, Objective.parse("prior-fit"));
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Objective.parse("accuracy"));
