@@ -54,22 +54,33 @@ class TrainingMemoryTest {
         }
     }
 
+    /** A random head of 10 unit rows of 64. */
+    static INDArray unitHead(long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray head = Nd4j.randn(DataType.FLOAT, 10, 64);
+        return head.diviColumnVector(head.norm2(1).reshape(10, 1));
+    }
+
+    /** One-hot labels of a step's batch, cycling through the 10 classes. */
+    static INDArray labels(int batch, int step) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, (i + step) % 10, 1f);
+        }
+        return y;
+    }
+
     @Test
     void phaseTwoStepsKeepResidentMemoryFlat() throws Exception {
         ClipModel model = ClipModel.load(TestModels.microClip());
-        Nd4j.getRandom().setSeed(5);
-        INDArray head = Nd4j.randn(DataType.FLOAT, 10, 64);
-        head.diviColumnVector(head.norm2(1).reshape(10, 1));
+        INDArray head = unitHead(5);
         FineTuneNetwork net = FineTuneNetwork.create(model, head, 0, 0.07);
         AdamSteps adam = AdamSteps.fresh(1e-4, 200, net.parameters());
         int batch = 4;
         Readings r = new Readings();
         for (int step = 0; step < 200; step++) {
             INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, 28, 28);
-            INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
-            for (int i = 0; i < batch; i++) {
-                y.putScalar(i, (i + step) % 10, 1f);
-            }
+            INDArray y = labels(batch, step);
             INDArray w = Nd4j.ones(DataType.FLOAT, batch);
             FineTuneNetwork.Step st = net.gradients(x, y, w, null, null);
             adam.apply(st.gradients(), 0.0, step, 0);
@@ -92,9 +103,7 @@ class TrainingMemoryTest {
     @Test
     void momentumContrastStepsKeepResidentMemoryFlat() throws Exception {
         ClipModel model = ClipModel.load(TestModels.microClip());
-        Nd4j.getRandom().setSeed(7);
-        INDArray head = Nd4j.randn(DataType.FLOAT, 10, 64);
-        head.diviColumnVector(head.norm2(1).reshape(10, 1));
+        INDArray head = unitHead(7);
         FineTuneNetwork net = FineTuneNetwork.create(model, head, 0.5, 0.07, null,
                 org.coft.dl4j.phase2.PhaseTwoConfig.ContrastHead.EMBEDDING, 1);
         FineTuneNetwork keyNet = FineTuneNetwork.create(model, head, 0, 0.07, null,
@@ -109,10 +118,7 @@ class TrainingMemoryTest {
         for (int step = 0; step < 200; step++) {
             INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, 28, 28);
             INDArray x2 = Nd4j.randn(DataType.FLOAT, batch, 3, 28, 28);
-            INDArray y = Nd4j.zeros(DataType.FLOAT, batch, 10);
-            for (int i = 0; i < batch; i++) {
-                y.putScalar(i, (i + step) % 10, 1f);
-            }
+            INDArray y = labels(batch, step);
             INDArray w = Nd4j.ones(DataType.FLOAT, batch);
             INDArray kb = keyNet.contrastEmbeds(x2);
             FineTuneNetwork.Step st;
