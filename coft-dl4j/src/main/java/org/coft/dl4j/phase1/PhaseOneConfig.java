@@ -115,85 +115,133 @@ public record PhaseOneConfig(boolean negativePrompt, int contextTokens, String c
     public static final int UPL_ENSEMBLE = 16;
 
     public PhaseOneConfig withEnsemble(int n) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
-                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions, outputPrior, n);
+        return with(c -> c.ensemble = n);
     }
 
     public PhaseOneConfig withOutputPrior(OutputPrior o) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
-                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions, o, ensemble);
+        return with(c -> c.outputPrior = o);
     }
 
     public PhaseOneConfig withNegativePrompt(boolean v) {
-        return new PhaseOneConfig(v, contextTokens, contextInit, contextStd, visual, promptTokens, adapterHidden, lambda,
-                tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
-                checkpointEvery, scoreBatch, descriptions,
-                outputPrior, ensemble);
+        return with(c -> c.negativePrompt = v);
     }
 
     public PhaseOneConfig withVisual(VisualModule v) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, v, promptTokens, adapterHidden,
-                lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior, ensemble);
+        return with(c -> c.visual = v);
     }
 
     public PhaseOneConfig withContext(int tokens, String init) {
-        return new PhaseOneConfig(negativePrompt, tokens, init, contextStd, visual, promptTokens, adapterHidden, lambda,
-                tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate, weightDecay,
-                checkpointEvery, scoreBatch, descriptions,
-                outputPrior, ensemble);
+        return with(c -> {
+            c.contextTokens = tokens;
+            c.contextInit = init;
+        });
     }
 
     public PhaseOneConfig withTraining(int epochs, int batchSize, double learningRate) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
-                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior, ensemble);
+        return with(c -> {
+            c.epochs = epochs;
+            c.batchSize = batchSize;
+            c.learningRate = learningRate;
+        });
     }
 
     public PhaseOneConfig withCheckpointEvery(int steps) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
-                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, steps, scoreBatch, descriptions,
-                outputPrior, ensemble);
+        return with(c -> c.checkpointEvery = steps);
     }
 
     public PhaseOneConfig withSeeds(int k, ShortfallPolicy policy) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
-                adapterHidden, lambda, tau, l2ToVisual, k, policy, templates, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior, ensemble);
+        return with(c -> {
+            c.seedsPerClass = k;
+            c.shortfall = policy;
+        });
     }
 
     public PhaseOneConfig withL2(double lambda, double tau, boolean toVisual) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
-                adapterHidden, lambda, tau, toVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
-                learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior, ensemble);
+        return with(c -> {
+            c.lambda = lambda;
+            c.tau = tau;
+            c.l2ToVisual = toVisual;
+        });
     }
 
     public PhaseOneConfig withPromptTokens(int p) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, p, adapterHidden,
-                lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior, ensemble);
+        return with(c -> c.promptTokens = p);
     }
 
     public PhaseOneConfig withTemplates(List<String> t) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
-                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, t, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, descriptions,
-                outputPrior, ensemble);
+        return with(c -> c.templates = t);
     }
 
     /** A copy with these zero-shot templates and per-class descriptions (CoFT+'s richer prompts). */
     public PhaseOneConfig withPrompts(List<String> t, java.util.Map<String, List<String>> d) {
-        return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
-                adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, t, epochs, batchSize, learningRate,
-                weightDecay, checkpointEvery, scoreBatch, d, outputPrior, ensemble);
+        return with(c -> {
+            c.templates = t;
+            c.descriptions = d;
+        });
+    }
+
+    /** A copy with {@code change} applied to its components (validated again by the canonical constructor). */
+    private PhaseOneConfig with(java.util.function.Consumer<Components> change) {
+        Components c = new Components(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    /** The components as mutable fields: the one place the {@code withX} copies call the canonical constructor. */
+    private static final class Components {
+        boolean negativePrompt;
+        int contextTokens;
+        String contextInit;
+        double contextStd;
+        VisualModule visual;
+        int promptTokens;
+        int adapterHidden;
+        double lambda;
+        double tau;
+        boolean l2ToVisual;
+        int seedsPerClass;
+        ShortfallPolicy shortfall;
+        List<String> templates;
+        int epochs;
+        int batchSize;
+        double learningRate;
+        double weightDecay;
+        int checkpointEvery;
+        int scoreBatch;
+        java.util.Map<String, List<String>> descriptions;
+        OutputPrior outputPrior;
+        int ensemble;
+
+        Components(PhaseOneConfig c) {
+            negativePrompt = c.negativePrompt;
+            contextTokens = c.contextTokens;
+            contextInit = c.contextInit;
+            contextStd = c.contextStd;
+            visual = c.visual;
+            promptTokens = c.promptTokens;
+            adapterHidden = c.adapterHidden;
+            lambda = c.lambda;
+            tau = c.tau;
+            l2ToVisual = c.l2ToVisual;
+            seedsPerClass = c.seedsPerClass;
+            shortfall = c.shortfall;
+            templates = c.templates;
+            epochs = c.epochs;
+            batchSize = c.batchSize;
+            learningRate = c.learningRate;
+            weightDecay = c.weightDecay;
+            checkpointEvery = c.checkpointEvery;
+            scoreBatch = c.scoreBatch;
+            descriptions = c.descriptions;
+            outputPrior = c.outputPrior;
+            ensemble = c.ensemble;
+        }
+
+        PhaseOneConfig build() {
+            return new PhaseOneConfig(negativePrompt, contextTokens, contextInit, contextStd, visual, promptTokens,
+                    adapterHidden, lambda, tau, l2ToVisual, seedsPerClass, shortfall, templates, epochs, batchSize,
+                    learningRate, weightDecay, checkpointEvery, scoreBatch, descriptions, outputPrior, ensemble);
+        }
     }
 
     static ObjectMapper mapper() {
