@@ -36,8 +36,16 @@ class CoftPipelineTest {
     @TempDir
     static Path tmp;
     static Path labelled;
-    /** CoFT+'s richer prompts: the task's class descriptions, named (a data folder's prompts.json is read only then). */
+    /** CoFT+'s richer prompts: the task's class descriptions (a data folder's prompts.json is read only if named). */
     static String prompts;
+
+    /** {@code coft adapt --method coft-plus --prompts PROMPTS --config CONFIG --seed SEED} and the rest. */
+    static String[] coftPlus(Path config, String seed, String... rest) {
+        List<String> args = new java.util.ArrayList<>(List.of("adapt", "--method", "coft-plus", "--prompts", prompts,
+                "--config", config.toString(), "--seed", seed));
+        args.addAll(List.of(rest));
+        return CliTest.run(args.toArray(new String[0]));
+    }
     static Path flat;
     static Path config;
     static Path reference;
@@ -66,9 +74,7 @@ class CoftPipelineTest {
                 + "\"seedsPerClass\": 3, \"batchSize\": 8}, \"phase2\": {\"epochs\": 2, \"batchSize\": 25, "
                 + "\"gamma\": 0.5, \"queueSize\": 40}}");
         reference = tmp.resolve("reference");
-        // CoFT+'s richer prompts: the task's class descriptions, named (a data folder's prompts.json is not read
-        // unless it is)
-        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "5",
+        String[] a = coftPlus(config, "5",
                 "--data", labelled.toString(), "--out", reference.toString());
         assertEquals("0", a[0], a[1] + a[2]);
         referencePredictions = predictions(reference, labelled);
@@ -133,14 +139,14 @@ class CoftPipelineTest {
     @Test
     void phaseOneAdoptedFromAnEarlierRunGivesTheSameClassifierAndOtherSettingsAreRefused() throws Exception {
         Path out = tmp.resolve("adopted");
-        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "5",
+        String[] a = coftPlus(config, "5",
                 "--data", labelled.toString(), "--out", out.toString(), "--phase1-from", reference.toString());
         assertEquals("0", a[0], a[1] + a[2]);
         assertTrue(a[1].contains("phase I: adopted from") && a[1].contains("model A: finished earlier"), a[1]);
         assertEquals(referencePredictions, predictions(out, labelled));
         assertTrue(Files.readString(out.resolve("adapted.json")).contains("\"phase1_adopted_from\""),
                 "the manifest records where Phase I came from");
-        String[] other = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "6",
+        String[] other = coftPlus(config, "6",
                 "--data", labelled.toString(), "--out", tmp.resolve("adopted-6").toString(), "--phase1-from",
                 reference.toString());
         assertNotEquals("0", other[0]);
@@ -150,8 +156,8 @@ class CoftPipelineTest {
         Path otherConfig = tmp.resolve("tiny-lambda.json");
         Files.writeString(otherConfig, Files.readString(config).replace("\"epochs\": 2, \"seedsPerClass\"",
                 "\"epochs\": 2, \"lambda\": 0.5, \"seedsPerClass\""));
-        String[] lambda = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", otherConfig.toString(), "--seed",
-                "5", "--data", labelled.toString(), "--out", tmp.resolve("adopted-lambda").toString(), "--phase1-from",
+        String[] lambda = coftPlus(otherConfig, "5", "--data", labelled.toString(), "--out",
+                tmp.resolve("adopted-lambda").toString(), "--phase1-from",
                 reference.toString());
         assertNotEquals("0", lambda[0]);
         assertTrue((lambda[1] + lambda[2]).contains("another 'config.phase1.lambda' (") && (lambda[1] + lambda[2])
@@ -159,7 +165,7 @@ class CoftPipelineTest {
         // a tampered Phase I file is caught by the earlier run's ledger before it is copied
         Path copy = RunIntegrityTest.copy(reference, tmp.resolve("reference-copy"));
         Files.writeString(copy.resolve("phase1/seeds.csv"), "id,pseudo_label,confidence,filled\n");
-        String[] bad = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "5",
+        String[] bad = coftPlus(config, "5",
                 "--data", labelled.toString(), "--out", tmp.resolve("adopted-bad").toString(), "--phase1-from",
                 copy.toString());
         assertNotEquals("0", bad[0]);
@@ -185,7 +191,7 @@ class CoftPipelineTest {
     @Test
     void theSameImagesWithoutClassSubFoldersGiveTheIdenticalClassifier() throws Exception {
         Path out = tmp.resolve("flat-run");
-        String[] a = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "5",
+        String[] a = coftPlus(config, "5",
                 "--data", flat.toString(), "--out", out.toString());
         assertEquals("0", a[0], a[1] + a[2]);
         assertEquals(referencePredictions, predictions(out, labelled));
@@ -252,7 +258,7 @@ class CoftPipelineTest {
         assertTrue(r[1].contains("finished earlier") && r[1].contains("resuming"), r[1]);
         assertEquals(referencePredictions, predictions(out, labelled));
         // another run's settings in the same folder are refused, naming the field
-        String[] other = CliTest.run("adapt", "--method", "coft-plus", "--prompts", prompts, "--config", config.toString(), "--seed", "6",
+        String[] other = coftPlus(config, "6",
                 "--data", labelled.toString(), "--out", out.toString());
         assertNotEquals("0", other[0]);
         assertTrue((other[1] + other[2]).contains("another 'seed'"), other[1] + other[2]);
