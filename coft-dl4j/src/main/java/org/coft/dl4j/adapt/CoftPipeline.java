@@ -217,11 +217,10 @@ public final class CoftPipeline {
     }
 
     /**
-     * Returns the stage's freed native memory to the system ({@link org.coft.dl4j.train.NativeMemory}) and logs the
-     * process's peak resident memory so far (Linux; native ND4J buffers included).
+     * Logs the process's peak resident memory so far (Linux; native ND4J buffers included). The stage before has
+     * already returned its freed native memory: PhaseOne.round after each model, PhaseTwo.run after each network.
      */
     static void memory(PhaseOne.Options opt, String after) {
-        org.coft.dl4j.train.NativeMemory.release(after);
         long kib = peakRssKib();
         if (kib > 0) {
             info("memory: peak RSS %.0f MiB after %s", kib / 1024.0, after);

@@ -4,8 +4,9 @@ import java.lang.management.ManagementFactory;
 import javax.management.ObjectName;
 
 /**
- * Hands the native memory a finished stage freed back to the operating system, at stage boundaries only (after a
- * model is trained or has scored the images, after a round, after a Phase II network) — never inside a training loop.
+ * Hands the native memory a finished stage freed back to the operating system, at stage boundaries only (after the
+ * features and seeds, after a Phase I model is trained and after it has scored the images, after a Phase II network)
+ * — never inside a training loop.
  *
  * <p>Why: ND4J's arrays live in native memory that glibc's {@code malloc} keeps once freed (in its arenas, for reuse)
  * rather than returning it to the system, and arrays that became unreachable are freed only after a Java collection,
