@@ -3,13 +3,18 @@
 
     /usr/bin/python3 tools/reference-clip/upl.py --task /tmp/tasks/digits-real --seed 0 --ensemble 16
     /usr/bin/python3 tools/reference-clip/upl.py --task /tmp/tasks/dr2k --seed 0 --crop-scale-min 0.08
+    /usr/bin/python3 tools/reference-clip/upl.py --task /tmp/tasks/dr2k --seed 0 --ensemble 16 --published
 
 Same design as ``coft adapt --method upl``: zero-shot ("a photo of a {}.") top-16 seeds per predicted class (short
 classes filled by score), a shared 4-vector context initialised from "a photo of a", Adam 2e-3 with a cosine
 schedule, batch 32, 100 steps per prompt, ``--ensemble`` prompts (different seeds) whose softmax is averaged; no
 labels are read except to print the accuracy. ``--crop-scale-min S`` trains instead on 10 random-resized-crop views
 per seed (area S..1, ratio 3/4..4/3, bilinear), 250 steps — the pilot of UPL's published training augmentation.
-The last line is ``<task> UPL <accuracy>``. Numbers differ from Java's in the random draws only.
+``--published`` trains with UPL's released recipe instead (``configs/trainers/UPLTrainer/rn50_ep50.yaml`` and
+``scripts/upl_train.sh`` of its repository): 16 context vectors drawn from N(0, 0.02²) (prompt "X X … X {class}."),
+SGD with momentum 0.9 and weight decay 5e-4, lr 0.002, 50 epochs over the seeds, the first at a constant 1e-5, then a
+per-epoch cosine. ``--per-class K`` changes the number of seeds per class (16). The last line is
+``<task> UPL <accuracy>``. Numbers differ from Java's in the random draws only.
 """
 
 import argparse
@@ -64,6 +69,33 @@ def crop_views(imgs, gen, n, scale_min):
     return out
 
 
+def train_published(model, tok, classes, fp, seeds, slab, scale, gen, n_ctx=16, lr=2e-3, epochs=50, batch=32):
+    """UPL's released recipe (Dassl's SGD, constant warm-up epoch, per-epoch cosine); returns the class-weight function."""
+    k = len(classes)
+    ids, mask = tok.batch([" ".join(["X"] * n_ctx) + " " + c + "." for c in classes])
+    base = model.text_model.embeddings.token_embedding.weight.detach()[ids]
+    ctx = torch.nn.Parameter(torch.randn(n_ctx, base.shape[-1]) * 0.02)
+    opt = torch.optim.SGD([ctx], lr=lr, momentum=0.9, weight_decay=5e-4)
+
+    def class_weights():
+        e_ = torch.cat([base[:, :1], ctx.unsqueeze(0).expand(k, -1, -1), base[:, 1 + n_ctx:]], dim=1)
+        return F.normalize(model.text_projection(model.text_model(ids, mask, inputs_embeds=e_)[1]), dim=-1)
+
+    per_epoch = max(1, len(seeds) // batch)
+    for epoch in range(epochs):
+        rate = 1e-5 if epoch == 0 else lr * 0.5 * (1 + np.cos(np.pi * (epoch - 1) / epochs))
+        for g in opt.param_groups:
+            g["lr"] = rate
+        order = gen.permutation(len(seeds))
+        for b in range(per_epoch):
+            i = order[b * batch:(b + 1) * batch]
+            loss = F.cross_entropy(scale * fp[seeds[i]] @ class_weights().t(), slab[i])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return class_weights
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=os.path.join(mio.REPO, "models", "micro-clip"))
@@ -71,6 +103,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ensemble", type=int, default=1)
     ap.add_argument("--crop-scale-min", type=float, default=None)
+    ap.add_argument("--published", action="store_true", help="UPL's released optimiser and context (see above)")
+    ap.add_argument("--per-class", type=int, default=16, help="seeds per class (16)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     model = mio.load_model_dir(a.model)
@@ -84,7 +118,7 @@ def main():
     zs = (scale * fp @ ce.t()).softmax(1)
     pred = zs.argmax(1).numpy()
     print("zero-shot", (pred == labels).mean())
-    seeds, slab = seeds_top_k(zs, pred, k)
+    seeds, slab = seeds_top_k(zs, pred, k, a.per_class)
     print("seed accuracy", (labels[seeds] == slab.numpy()).mean())
     ids, mask = tok.batch(["a photo of a %s." % c for c in classes])
     base = model.text_model.embeddings.token_embedding.weight.detach()[ids]
@@ -99,23 +133,26 @@ def main():
             with torch.no_grad():
                 vf = torch.stack([F.normalize(mio.encode_images(model, v), dim=-1)
                                   for v in crop_views(images[seeds], gen, views, a.crop_scale_min)])
-        ctx = torch.nn.Parameter(base[0, 1:5].clone())
-        opt = torch.optim.Adam([ctx], lr=2e-3)
-        steps = 100 if a.crop_scale_min is None else 250
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+        if a.published:
+            class_weights = train_published(model, tok, classes, fp, seeds, slab, scale, gen)
+        else:
+            ctx = torch.nn.Parameter(base[0, 1:5].clone())
+            opt = torch.optim.Adam([ctx], lr=2e-3)
+            steps = 100 if a.crop_scale_min is None else 250
+            sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
 
-        def class_weights():
-            e_ = torch.cat([base[:, :1], ctx.unsqueeze(0).expand(k, -1, -1), base[:, 5:]], dim=1)
-            return F.normalize(model.text_projection(model.text_model(ids, mask, inputs_embeds=e_)[1]), dim=-1)
+            def class_weights():
+                e_ = torch.cat([base[:, :1], ctx.unsqueeze(0).expand(k, -1, -1), base[:, 5:]], dim=1)
+                return F.normalize(model.text_projection(model.text_model(ids, mask, inputs_embeds=e_)[1]), dim=-1)
 
-        for _ in range(steps):
-            b = gen.choice(len(seeds), 32, replace=False)
-            x = fp[seeds[b]] if a.crop_scale_min is None else vf[gen.integers(0, views, 32), b]
-            loss = F.cross_entropy(scale * x @ class_weights().t(), slab[b])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
+            for _ in range(steps):
+                b = gen.choice(len(seeds), 32, replace=False)
+                x = fp[seeds[b]] if a.crop_scale_min is None else vf[gen.integers(0, views, 32), b]
+                loss = F.cross_entropy(scale * x @ class_weights().t(), slab[b])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
         with torch.no_grad():
             p = (scale * fp @ class_weights().t()).softmax(1)
         print(" prompt", e, (p.argmax(1).numpy() == labels).mean())
