@@ -20,6 +20,14 @@ def rows(path):
         return list(csv.DictReader(f))
 
 
+def kept_labels(run):
+    """(true class, kept label) for every label Phase II trains on: one per `label_*` column of the run's
+    `phase2-labels.csv` that is filled (evaluation only: the true class is the image id's folder)."""
+    labels = rows(Path(run) / "phase2-labels.csv")
+    cols = [k for k in labels[0] if k.startswith("label_")] if labels else []
+    return [(r["id"].split("/", 1)[0], r[c]) for r in labels for c in cols if r[c]]
+
+
 def main(argv):
     run = Path(argv[1])
     stages = [a.split("=", 1) for a in argv[2:]]
@@ -30,13 +38,10 @@ def main(argv):
     seeds = rows(run / "phase1" / "seeds.csv")
     s_n = Counter(r["pseudo_label"] for r in seeds)
     s_ok = Counter(r["pseudo_label"] for r in seeds if truth.get(r["id"]) == r["pseudo_label"])
-    cols = [k for k in labels[0] if k.startswith("label_")]
     k_n, k_ok = Counter(), Counter()
-    for r in labels:
-        for c in cols:
-            if r[c]:
-                k_n[r[c]] += 1
-                k_ok[r[c]] += truth[r["id"]] == r[c]
+    for true, kept in kept_labels(run):
+        k_n[kept] += 1
+        k_ok[kept] += true == kept
     preds = {}
     for name, path in stages:
         p = {r["id"]: r["prediction"] for r in rows(path)}

@@ -34,10 +34,10 @@ run() { # task method seed
   [[ -f "$dir/eval.txt" ]] && return 0
   mkdir -p "$OUT/$task"
   rm -rf "$dir"
-  local seedargs=(--seed "$seed") threads=(--threads "${THREADS:-1}")
+  local threads=(--threads "${THREADS:-1}")
   [[ $method == zero-shot ]] && threads=()
   echo "$(date +%T) $task $method seed $seed" >&2
-  java -jar "$JAR" adapt --method "$method" "${seedargs[@]}" "${threads[@]}" --data "$TASKS/$task" --out "$dir" \
+  java -jar "$JAR" adapt --method "$method" --seed "$seed" "${threads[@]}" --data "$TASKS/$task" --out "$dir" \
     > "$dir.adapt.log" 2>&1 || { tail -20 "$dir.adapt.log"; exit 1; }
   local last=""
   [[ -d "$dir/phase1" ]] && last="$dir/phase1"
@@ -60,9 +60,11 @@ if [[ -z ${TABLE_ONLY:-} ]]; then
   done
 fi
 
-python3 - "$OUT" $TASK_LIST <<'PY'
-import csv, glob, json, os, re, statistics, sys
-out, tasks = sys.argv[1], sys.argv[2:]
+python3 - "$(dirname "$0")" "$OUT" $TASK_LIST <<'PY'
+import glob, json, os, re, statistics, sys
+sys.path.insert(0, sys.argv[1])
+from diagnose import kept_labels
+out, tasks = sys.argv[2], sys.argv[3:]
 
 def last(path, pattern):
     found = None
@@ -87,17 +89,12 @@ def aurocs(path):
     return statistics.mean(vals) if vals else None
 
 def labels(run):
-    # evaluation only: the hidden label is the class sub-folder in the image id
-    f = os.path.join(run, "phase2-labels.csv")
-    if not os.path.exists(f):
+    # evaluation only (kept_labels reads the hidden class from the image id)
+    if not os.path.exists(os.path.join(run, "phase2-labels.csv")):
         return None
-    kept = right = 0
-    for line in list(csv.reader(open(f)))[1:]:
-        for lab in line[1:]:
-            if lab:
-                kept += 1
-                right += lab == line[0].split("/")[0]
-    return kept, (100.0 * right / kept if kept else float("nan"))
+    pairs = kept_labels(run)
+    right = sum(true == kept for true, kept in pairs)
+    return len(pairs), (100.0 * right / len(pairs) if pairs else float("nan"))
 
 def mean_sd(vals, digits=2):
     vals = [v for v in vals if v is not None]
