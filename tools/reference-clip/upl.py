@@ -10,10 +10,11 @@ classes filled by score), a shared 4-vector context initialised from "a photo of
 schedule, batch 32, 100 steps per prompt, ``--ensemble`` prompts (different seeds) whose softmax is averaged; no
 labels are read except to print the accuracy. ``--crop-scale-min S`` trains instead on 10 random-resized-crop views
 per seed (area S..1, ratio 3/4..4/3, bilinear), 250 steps — the pilot of UPL's published training augmentation.
-``--published`` trains with UPL's released recipe instead (``configs/trainers/UPLTrainer/rn50_ep50.yaml`` and
-``scripts/upl_train.sh`` of its repository): 16 context vectors drawn from N(0, 0.02²) (prompt "X X … X {class}."),
-SGD with momentum 0.9 and weight decay 5e-4, lr 0.002, 50 epochs over the seeds, the first at a constant 1e-5, then a
-per-epoch cosine. ``--per-class K`` changes the number of seeds per class (16). The last line is
+``--published`` trains with UPL's released optimiser and context instead (``configs/trainers/UPLTrainer/rn50_ep50.yaml``
+and ``scripts/upl_train.sh`` of its repository): 16 context vectors drawn from N(0, 0.02²) (prompt "X X … X
+{class}."), SGD with momentum 0.9 and weight decay 5e-4, lr 0.002, 50 epochs over the seeds, the first at a constant
+1e-5, then a per-epoch cosine; on the seeds' plain features (the recipe's crops are ``--crop-scale-min``'s separate
+pilot, and the two do not combine). ``--per-class K`` changes the number of seeds per class (16). The last line is
 ``<task> UPL <accuracy>``. Numbers differ from Java's in the random draws only.
 """
 
@@ -69,17 +70,26 @@ def crop_views(imgs, gen, n, scale_min):
     return out
 
 
-def train_published(model, tok, classes, fp, seeds, slab, scale, gen, n_ctx=16, lr=2e-3, epochs=50, batch=32):
-    """UPL's released recipe (Dassl's SGD, constant warm-up epoch, per-epoch cosine); returns the class-weight function."""
-    k = len(classes)
-    ids, mask = tok.batch([" ".join(["X"] * n_ctx) + " " + c + "." for c in classes])
+def prompt_classifier(model, ids, mask, ctx):
+    """The class-weight function of a learned context: token rows 1..len(ctx) of every class prompt (ids, mask)
+    replaced by ctx, through the text tower, normalised."""
     base = model.text_model.embeddings.token_embedding.weight.detach()[ids]
-    ctx = torch.nn.Parameter(torch.randn(n_ctx, base.shape[-1]) * 0.02)
-    opt = torch.optim.SGD([ctx], lr=lr, momentum=0.9, weight_decay=5e-4)
+    n, k = ctx.shape[0], ids.shape[0]
 
     def class_weights():
-        e_ = torch.cat([base[:, :1], ctx.unsqueeze(0).expand(k, -1, -1), base[:, 1 + n_ctx:]], dim=1)
+        e_ = torch.cat([base[:, :1], ctx.unsqueeze(0).expand(k, -1, -1), base[:, 1 + n:]], dim=1)
         return F.normalize(model.text_projection(model.text_model(ids, mask, inputs_embeds=e_)[1]), dim=-1)
+
+    return class_weights
+
+
+def train_published(model, tok, classes, fp, seeds, slab, scale, gen, n_ctx=16, lr=2e-3, epochs=50, batch=32):
+    """UPL's released recipe (Dassl's SGD, constant warm-up epoch, per-epoch cosine); returns the class-weight function."""
+    ids, mask = tok.batch([" ".join(["X"] * n_ctx) + " " + c + "." for c in classes])
+    width = model.text_model.embeddings.token_embedding.weight.shape[-1]
+    ctx = torch.nn.Parameter(torch.randn(n_ctx, width) * 0.02)
+    opt = torch.optim.SGD([ctx], lr=lr, momentum=0.9, weight_decay=5e-4)
+    class_weights = prompt_classifier(model, ids, mask, ctx)
 
     per_epoch = max(1, len(seeds) // batch)
     for epoch in range(epochs):
@@ -106,6 +116,9 @@ def main():
     ap.add_argument("--published", action="store_true", help="UPL's released optimiser and context (see above)")
     ap.add_argument("--per-class", type=int, default=16, help="seeds per class (16)")
     a = ap.parse_args()
+    if a.published and a.crop_scale_min is not None:
+        ap.error("--published is UPL's released optimiser and context on the seeds' plain features; "
+                 "it does not combine with --crop-scale-min (the crop pilot)")
     torch.set_num_threads(1)
     model = mio.load_model_dir(a.model)
     tok = mio.Tokenizer(json.load(open(os.path.join(a.model, "training.json")))["tokenizer"]["merges"])
@@ -140,11 +153,7 @@ def main():
             opt = torch.optim.Adam([ctx], lr=2e-3)
             steps = 100 if a.crop_scale_min is None else 250
             sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-
-            def class_weights():
-                e_ = torch.cat([base[:, :1], ctx.unsqueeze(0).expand(k, -1, -1), base[:, 5:]], dim=1)
-                return F.normalize(model.text_projection(model.text_model(ids, mask, inputs_embeds=e_)[1]), dim=-1)
-
+            class_weights = prompt_classifier(model, ids, mask, ctx)
             for _ in range(steps):
                 b = gen.choice(len(seeds), 32, replace=False)
                 x = fp[seeds[b]] if a.crop_scale_min is None else vf[gen.integers(0, views, 32), b]
