@@ -17,6 +17,7 @@ import org.coft.clip.onnx.passes.FoldAndInfer;
 import org.coft.clip.onnx.passes.GraphPass;
 import org.coft.clip.onnx.passes.LayerNormFusion;
 import org.coft.clip.onnx.passes.LinearFusion;
+import org.coft.clip.onnx.passes.PooledRowSinking;
 import org.coft.clip.onnx.passes.QuickGeluFusion;
 
 /**
@@ -67,6 +68,20 @@ public final class OnnxImporter {
                     throw new OnnxImportException(g.source(), problems);
                 }
             }
+            // the position-wise tail before a pooling gather runs on the pooled rows only (CLIP's text tower: the
+            // last layer's MLP for the end-of-text token alone); dead nodes first, so that only real readers count
+            new DeadCodeElimination().apply(g);
+            PooledRowSinking pooled = new PooledRowSinking();
+            int narrowed = pooled.apply(g);
+            if (fusions != null) {
+                fusions.put(pooled.name(), narrowed);
+            }
+            if (narrowed > 0) {
+                problems = new FoldAndInfer(registry).apply(g);
+                if (!problems.isEmpty()) {
+                    throw new OnnxImportException(g.source(), problems);
+                }
+            }
             passes.add(new LayerNormFusion());
             passes.add(new QuickGeluFusion());
             passes.add(new LinearFusion());
@@ -110,6 +125,7 @@ public final class OnnxImporter {
         int[] folded = new int[1];
         rewrite(g, options, fusions, folded);
         hooks.beforeEmit(g);
+        g.sortTopologically(); // a hook's nodes may reach into rows a pass placed elsewhere (deep visual prompts)
         new DeadCodeElimination().apply(g);
         SameDiffEmitter.Emitted e;
         try {

@@ -152,4 +152,50 @@ public final class IrGraph {
         }
         return counts;
     }
+
+    /**
+     * Orders the nodes so that each comes after the producers of its inputs, keeping their order otherwise (passes and
+     * import hooks may add a node anywhere; emission reads the nodes in order).
+     *
+     * @throws IllegalStateException naming a node on a cycle
+     */
+    public void sortTopologically() {
+        Map<String, IrNode> producers = producers();
+        List<IrNode> out = new ArrayList<>(nodes.size());
+        Set<IrNode> placed = new HashSet<>();
+        Set<IrNode> onPath = new HashSet<>();
+        java.util.ArrayDeque<IrNode> path = new java.util.ArrayDeque<>();
+        java.util.ArrayDeque<Integer> next = new java.util.ArrayDeque<>(); // per path node: its next input to visit
+        for (IrNode root : nodes) {
+            if (placed.contains(root)) {
+                continue;
+            }
+            path.push(root);
+            next.push(0);
+            onPath.add(root);
+            while (!path.isEmpty()) {
+                IrNode n = path.peek();
+                int i = next.pop();
+                if (i < n.inputs().size()) {
+                    next.push(i + 1);
+                    String in = n.inputs().get(i);
+                    IrNode p = in.isEmpty() ? null : producers.get(in);
+                    if (p != null && !placed.contains(p)) {
+                        if (!onPath.add(p)) {
+                            throw new IllegalStateException("the graph has a cycle through " + p.describe());
+                        }
+                        path.push(p);
+                        next.push(0);
+                    }
+                } else {
+                    path.pop();
+                    onPath.remove(n);
+                    placed.add(n);
+                    out.add(n);
+                }
+            }
+        }
+        nodes.clear();
+        nodes.addAll(out);
+    }
 }

@@ -220,4 +220,103 @@ class FusionPassTest {
             assertEquals(1, g.report().runtimeOps().get("Expand"), tail + ": " + g.report());
         }
     }
+
+    // ---- pooled-row sinking -----------------------------------------------------------------------------------
+
+    /**
+     * The last layer of Hugging Face's CLIP text tower and its end-of-text pooling: the attention output {@code a}
+     * through the output projection into the residual stream {@code x}, layer norm, MLP with QuickGELU, residual,
+     * final layer norm, then {@code Gather(Flatten(·, 2), argmax(ids) + range(N)·L)} and the projection.
+     * {@code lastHiddenOut}: the final layer norm's value is also a graph output (it must then stay whole).
+     */
+    private static OnnxModelBuilder pooledTail(boolean lastHiddenOut) {
+        OnnxModelBuilder b = new OnnxModelBuilder(17)
+                .input("x", FLOAT, "N", 4, 8).input("a", FLOAT, "N", 4, 8).input("ids", OnnxModelBuilder.INT64, "N", 4)
+                .initializer("wo", rand(8, 8)).initializer("bo", rand(8)).initializer("g2", rand(8))
+                .initializer("b2", rand(8)).initializer("w1", rand(8, 16)).initializer("c1", rand(16))
+                .initializer("k", Nd4j.scalar(1.702f)).initializer("w2", rand(16, 8)).initializer("c2", rand(8))
+                .initializer("gf", rand(8)).initializer("bf", rand(8)).initializer("proj", rand(8, 5))
+                .initializer("zero", Nd4j.scalar(0L)).initializer("one", Nd4j.scalar(1L))
+                .initializer("four", Nd4j.scalar(4L))
+                .node("MatMul", "a,wo", "ao").node("Add", "bo,ao", "ao2").node("Add", "x,ao2", "h")
+                .node("LayerNormalization", "h,g2,b2", "l2", OnnxModelBuilder.intAttr("axis", -1))
+                .node("MatMul", "l2,w1", "f1").node("Add", "c1,f1", "f1b").node("Mul", "f1b,k", "m")
+                .node("Sigmoid", "m", "s").node("Mul", "f1b,s", "gl").node("MatMul", "gl,w2", "f2")
+                .node("Add", "c2,f2", "f2b").node("Add", "h,f2b", "o")
+                .node("LayerNormalization", "o,gf,bf", "last", OnnxModelBuilder.intAttr("axis", -1))
+                .node("Shape", "ids", "sh").node("Gather", "sh,zero", "n", OnnxModelBuilder.intAttr("axis", 0))
+                .node("Range", "zero,n,one", "r").node("Mul", "r,four", "r4")
+                .node("ArgMax", "ids", "am", OnnxModelBuilder.intAttr("axis", -1), OnnxModelBuilder.intAttr("keepdims", 0))
+                .node("Add", "am,r4", "idx")
+                .node("Flatten", "last", "flat", OnnxModelBuilder.intAttr("axis", 2))
+                .node("Gather", "flat,idx", "pooled", OnnxModelBuilder.intAttr("axis", 0))
+                .node("MatMul", "pooled,proj", "y").output("y", FLOAT);
+        return lastHiddenOut ? b.output("last", FLOAT) : b;
+    }
+
+    private OnnxGraph pooledCase(boolean lastHiddenOut, boolean fuse) throws Exception {
+        Path d = Files.createDirectory(dir.resolve("pooled" + lastHiddenOut + fuse));
+        return ParityCase.of(pooledTail(lastHiddenOut)).gen("ids", ParityCase.ints(0, 9)).batches(1, 3)
+                .options(ImportOptions.defaults().withFusion(fuse)).check(d);
+    }
+
+    @Test
+    void pooledRowSinkingRunsTheLastLayersTailOnThePooledRowsOnly() throws Exception {
+        OnnxGraph whole = pooledCase(false, false);
+        OnnxGraph pooled = pooledCase(false, true); // both match ONNX Runtime (checked inside)
+        assertEquals(1, pooled.report().fusions().get("pooled-row sinking"), pooled.report().toString());
+        // the selection moved to the two values the tail reads whole: the residual stream and the attention output
+        assertEquals(2, pooled.report().runtimeOps().get("Flatten"), pooled.report().toString());
+        // the same values as the whole-sequence computation, within float rounding of the smaller products
+        ParityCase inputs = ParityCase.of(pooledTail(false)).gen("ids", ParityCase.ints(0, 9));
+        for (long b : new long[] {1, 3}) {
+            Map<String, INDArray> in = inputs.inputs(b);
+            INDArray y0 = whole.run(in).get("y");
+            INDArray y1 = pooled.run(in).get("y");
+            assertTrue(y0.equalsWithEps(y1, 1e-5), "batch " + b + ": " + y0 + " vs " + y1);
+            assertEquals(b, y1.size(0));
+        }
+    }
+
+    @Test
+    void pooledRowSinkingLeavesASequenceThatIsAlsoAGraphOutput() throws Exception {
+        OnnxGraph g = pooledCase(true, true);
+        assertEquals(0, g.report().fusions().get("pooled-row sinking"), g.report().toString());
+        assertEquals(1, g.report().runtimeOps().get("Flatten"), g.report().toString());
+    }
+
+    /**
+     * The last layer of Hugging Face's CLIP image tower and its class-token pooling: the same layer (no final layer
+     * norm) read through {@code Gather(·, 0, axis = 1)}, then the post layer norm and the projection.
+     */
+    private static OnnxModelBuilder classTokenTail() {
+        return new OnnxModelBuilder(17)
+                .input("x", FLOAT, "N", 5, 8).input("a", FLOAT, "N", 5, 8)
+                .initializer("wo", rand(8, 8)).initializer("bo", rand(8)).initializer("g2", rand(8))
+                .initializer("b2", rand(8)).initializer("w1", rand(8, 16)).initializer("c1", rand(16))
+                .initializer("k", Nd4j.scalar(1.702f)).initializer("w2", rand(16, 8)).initializer("c2", rand(8))
+                .initializer("gp", rand(8)).initializer("bp", rand(8)).initializer("proj", rand(8, 5))
+                .initializer("zero", Nd4j.scalar(0L))
+                .node("MatMul", "a,wo", "ao").node("Add", "bo,ao", "ao2").node("Add", "x,ao2", "h")
+                .node("LayerNormalization", "h,g2,b2", "l2", OnnxModelBuilder.intAttr("axis", -1))
+                .node("MatMul", "l2,w1", "f1").node("Add", "c1,f1", "f1b").node("Mul", "f1b,k", "m")
+                .node("Sigmoid", "m", "s").node("Mul", "f1b,s", "gl").node("MatMul", "gl,w2", "f2")
+                .node("Add", "c2,f2", "f2b").node("Add", "h,f2b", "last")
+                .node("Gather", "last,zero", "cls", OnnxModelBuilder.intAttr("axis", 1))
+                .node("LayerNormalization", "cls,gp,bp", "post", OnnxModelBuilder.intAttr("axis", -1))
+                .node("MatMul", "post,proj", "y").output("y", FLOAT);
+    }
+
+    @Test
+    void pooledRowSinkingRunsTheImageTowersTailOnTheClassTokenOnly() throws Exception {
+        OnnxGraph whole = ParityCase.of(classTokenTail()).batches(1, 3)
+                .options(ImportOptions.defaults().withFusion(false)).check(Files.createDirectory(dir.resolve("c0")));
+        OnnxGraph pooled = ParityCase.of(classTokenTail()).batches(1, 3).check(Files.createDirectory(dir.resolve("c1")));
+        assertEquals(1, pooled.report().fusions().get("pooled-row sinking"), pooled.report().toString());
+        // the class-token selection moved to the residual stream and the attention output (one Gather each)
+        assertEquals(2, pooled.report().runtimeOps().get("Gather"), pooled.report().toString());
+        assertEquals(1, whole.report().runtimeOps().get("Gather"), whole.report().toString());
+        Map<String, INDArray> in = ParityCase.of(classTokenTail()).inputs(3);
+        assertTrue(whole.run(in).get("y").equalsWithEps(pooled.run(in).get("y"), 1e-5));
+    }
 }
