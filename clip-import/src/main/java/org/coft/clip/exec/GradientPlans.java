@@ -63,6 +63,19 @@ public final class GradientPlans implements AutoCloseable {
         return new Result(o, grads);
     }
 
+    /**
+     * Per-op times of the last call's plan, run once more op by op (see {@link PlanCache#profileLast}).
+     *
+     * @throws IllegalStateException without static plans, or before the first call
+     */
+    public Map<String, double[]> profileLast(boolean byShape) {
+        if (plans == null) {
+            throw new IllegalStateException("no gradient plan has run yet (static plans: " + PlanCache.staticPlans()
+                    + ")");
+        }
+        return plans.profileLast(byShape);
+    }
+
     /** Frees the plans' arrays; the next call plans again. */
     @Override
     public void close() {

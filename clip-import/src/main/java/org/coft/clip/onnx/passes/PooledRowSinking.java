@@ -19,8 +19,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Computes the position-wise tail of a sequence model for the pooled positions only: where a [B, L, D] sequence is
  * read only through a selection of one row per sequence — {@code Gather(Flatten(x, axis = 2), indices, axis = 0)}
- * (Hugging Face's CLIP text tower pools the end-of-text token this way) or {@code Gather(x, constant scalar, axis =
- * 1)} (its image tower's class token) — the position-wise ops before it (layer norms, linear layers, activations,
+ * (Hugging Face's CLIP text tower pools the end-of-text token this way), {@code Gather(x, constant scalar, axis =
+ * 1)} (its image tower's class token) or {@code Squeeze(Slice(x, [k], [k + 1], axes [1]), [1])} (the same in a
+ * TensorFlow graph) — the position-wise ops before it (layer norms, linear layers, activations,
  * residual adds) run on the B selected rows instead of all B·L, and the selection moves up to where the sequence is
  * still needed whole (the last attention's output and the residual stream entering the last layer).
  *
@@ -46,9 +47,15 @@ public final class PooledRowSinking implements GraphPass {
     @Override
     public int apply(IrGraph g) {
         int count = 0;
-        for (IrNode gather : new ArrayList<>(g.nodes())) {
-            if (g.nodes().contains(gather) && sink(g, gather)) {
+        Map<String, IrNode> producers = g.producers();
+        Map<String, List<IrNode>> consumers = g.consumers();
+        for (IrNode last : new ArrayList<>(g.nodes())) {
+            // the maps are built once per rewrite, not per node (graphs of 10⁵ nodes import in linear time)
+            if ((last.opType().equals("Gather") || last.opType().equals("Squeeze")) && g.nodes().contains(last)
+                    && sink(g, last, producers, consumers)) {
                 count++;
+                producers = g.producers();
+                consumers = g.consumers();
             }
         }
         if (count > 0) {
@@ -57,49 +64,32 @@ public final class PooledRowSinking implements GraphPass {
         return count;
     }
 
-    private static boolean sink(IrGraph g, IrNode gather) {
-        if (!gather.opType().equals("Gather") || !gather.domain().isEmpty()) {
+    private static boolean sink(IrGraph g, IrNode last, Map<String, IrNode> producers,
+                                Map<String, List<IrNode>> consumers) {
+        if (!last.domain().isEmpty() || last.outputs().size() != 1 || g.outputs().contains(last.output(0))) {
             return false;
         }
-        Map<String, IrNode> producers = g.producers();
-        Map<String, List<IrNode>> consumers = g.consumers();
-        String indices = gather.input(1);
-        TensorType it = g.type(indices);
-        if (it == null || g.outputs().contains(gather.output(0))) {
+        IrNode first = selectionStart(g, last, producers);
+        if (first == null || first != last && (g.outputs().contains(first.output(0))
+                || !only(consumers, first.output(0), Set.of(last)))) {
             return false;
         }
-        // the selection: one row per sequence, either by flat row index (the text tower's end-of-text token) or by a
-        // fixed position (the image tower's class token)
-        IrNode flatten = null;
-        String seq;
-        long axis = gather.intAttr("axis", 0);
-        if (axis == 0 && it.rank() == 1 && !g.isConstant(indices)) {
-            flatten = producers.get(gather.input(0));
-            if (flatten == null || !flatten.opType().equals("Flatten") || !flatten.domain().isEmpty()
-                    || flatten.intAttr("axis", 1) != 2 || g.outputs().contains(flatten.output(0))
-                    || !only(consumers, flatten.output(0), Set.of(gather))) {
-                return false;
-            }
-            seq = flatten.input(0);
-        } else if (axis == 1 && it.rank() == 0 && g.isConstant(indices)) {
-            seq = gather.input(0);
-        } else {
-            return false;
-        }
+        List<IrNode> selection = first == last ? List.of(last) : List.of(first, last);
+        String seq = first.input(0);
         TensorType st = g.type(seq);
         if (st == null || st.rank() != 3 || g.isConstant(seq) || g.outputs().contains(seq)
-                || !only(consumers, seq, Set.of(flatten != null ? flatten : gather))) {
+                || !only(consumers, seq, Set.of(first))) {
             return false;
         }
         List<Dim> lead = st.shape().subList(0, 2);
         // the narrowed ops: grown backwards from the sequence while a value is read only by them
         Set<IrNode> narrowed = new LinkedHashSet<>();
-        IrNode first = producers.get(seq);
-        if (first == null || !positionWise(g, first)) {
+        IrNode tail = producers.get(seq);
+        if (tail == null || !positionWise(g, tail)) {
             return false;
         }
-        narrowed.add(first);
-        Deque<IrNode> todo = new ArrayDeque<>(List.of(first));
+        narrowed.add(tail);
+        Deque<IrNode> todo = new ArrayDeque<>(List.of(tail));
         while (!todo.isEmpty()) {
             IrNode n = todo.poll();
             for (String in : n.inputs()) {
@@ -136,17 +126,15 @@ public final class PooledRowSinking implements GraphPass {
         Map<String, String> selected = new HashMap<>();
         List<IrNode> added = new ArrayList<>();
         for (String v : frontier) {
-            String rows = v + "/pooled_rows";
-            if (flatten != null) {
-                String flat = v + "/pooled_rows_flat";
-                added.add(new IrNode(flat, "Flatten", "", List.of(v), List.of(flat), Map.of("axis", Attr.ofInt(2))));
-                added.add(new IrNode(rows, "Gather", "", List.of(flat, indices), List.of(rows),
-                        Map.of("axis", Attr.ofInt(0))));
-            } else {
-                added.add(new IrNode(rows, "Gather", "", List.of(v, indices), List.of(rows),
-                        Map.of("axis", Attr.ofInt(1))));
+            String in = v;
+            for (IrNode n : selection) { // the same selection, reading v
+                String out = v + "/pooled_rows" + (n == last ? "" : "_" + n.opType());
+                List<String> ins = new ArrayList<>(n.inputs());
+                ins.set(0, in);
+                added.add(new IrNode(out, n.opType(), n.domain(), ins, List.of(out), n.attrs()));
+                in = out;
             }
-            selected.put(v, rows);
+            selected.put(v, in);
         }
         for (IrNode n : narrowed) {
             n.inputs().replaceAll(in -> selected.getOrDefault(in, in));
@@ -155,18 +143,62 @@ public final class PooledRowSinking implements GraphPass {
                 g.types().remove(o);
             }
         }
-        String pooled = gather.output(0);
+        String pooled = last.output(0);
         for (IrNode c : consumers.getOrDefault(pooled, List.of())) {
             c.inputs().replaceAll(in -> in.equals(pooled) ? seq : in);
         }
-        g.nodes().remove(gather);
-        g.types().remove(pooled);
-        if (flatten != null) {
-            g.nodes().remove(flatten);
-            g.types().remove(flatten.output(0));
+        for (IrNode n : selection) {
+            g.nodes().remove(n);
+            g.types().remove(n.output(0));
         }
         g.nodes().addAll(added); // placed by the topological sort
         return true;
+    }
+
+    /**
+     * The node that reads the sequence, when {@code last} ends a selection of one row per sequence from a [B, L, D]
+     * value: {@code Gather(Flatten(x, 2), indices [B], axis 0)} (returns the Flatten), {@code Gather(x, constant
+     * scalar, axis 1)} (returns it) or {@code Squeeze(Slice(x, [k], [k + 1], axes [1]), axes [1])} (returns the Slice);
+     * else null.
+     */
+    private static IrNode selectionStart(IrGraph g, IrNode last, Map<String, IrNode> producers) {
+        switch (last.opType()) {
+            case "Gather": {
+                TensorType it = g.type(last.input(1));
+                long axis = last.intAttr("axis", 0);
+                if (it != null && axis == 0 && it.rank() == 1 && !g.isConstant(last.input(1))) {
+                    IrNode f = producers.get(last.input(0));
+                    return f != null && f.opType().equals("Flatten") && f.domain().isEmpty()
+                            && f.intAttr("axis", 1) == 2 ? f : null;
+                }
+                return it != null && axis == 1 && it.rank() == 0 && g.isConstant(last.input(1)) ? last : null;
+            }
+            case "Squeeze": {
+                long[] axes = last.intsAttr("axes");
+                if (axes == null && last.hasInput(1) && g.isConstant(last.input(1))) {
+                    axes = g.constant(last.input(1)).toLongVector();
+                }
+                IrNode slice = producers.get(last.input(0));
+                if (axes == null || axes.length != 1 || axes[0] != 1 || slice == null
+                        || !slice.opType().equals("Slice") || !slice.domain().isEmpty() || slice.inputs().size() < 4) {
+                    return null;
+                }
+                for (int i = 1; i < slice.inputs().size(); i++) {
+                    if (slice.hasInput(i) && !g.isConstant(slice.input(i))) {
+                        return null;
+                    }
+                }
+                long[] starts = g.constant(slice.input(1)).toLongVector();
+                long[] ends = g.constant(slice.input(2)).toLongVector();
+                long[] sliceAxes = g.constant(slice.input(3)).toLongVector();
+                long[] steps = slice.hasInput(4) ? g.constant(slice.input(4)).toLongVector() : new long[] {1};
+                return starts.length == 1 && ends.length == 1 && sliceAxes.length == 1 && sliceAxes[0] == 1
+                        && steps.length == 1 && steps[0] == 1 && starts[0] >= 0 && ends[0] == starts[0] + 1
+                        ? slice : null;
+            }
+            default:
+                return null;
+        }
     }
 
     /** Whether every consumer of {@code value} is in {@code allowed} (and it has one). */
