@@ -68,7 +68,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "seed of the random pixels (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--profile", description = "after timing, run one more forward of our towers with per-op timing "
+    @Option(names = "--profile", description = "after timing, run one more forward of our towers (with --train: one more "
+            + "Phase II step, forward, loss and backward) with per-op timing "
             + "and print the top ops by time")
     boolean profile;
 
@@ -103,7 +104,7 @@ final class BenchCommand implements Callable<Integer> {
         if (train) {
             out.println("native build: " + BenchNative.describeBuild() + "; threads " + nativeSettings.describe());
             BenchTrain.run(out, model, batch, iters, warmup,
-                    org.coft.dl4j.phase1.VisualModule.valueOf(BenchTrain.names().get(visual)), seed);
+                    org.coft.dl4j.phase1.VisualModule.valueOf(BenchTrain.names().get(visual)), seed, profile ? top : 0);
             return 0;
         }
 
@@ -411,21 +412,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void printProfile(PrintWriter out, String name, BenchProfile.Result r) {
-        BenchProfile.Entry all = r.total();
-        out.println();
-        out.printf(Locale.ROOT, "profile, our %s tower: one forward at batch %d, %d ops; %.3f s wall in ops, %.3f s "
-                + "forward wall; %s%n", name, batch, all.calls(), all.wall(), r.forwardWall(), r.staticPlans()
-                ? "static plan timed op by op (CPU columns = wall; input shapes below)"
-                : String.format(Locale.ROOT, "%.3f s CPU of the calling thread in ops", all.cpu()));
-        out.printf(Locale.ROOT, "  %-22s %6s %9s %9s %7s%n", "op", "calls", "wall s", "CPU s", "CPU %");
-        for (BenchProfile.Entry e : r.byOp().subList(0, Math.min(top, r.byOp().size()))) {
-            out.printf(Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%%n", e.op(), e.calls(), e.wall(), e.cpu(),
-                    100 * e.cpu() / all.cpu());
-        }
-        out.println(r.staticPlans() ? "  by op and input shapes:" : "  by op and output shape:");
-        for (BenchProfile.Entry e : r.byOpAndShape().subList(0, Math.min(top, r.byOpAndShape().size()))) {
-            out.printf(Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%  %s%n", e.op(), e.calls(), e.wall(), e.cpu(),
-                    100 * e.cpu() / all.cpu(), e.shape());
-        }
+        BenchProfile.print(out, String.format(Locale.ROOT, "profile, our %s tower: one forward at batch %d", name, batch),
+                r, top);
     }
 }

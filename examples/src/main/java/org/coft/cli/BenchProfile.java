@@ -83,8 +83,13 @@ final class BenchProfile {
         long t0 = System.nanoTime();
         forward.run();
         double wall = (System.nanoTime() - t0) / 1e9;
+        return fromPlan(tower.graph().profileLastRun(true), wall);
+    }
+
+    /** A static plan's per-op times (op and input shapes → {ms, calls}) as a result; {@code wall}: the run's seconds. */
+    static Result fromPlan(Map<String, double[]> profile, double wall) {
         List<Entry> byShape = new ArrayList<>();
-        for (Map.Entry<String, double[]> e : tower.graph().profileLastRun(true).entrySet()) {
+        for (Map.Entry<String, double[]> e : profile.entrySet()) {
             String key = e.getKey();
             int space = key.indexOf(' ');
             String op = space < 0 ? key : key.substring(0, space);
@@ -92,6 +97,26 @@ final class BenchProfile {
             byShape.add(new Entry(op, (int) e.getValue()[1], s, s, space < 0 ? "" : key.substring(space + 1)));
         }
         return result(byShape, Comparator.comparingDouble(Entry::wall).reversed(), wall, true);
+    }
+
+    /** Prints a result's totals and its {@code top} ops, by op and by op and shape, under {@code title}. */
+    static void print(java.io.PrintWriter out, String title, Result r, int top) {
+        Entry all = r.total();
+        out.println();
+        out.printf(java.util.Locale.ROOT, "%s, %d ops; %.3f s wall in ops, %.3f s wall; %s%n", title, all.calls(),
+                all.wall(), r.forwardWall(), r.staticPlans()
+                        ? "static plan timed op by op (CPU columns = wall; input shapes below)"
+                        : String.format(java.util.Locale.ROOT, "%.3f s CPU of the calling thread in ops", all.cpu()));
+        out.printf(java.util.Locale.ROOT, "  %-22s %6s %9s %9s %7s%n", "op", "calls", "wall s", "CPU s", "CPU %");
+        for (Entry e : r.byOp().subList(0, Math.min(top, r.byOp().size()))) {
+            out.printf(java.util.Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%%n", e.op(), e.calls(), e.wall(),
+                    e.cpu(), 100 * e.cpu() / all.cpu());
+        }
+        out.println(r.staticPlans() ? "  by op and input shapes:" : "  by op and output shape:");
+        for (Entry e : r.byOpAndShape().subList(0, Math.min(top, r.byOpAndShape().size()))) {
+            out.printf(java.util.Locale.ROOT, "  %-22s %6d %9.4f %9.4f %6.1f%%  %s%n", e.op(), e.calls(), e.wall(),
+                    e.cpu(), 100 * e.cpu() / all.cpu(), e.shape());
+        }
     }
 
     private static final class Timer extends BaseListener {

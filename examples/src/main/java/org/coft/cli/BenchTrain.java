@@ -34,9 +34,14 @@ final class BenchTrain {
     private BenchTrain() {
     }
 
-    /** Runs both steps; returns Phase II images per second. */
-    static double run(PrintWriter out, Path model, int batch, int iters, int warmup, VisualModule visual, long seed)
-            throws Exception {
+    /**
+     * Runs both steps; returns Phase II images per second.
+     *
+     * @param profileTop when positive, after timing, the Phase II step's plan is run once more op by op and its this
+     *                   many costliest ops are printed
+     */
+    static double run(PrintWriter out, Path model, int batch, int iters, int warmup, VisualModule visual, long seed,
+                      int profileTop) throws Exception {
         Nd4j.getRandom().setSeed(seed);
         ClipModel clip = ClipModel.load(model);
         int h = clip.preprocess().outputHeight();
@@ -63,6 +68,14 @@ final class BenchTrain {
         double[] t2 = time(phase2, warmup, iters);
         long rss2 = BenchNative.peakRssBytes();
         print(out, "phase II step (image tower + head, weighted CE, backward, Adam)", batch, t2, net.sameDiff(), rss2);
+        if (profileTop > 0) {
+            long p0 = System.nanoTime();
+            java.util.Map<String, double[]> prof = net.profileLastStep(true);
+            BenchProfile.print(out, String.format(java.util.Locale.ROOT, "profile, phase II step (forward, loss and "
+                    + "backward; not the Adam update): batch %d", batch), BenchProfile.fromPlan(prof,
+                    (System.nanoTime() - p0) / 1e9), profileTop);
+            out.println();
+        }
 
         // (b) Phase I
         PhaseOneConfig cfg = PhaseOneConfig.defaults().withVisual(visual);

@@ -51,9 +51,15 @@ class BenchCommandTest {
         for (String visual : new String[] {"vpt-deep", "none"}) {
             StringWriter sw = new StringWriter();
             StringWriter err = new StringWriter();
+            boolean profile = visual.equals("none");
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("bench", "--train", "--model",
+                    TINY.toString(), "--batch", "2", "--iters", "1", "--warmup", "1", "--threads", "1", "--visual",
+                    visual));
+            if (profile) {
+                args.addAll(java.util.List.of("--profile", "--top", "4"));
+            }
             int code = new CommandLine(new CoftCli()).setOut(new PrintWriter(sw)).setErr(new PrintWriter(err))
-                    .execute("bench", "--train", "--model", TINY.toString(), "--batch", "2", "--iters", "1",
-                            "--warmup", "1", "--threads", "1", "--visual", visual);
+                    .execute(args.toArray(new String[0]));
             String out = sw.toString();
             assertEquals(0, code, "exit code; stdout:\n" + out + "\nstderr:\n" + err);
             Pattern step = Pattern.compile("(?m)^phase (II|I) step .*batch 2: median [0-9.]+ ms/step, min [0-9.]+ .* [0-9.]+ images/s; "
@@ -67,6 +73,14 @@ class BenchCommandTest {
             }
             assertEquals(2, steps, out);
             assertTrue(out.contains("visual " + visual), out);
+            // the Phase II step's plan timed op by op: a non-empty table, backward ops among the costliest
+            Matcher pm = Pattern.compile("profile, phase II step \\(forward, loss and backward; not the Adam update\\): "
+                    + "batch 2, ([0-9]+) ops").matcher(out);
+            assertEquals(profile, pm.find(), out);
+            if (profile) {
+                assertTrue(Integer.parseInt(pm.group(1)) > 100, out);
+                assertTrue(out.contains("_bp "), out);
+            }
             String[] lines = out.strip().split("\\R");
             assertTrue(lines[lines.length - 1].matches("train-step images/s=[0-9]+\\.[0-9]+"), out);
         }

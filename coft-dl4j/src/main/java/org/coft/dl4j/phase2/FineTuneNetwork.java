@@ -325,6 +325,19 @@ public final class FineTuneNetwork {
      * Frees the static plans (their preallocated arrays) of this network; the next call plans again. Call it when a
      * network is done training, so that its step's buffers do not stay resident.
      */
+    /**
+     * Per-op times (ms, calls) of the last training step's plan — forward, backward and loss — run once more op by op;
+     * keys are op names, with {@code byShape} followed by their input shapes.
+     *
+     * @throws IllegalStateException before the first step, or without static plans
+     */
+    public Map<String, double[]> profileLastStep(boolean byShape) {
+        if (stepPlans == null) {
+            throw new IllegalStateException("no training step has run yet");
+        }
+        return stepPlans.profileLast(byShape);
+    }
+
     public void releasePlans() {
         if (stepPlans != null) {
             stepPlans.close();
