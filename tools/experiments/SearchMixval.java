@@ -38,18 +38,21 @@ import org.nd4j.linalg.factory.Nd4j;
  * Spearman ρ and each score's pick against the oracle and the base config (candidate 0).
  *
  * <pre>
- * java -cp examples/target/coft.jar tools/experiments/SearchMixval.java SEARCH DATA STUDY
+ * java -cp examples/target/coft.jar tools/experiments/SearchMixval.java SEARCH DATA STUDY [LAMBDA]
  * # e.g. /tmp/search-runs/search-fz2k /tmp/tasks/fz2k /tmp/search-runs/study-fz2k.json
  * </pre>
  */
 public class SearchMixval {
+    /** MixVal's published mixing weight (the default; a fourth argument overrides it). */
     static final double LAMBDA = 0.55;
+    static double lambda = LAMBDA;
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: SearchMixval SEARCH DATA STUDY");
+        if (args.length != 3 && args.length != 4) {
+            System.err.println("usage: SearchMixval SEARCH DATA STUDY [LAMBDA]");
             System.exit(2);
         }
+        lambda = args.length == 4 ? Double.parseDouble(args[3]) : LAMBDA;
         Path search = Path.of(args[0]);
         JsonNode acc = new ObjectMapper().readTree(Path.of(args[2]).toFile()).get("accuracy_per_candidate");
         List<String> classes = Files.readAllLines(search.resolve("candidates/000/classes.txt"));
@@ -140,7 +143,7 @@ public class SearchMixval {
                     partner[i] = i % 2 == 0 ? Math.min(i + 1, m - 1) : i - 1; // the batch size is even
                 }
                 INDArray other = Nd4j.pullRows(x.reshape(m, -1), 1, partner).reshape(x.shape());
-                INDArray mixed = x.mul(LAMBDA).addi(other.muli(1 - LAMBDA));
+                INDArray mixed = x.mul(lambda).addi(other.muli(1 - lambda));
                 INDArray pred = c.probabilities(mixed).argMax(1);
                 for (int i = 0; i < m; i++) {
                     int gi = perm[row + i];
