@@ -47,6 +47,13 @@ public final class CoftCandidates implements CandidateRunner {
     public static final AugmentationConfig STABILITY_VIEW = new AugmentationConfig(true, 0.6, 1.0, 3.0 / 4.0, 4.0 / 3.0,
             0.0, 0, 0, 0, 0);
     static final long VIEW_SEED = 0x5EA4C4L;
+    /**
+     * Weight of the dominant image in the mixed-sample probes ({@link Objective#MIXVAL_INTER}): chosen among 0.55
+     * (MixVal's published value), 0.6, 0.7 and 0.8 on the development task's two stored searches only.
+     */
+    public static final double MIX_LAMBDA = 0.7;
+    /** Seed of the probes' fixed random matching of the images into pairs. */
+    static final long MIX_SEED = 42;
 
     /** A labelled validation set for the supervised objective only: its images and each id's class index. */
     public record Validation(UnlabeledImages images, ToIntFunction<String> labelOf) { }
@@ -171,6 +178,7 @@ public final class CoftCandidates implements CandidateRunner {
             double[][] zs;
             double[][] fin;
             double[][] aug = null;
+            int[][] mix = {null, null};
             Map<String, DualPromptModel.Scores> last;
             boolean[] seeds = new boolean[images.size()];
             double val = Double.NaN;
@@ -206,6 +214,7 @@ public final class CoftCandidates implements CandidateRunner {
                 try (Classifier c = Adaptation.classifier(adapted).withOutputBias(null)) {
                     fin = matrix(c.predict(ordered, 256, threads).probabilities());
                     aug = matrix(augmented(c, ordered));
+                    mix = mixes(c, ids, Objective.argmax(fin));
                     if (validation != null) {
                         Classifier.Predictions p = c.predict(validation.images(), 256, threads);
                         val = accuracy(p.ids(), PhaseTwo.argmax(org.coft.dl4j.phase1.OutputPrior.apply(
@@ -222,7 +231,7 @@ public final class CoftCandidates implements CandidateRunner {
             DualPromptModel.Scores b = ab.size() > 1 ? ab.get(1) : ab.get(0);
             return new Objective.Evidence(zs, fin, aug, matrix(a.pClean()), matrix(b.pClean()),
                     PhaseTwo.argmax(a.logits()), PhaseTwo.argmax(b.logits()), seeds, val,
-                    method == Method.COFT_PHASE1 ? null : matrix(PhaseOne.ensemble(last.values())));
+                    method == Method.COFT_PHASE1 ? null : matrix(PhaseOne.ensemble(last.values())), mix[0], mix[1]);
         }
     }
 
@@ -265,6 +274,58 @@ public final class CoftCandidates implements CandidateRunner {
             }
         }
         return Nd4j.concat(0, parts.toArray(new INDArray[0]));
+    }
+
+    /**
+     * The mixed-sample probes: the images paired by a fixed random matching ({@link #MIX_SEED}), each mixed in pixel
+     * space with its partner ({@link #MIX_LAMBDA} of it), the classifier's class for every mix and the partner's
+     * prediction ({@code pred}, raw; −1 for an image left without a partner). Rows in the order of {@code ids}.
+     */
+    private int[][] mixes(Classifier c, List<String> ids, int[] pred) {
+        int n = ids.size();
+        int[] perm = new int[n];
+        java.util.Arrays.setAll(perm, i -> i);
+        java.util.Random r = new java.util.Random(MIX_SEED);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        List<String> shuffled = new ArrayList<>(n);
+        for (int p : perm) {
+            shuffled.add(ids.get(p));
+        }
+        int[] mixPred = new int[n];
+        int[] partnerLabel = new int[n];
+        java.util.Arrays.fill(partnerLabel, -1);
+        int row = 0;
+        try (ImageBatchIterator it = ImageBatchIterator.builder(PhaseOne.select(images, shuffled), c.preprocess())
+                .batchSize(256).threads(threads).build()) { // an even batch: partners (2k, 2k + 1) share it
+            while (it.hasNext()) {
+                ImageBatch b = it.nextBatch();
+                INDArray x = b.images();
+                int m = (int) x.size(0);
+                int[] partner = new int[m];
+                for (int i = 0; i < m; i++) {
+                    partner[i] = i % 2 == 0 ? Math.min(i + 1, m - 1) : i - 1;
+                }
+                INDArray other = Nd4j.pullRows(x.reshape(m, -1), 1, partner).reshape(x.shape());
+                INDArray mixed = x.mul(MIX_LAMBDA).addi(other.muli(1 - MIX_LAMBDA));
+                int[] cls = PhaseTwo.argmax(c.probabilities(mixed));
+                for (int i = 0; i < m; i++) {
+                    int gi = perm[row + i];
+                    int go = perm[row + partner[i]];
+                    mixPred[gi] = cls[i];
+                    partnerLabel[gi] = gi == go ? -1 : pred[go];
+                }
+                row += m;
+                x.close();
+                other.close();
+                mixed.close();
+            }
+        }
+        return new int[][] {mixPred, partnerLabel};
     }
 
     private double accuracy(List<String> ids, int[] pred) {

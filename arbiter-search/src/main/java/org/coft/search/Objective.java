@@ -36,6 +36,17 @@ public enum Objective {
      * it rewards moving, not moving well (a collapse moves too), so it is reported, not part of the combined one.
      */
     PHASE2_CHANGE("phase2-change", "share of images whose final prediction differs from Phase I's classifier (raw)"),
+    /**
+     * Mixed-sample probes (MixVal's inter-cluster score, Hu et al. 2023): each image mixed in pixel space with a
+     * partner of another pseudo-label ({@value CoftCandidates#MIX_LAMBDA} of it, the rest of the partner), the share of
+     * mixes the final classifier gives the dominant image's pseudo-label. λ was chosen on the development task (see
+     * the arbiter-search README).
+     */
+    MIXVAL_INTER("mixval-inter", "share of pixel mixes of two differently pseudo-labelled images (0.7 / 0.3) that keep "
+            + "the dominant image's label"),
+    /** The same over partners of the same pseudo-label (MixVal's intra-cluster score). */
+    MIXVAL_INTRA("mixval-intra", "share of pixel mixes of two equally pseudo-labelled images (0.7 / 0.3) that keep "
+            + "their label"),
     /** Mean top-class probability of the final classifier (entropy minimisation's criterion; a known trap). */
     CONFIDENCE("confidence", "mean top-class probability of the final predictions"),
     /** The mean of {@link #COMBINED_PARTS}. */
@@ -78,7 +89,7 @@ public enum Objective {
      * not: for coft-phase1 it averages the parts the run has.
      */
     public boolean needsClassifier() {
-        return this == STABILITY || this == PHASE2_CHANGE;
+        return this == STABILITY || this == PHASE2_CHANGE || this == MIXVAL_INTER || this == MIXVAL_INTRA;
     }
 
     /** @throws IllegalArgumentException naming the value and listing the objectives */
@@ -118,6 +129,8 @@ public enum Objective {
                     anchors(e.zeroShot()));
             case PHASE2_CHANGE -> e.phase1Probabilities() == null ? Double.NaN
                     : 1 - agreement(argmax(e.finalProbabilities()), argmax(e.phase1Probabilities()), null);
+            case MIXVAL_INTER -> e.mixPredictions() == null ? Double.NaN : mixKept(e, true);
+            case MIXVAL_INTRA -> e.mixPredictions() == null ? Double.NaN : mixKept(e, false);
             case CONFIDENCE -> confidence(e.finalProbabilities());
             case COMBINED -> {
                 double s = 0;
@@ -149,11 +162,23 @@ public enum Objective {
      * @param validationAccuracy accuracy on a labelled validation folder, NaN without one
      * @param phase1Probabilities Phase I's classifier [N][C] (the last round's models' mean, raw) where the run has a
      *                           Phase II, else null (also in evidence written before it was recorded)
+     * @param mixPredictions     the classifier's class for the pixel mix dominated by image i ({@link
+     *                           CoftCandidates#MIX_LAMBDA} of it) and its partner, or null (no classifier)
+     * @param mixPartnerLabels   the partner's raw final prediction, −1 for an image without a partner
      */
     public record Evidence(double[][] zeroShot, double[][] finalProbabilities, double[][] augmented,
                            double[][] pCleanA, double[][] pCleanB, int[] predictionsA, int[] predictionsB,
-                           boolean[] seed, double validationAccuracy, double[][] phase1Probabilities)
+                           boolean[] seed, double validationAccuracy, double[][] phase1Probabilities,
+                           int[] mixPredictions, int[] mixPartnerLabels)
             implements java.io.Serializable {
+        /** Evidence without mixed-sample probes (a run without Phase II, or evidence written before they were). */
+        public Evidence(double[][] zeroShot, double[][] finalProbabilities, double[][] augmented, double[][] pCleanA,
+                        double[][] pCleanB, int[] predictionsA, int[] predictionsB, boolean[] seed,
+                        double validationAccuracy, double[][] phase1Probabilities) {
+            this(zeroShot, finalProbabilities, augmented, pCleanA, pCleanB, predictionsA, predictionsB, seed,
+                    validationAccuracy, phase1Probabilities, null, null);
+        }
+
         /** Evidence without Phase I's classifier (a run without Phase II). */
         public Evidence(double[][] zeroShot, double[][] finalProbabilities, double[][] augmented, double[][] pCleanA,
                         double[][] pCleanB, int[] predictionsA, int[] predictionsB, boolean[] seed,
@@ -171,7 +196,9 @@ public enum Objective {
             }
             if (augmented != null && augmented.length != n || phase1Probabilities != null
                     && phase1Probabilities.length != n || predictionsA.length != n || predictionsB.length != n
-                    || seed.length != n) {
+                    || seed.length != n || mixPredictions != null && mixPredictions.length != n
+                    || mixPartnerLabels != null && mixPartnerLabels.length != n
+                    || (mixPredictions == null) != (mixPartnerLabels == null)) {
                 throw new IllegalArgumentException("evidence arrays do not all have " + n + " rows");
             }
             if (n == 0) {
@@ -188,7 +215,9 @@ public enum Objective {
             return new Evidence(pick(zeroShot, r), pick(finalProbabilities, r),
                     augmented == null ? null : pick(augmented, r), pick(pCleanA, r), pick(pCleanB, r),
                     pick(predictionsA, r), pick(predictionsB, r), pick(seed, r), validationAccuracy,
-                    phase1Probabilities == null ? null : pick(phase1Probabilities, r));
+                    phase1Probabilities == null ? null : pick(phase1Probabilities, r),
+                    mixPredictions == null ? null : pick(mixPredictions, r),
+                    mixPartnerLabels == null ? null : pick(mixPartnerLabels, r));
         }
 
         private static double[][] pick(double[][] a, int[] r) {
@@ -277,6 +306,25 @@ public enum Objective {
     /** The zero-shot anchors of {@link LabelFreeCheck} (per zero-shot class, its most confident fifth). */
     static boolean[] anchors(double[][] zs) {
         return LabelFreeCheck.anchors(zs, argmax(zs), zs[0].length);
+    }
+
+    /**
+     * Share of the mixes whose class is the dominant image's final (raw) prediction, over the images whose partner has
+     * another prediction ({@code inter}) or the same one; NaN where there is no such image.
+     */
+    static double mixKept(Evidence e, boolean inter) {
+        int[] pred = argmax(e.finalProbabilities());
+        int kept = 0;
+        int n = 0;
+        for (int i = 0; i < pred.length; i++) {
+            int partner = e.mixPartnerLabels()[i];
+            if (partner < 0 || (partner != pred[i]) != inter) {
+                continue;
+            }
+            n++;
+            kept += e.mixPredictions()[i] == pred[i] ? 1 : 0;
+        }
+        return n == 0 ? Double.NaN : (double) kept / n;
     }
 
     static double confidence(double[][] p) {

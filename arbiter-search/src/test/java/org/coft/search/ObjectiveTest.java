@@ -97,6 +97,27 @@ class ObjectiveTest {
     }
 
     @Test
+    void mixedSampleProbesCountTheMixesThatKeepTheDominantImagesLabel() {
+        // final argmax 0,1,1,1,2,0; partners' predictions 1,1,-(none),0,0,2 → inter rows 0,3,4,5; intra row 1
+        int[] partner = {1, 1, -1, 0, 0, 2};
+        int[] mixed = {0, 2, 1, 1, 0, 0};
+        Objective.Evidence e = new Objective.Evidence(ZS, FIN, AUG, PC, PC, A, B, SEED, Double.NaN, null, mixed,
+                partner);
+        // inter: rows 0 (0 = 0 kept), 3 (1 = 1 kept), 4 (0 ≠ 2), 5 (0 = 0 kept) → 3 of 4
+        assertEquals(3.0 / 4, Objective.MIXVAL_INTER.value(e), 1e-12);
+        // intra: row 1 (2 ≠ 1) → 0 of 1
+        assertEquals(0.0, Objective.MIXVAL_INTRA.value(e), 1e-12);
+        assertTrue(Double.isNaN(Objective.MIXVAL_INTER.value(evidence())), "no probes recorded");
+        assertTrue(Objective.MIXVAL_INTER.needsClassifier() && Objective.MIXVAL_INTRA.needsClassifier());
+        // resampled rows carry their probes along: rows 4, 4, 1 → inter 0 of 2, intra 0 of 1
+        assertEquals(0.0, Objective.MIXVAL_INTER.value(e.rows(new int[] {4, 4, 1})), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> new Objective.Evidence(ZS, FIN, AUG, PC, PC, A, B, SEED,
+                Double.NaN, null, mixed, null));
+        assertThrows(IllegalArgumentException.class, () -> new Objective.Evidence(ZS, FIN, AUG, PC, PC, A, B, SEED,
+                Double.NaN, null, new int[] {0}, new int[] {0}));
+    }
+
+    @Test
     void parseNamesTheChoices() {
         assertEquals(Objective.PRIOR_FIT, Objective.parse("prior-fit"));
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Objective.parse("accuracy"));

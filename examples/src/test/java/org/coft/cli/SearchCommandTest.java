@@ -70,6 +70,10 @@ class SearchCommandTest {
             Path c = out.resolve("candidates").resolve(String.format("%03d", i));
             assertTrue(Files.isRegularFile(c.resolve("result.json")), c.toString());
             assertTrue(Files.isRegularFile(c.resolve("predictions.csv")), c.toString());
+            // the mixed-sample probes ran on the candidate's classifier: a share, not a missing value
+            JsonNode res = new ObjectMapper().readTree(c.resolve("result.json").toFile());
+            double mix = res.get("objectives").get("mixval-inter").asDouble(Double.NaN);
+            assertTrue(mix >= 0 && mix <= 1, res.toString());
         }
         // best.json is a config coft adapt reads
         Path adapted = tmp.resolve("best-run");
@@ -134,6 +138,7 @@ class SearchCommandTest {
         assertEquals(3, best.seedsPerClass());
         JsonNode res = new ObjectMapper().readTree(o.resolve("candidates/001/result.json").toFile());
         assertTrue(res.get("objectives").get("stability").isNull(), res.toString());
+        assertTrue(res.get("objectives").get("mixval-inter").isNull(), res.toString());
         assertTrue(res.get("objectives").get("combined").asDouble() > 0, res.toString());
         String[] bad = CliTest.run("search", "--method", "coft-phase1", "--data", data.toString(), "--out",
                 tmp.resolve("p1-bad").toString(), "--config", p1.toString(), "--space", sp.toString(), "--objective",
