@@ -6,10 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
 import java.util.stream.Stream;
-import org.coft.datavec.iterate.ImageBatch;
-import org.coft.datavec.iterate.ImageBatchIterator;
 import org.coft.datavec.source.ClassList;
 import org.coft.datavec.source.ImageSource;
 import org.coft.datavec.source.ImageSources;
@@ -17,11 +14,12 @@ import org.coft.datavec.source.SourceOptions;
 import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.adapt.Adaptation;
 import org.coft.dl4j.phase1.ImageViews;
-import org.coft.dl4j.phase1.PhaseOne;
 import org.coft.dl4j.phase2.Classifier;
+import org.coft.dl4j.phase2.PhaseTwo;
+import org.coft.search.CoftCandidates;
 import org.coft.search.CoftSearch;
 import org.coft.search.Objective;
-import org.nd4j.linalg.api.ndarray.INDArray;
+import org.coft.search.ObjectiveStudy;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -75,8 +73,8 @@ public class SearchMixval {
         double[] inter = rows.stream().mapToDouble(r -> r[1]).toArray();
         double[] intra = rows.stream().mapToDouble(r -> r[2]).toArray();
         double[] accs = rows.stream().mapToDouble(r -> r[3]).toArray();
-        double[] ri = ranks(inter);
-        double[] ra = ranks(intra);
+        double[] ri = ObjectiveStudy.ranks(inter);
+        double[] ra = ObjectiveStudy.ranks(intra);
         double[] mix = new double[ri.length];
         for (int i = 0; i < mix.length; i++) {
             mix[i] = ri[i] + ra[i];
@@ -93,12 +91,12 @@ public class SearchMixval {
                 pick = v[i] > v[pick] ? i : pick;
             }
             System.out.printf(Locale.ROOT, "%s: rho %+.3f, pick %d (%.2f %%), pick - oracle %+.2f, pick - base %+.2f%n",
-                    s[0], spearman(v, accs), (int) rows.get(pick)[0], 100 * accs[pick], 100 * (accs[pick] - oracle),
+                    s[0], ObjectiveStudy.spearman(v, accs), (int) rows.get(pick)[0], 100 * accs[pick], 100 * (accs[pick] - oracle),
                     base < 0 ? Double.NaN : 100 * (accs[pick] - accs[base]));
         }
     }
 
-    /** {inter ICE, intra ICE, inter pairs, intra pairs} of one candidate. */
+    /** {inter ICE, intra ICE, inter pairs, intra pairs} of one candidate (the product's probes, λ given). */
     static double[] probe(Path search, int idx, Path dir, UnlabeledImages images) throws Exception {
         Objective.Evidence e = CoftSearch.evidence(search, idx);
         List<String> lines = Files.readAllLines(dir.resolve("predictions.csv"));
@@ -107,93 +105,18 @@ public class SearchMixval {
             String id = l.substring(0, l.lastIndexOf(','));
             ids.add(id.startsWith("\"") ? id.substring(1, id.length() - 1).replace("\"\"", "\"") : id);
         }
-        int n = ids.size();
-        int[] pseudo = new int[n];
-        for (int i = 0; i < n; i++) {
-            double[] p = e.finalProbabilities()[i];
-            for (int k = 1; k < p.length; k++) {
-                pseudo[i] = p[k] > p[pseudo[i]] ? k : pseudo[i];
-            }
+        int[] pseudo = PhaseTwo.argmax(Nd4j.createFromArray(e.finalProbabilities()));
+        int[][] mix;
+        try (Classifier c = Adaptation.classifier(Adaptation.read(dir)).withOutputBias(null)) {
+            mix = CoftCandidates.mixedSampleProbes(c, images, ids, pseudo, lambda, 2);
         }
-        // a fixed random matching: the images in shuffled order, partners adjacent (2k, 2k + 1)
-        int[] perm = new int[n];
-        Arrays.setAll(perm, i -> i);
-        Random r = new Random(42);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
+        long inter = 0;
+        long intra = 0;
+        for (int i = 0; i < pseudo.length; i++) {
+            inter += mix[1][i] >= 0 && mix[1][i] != pseudo[i] ? 1 : 0;
+            intra += mix[1][i] == pseudo[i] ? 1 : 0;
         }
-        List<String> shuffled = new ArrayList<>(n);
-        for (int p : perm) {
-            shuffled.add(ids.get(p));
-        }
-        long[] count = new long[4]; // inter right, inter, intra right, intra
-        int row = 0;
-        try (Classifier c = Adaptation.classifier(Adaptation.read(dir)).withOutputBias(null);
-             ImageBatchIterator it = ImageBatchIterator.builder(PhaseOne.select(images, shuffled), c.preprocess())
-                     .batchSize(256).threads(2).build()) {
-            while (it.hasNext()) {
-                ImageBatch b = it.nextBatch();
-                INDArray x = b.images();
-                int m = (int) x.size(0);
-                int[] partner = new int[m];
-                for (int i = 0; i < m; i++) {
-                    partner[i] = i % 2 == 0 ? Math.min(i + 1, m - 1) : i - 1; // the batch size is even
-                }
-                INDArray other = Nd4j.pullRows(x.reshape(m, -1), 1, partner).reshape(x.shape());
-                INDArray mixed = x.mul(lambda).addi(other.muli(1 - lambda));
-                INDArray pred = c.probabilities(mixed).argMax(1);
-                for (int i = 0; i < m; i++) {
-                    int gi = perm[row + i];
-                    int go = perm[row + partner[i]];
-                    if (gi == go) {
-                        continue; // an odd image out
-                    }
-                    int k = pseudo[gi] != pseudo[go] ? 0 : 2;
-                    count[k] += pred.getInt(i) == pseudo[gi] ? 1 : 0;
-                    count[k + 1]++;
-                }
-                row += m;
-                x.close();
-            }
-        }
-        return new double[] {(double) count[0] / count[1], count[3] == 0 ? Double.NaN : (double) count[2] / count[3],
-                count[1], count[3]};
-    }
-
-    static double[] ranks(double[] a) {
-        Integer[] order = new Integer[a.length];
-        Arrays.setAll(order, i -> i);
-        Arrays.sort(order, (x, y) -> Double.compare(a[x], a[y]));
-        double[] r = new double[a.length];
-        for (int i = 0; i < a.length; ) {
-            int j = i;
-            while (j + 1 < a.length && a[order[j + 1]] == a[order[i]]) {
-                j++;
-            }
-            for (int k = i; k <= j; k++) {
-                r[order[k]] = (i + j) / 2.0; // ties share their mean rank
-            }
-            i = j + 1;
-        }
-        return r;
-    }
-
-    static double spearman(double[] x, double[] y) {
-        double[] a = ranks(x);
-        double[] b = ranks(y);
-        double ma = Arrays.stream(a).average().orElseThrow();
-        double mb = Arrays.stream(b).average().orElseThrow();
-        double sab = 0;
-        double saa = 0;
-        double sbb = 0;
-        for (int i = 0; i < a.length; i++) {
-            sab += (a[i] - ma) * (b[i] - mb);
-            saa += (a[i] - ma) * (a[i] - ma);
-            sbb += (b[i] - mb) * (b[i] - mb);
-        }
-        return sab / Math.sqrt(saa * sbb);
+        return new double[] {Objective.mixKept(pseudo, mix[0], mix[1], true),
+                Objective.mixKept(pseudo, mix[0], mix[1], false), inter, intra};
     }
 }

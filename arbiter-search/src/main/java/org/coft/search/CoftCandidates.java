@@ -214,7 +214,7 @@ public final class CoftCandidates implements CandidateRunner {
                 try (Classifier c = Adaptation.classifier(adapted).withOutputBias(null)) {
                     fin = matrix(c.predict(ordered, 256, threads).probabilities());
                     aug = matrix(augmented(c, ordered));
-                    mix = mixes(c, ids, Objective.argmax(fin));
+                    mix = mixedSampleProbes(c, images, ids, Objective.argmax(fin), MIX_LAMBDA, threads);
                     if (validation != null) {
                         Classifier.Predictions p = c.predict(validation.images(), 256, threads);
                         val = accuracy(p.ids(), PhaseTwo.argmax(org.coft.dl4j.phase1.OutputPrior.apply(
@@ -278,10 +278,13 @@ public final class CoftCandidates implements CandidateRunner {
 
     /**
      * The mixed-sample probes: the images paired by a fixed random matching ({@link #MIX_SEED}), each mixed in pixel
-     * space with its partner ({@link #MIX_LAMBDA} of it), the classifier's class for every mix and the partner's
+     * space with its partner ({@code lambda} of it), the classifier's class for every mix and the partner's
      * prediction ({@code pred}, raw; −1 for an image left without a partner). Rows in the order of {@code ids}.
+     *
+     * @return {classes of the mixes, partners' predictions}
      */
-    private int[][] mixes(Classifier c, List<String> ids, int[] pred) {
+    public static int[][] mixedSampleProbes(Classifier c, UnlabeledImages images, List<String> ids, int[] pred,
+                                            double lambda, int threads) {
         int n = ids.size();
         int[] perm = new int[n];
         java.util.Arrays.setAll(perm, i -> i);
@@ -311,7 +314,7 @@ public final class CoftCandidates implements CandidateRunner {
                     partner[i] = i % 2 == 0 ? Math.min(i + 1, m - 1) : i - 1;
                 }
                 INDArray other = Nd4j.pullRows(x.reshape(m, -1), 1, partner).reshape(x.shape());
-                INDArray mixed = x.mul(MIX_LAMBDA).addi(other.muli(1 - MIX_LAMBDA));
+                INDArray mixed = x.mul(lambda).addi(other.muli(1 - lambda));
                 int[] cls = PhaseTwo.argmax(c.probabilities(mixed));
                 for (int i = 0; i < m; i++) {
                     int gi = perm[row + i];

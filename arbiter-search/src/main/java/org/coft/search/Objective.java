@@ -313,16 +313,20 @@ public enum Objective {
      * another prediction ({@code inter}) or the same one; NaN where there is no such image.
      */
     static double mixKept(Evidence e, boolean inter) {
-        int[] pred = argmax(e.finalProbabilities());
+        return mixKept(argmax(e.finalProbabilities()), e.mixPredictions(), e.mixPartnerLabels(), inter);
+    }
+
+    /** As above, on the predictions, the mixes' classes and the partners' predictions (−1: no partner). */
+    public static double mixKept(int[] pred, int[] mixPredictions, int[] partnerLabels, boolean inter) {
         int kept = 0;
         int n = 0;
         for (int i = 0; i < pred.length; i++) {
-            int partner = e.mixPartnerLabels()[i];
+            int partner = partnerLabels[i];
             if (partner < 0 || (partner != pred[i]) != inter) {
                 continue;
             }
             n++;
-            kept += e.mixPredictions()[i] == pred[i] ? 1 : 0;
+            kept += mixPredictions[i] == pred[i] ? 1 : 0;
         }
         return n == 0 ? Double.NaN : (double) kept / n;
     }

@@ -126,7 +126,8 @@ public final class ObjectiveStudy {
         return pearson(x, y);
     }
 
-    static double[] ranks(double[] v) {
+    /** Ranks from 0, ties sharing their mean rank. */
+    public static double[] ranks(double[] v) {
         Integer[] idx = new Integer[v.length];
         for (int i = 0; i < v.length; i++) {
             idx[i] = i;

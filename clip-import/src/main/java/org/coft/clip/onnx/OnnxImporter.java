@@ -57,31 +57,11 @@ public final class OnnxImporter {
         List<GraphPass> passes = new ArrayList<>();
         if (options.fuse()) {
             // element-wise work on a repeated tensor is done on the small one; types are inferred again after it
-            ExpandSinking sinking = new ExpandSinking();
-            int sunk = sinking.apply(g);
-            if (fusions != null) {
-                fusions.put(sinking.name(), sunk);
-            }
-            if (sunk > 0) {
-                problems = new FoldAndInfer(registry).apply(g);
-                if (!problems.isEmpty()) {
-                    throw new OnnxImportException(g.source(), problems);
-                }
-            }
+            reshaping(new ExpandSinking(), g, fusions);
             // the position-wise tail before a pooling gather runs on the pooled rows only (CLIP's text tower: the
             // last layer's MLP for the end-of-text token alone); dead nodes first, so that only real readers count
             new DeadCodeElimination().apply(g);
-            PooledRowSinking pooled = new PooledRowSinking();
-            int narrowed = pooled.apply(g);
-            if (fusions != null) {
-                fusions.put(pooled.name(), narrowed);
-            }
-            if (narrowed > 0) {
-                problems = new FoldAndInfer(registry).apply(g);
-                if (!problems.isEmpty()) {
-                    throw new OnnxImportException(g.source(), problems);
-                }
-            }
+            reshaping(new PooledRowSinking(), g, fusions);
             passes.add(new LayerNormFusion());
             passes.add(new QuickGeluFusion());
             passes.add(new LinearFusion());
@@ -97,6 +77,20 @@ public final class OnnxImporter {
             folded[0] = fold.folded();
         }
         return g;
+    }
+
+    /** Runs a pass that changes value shapes, then infers the types again where it rewrote anything. */
+    private void reshaping(GraphPass pass, IrGraph g, Map<String, Integer> fusions) throws OnnxImportException {
+        int n = pass.apply(g);
+        if (fusions != null) {
+            fusions.put(pass.name(), n);
+        }
+        if (n > 0) {
+            List<OnnxImportException.Problem> problems = new FoldAndInfer(registry).apply(g);
+            if (!problems.isEmpty()) {
+                throw new OnnxImportException(g.source(), problems);
+            }
+        }
     }
 
     /** Rewrites and emits an already parsed graph. */

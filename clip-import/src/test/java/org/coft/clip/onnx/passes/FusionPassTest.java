@@ -224,25 +224,32 @@ class FusionPassTest {
     // ---- pooled-row sinking -----------------------------------------------------------------------------------
 
     /**
+     * A CLIP encoder layer after its attention, width 8: the attention output {@code a} through the output projection
+     * into the residual stream {@code x}, layer norm, MLP with QuickGELU (8 → 16 → 8), residual; result {@code out}.
+     */
+    private static OnnxModelBuilder lastLayer(OnnxModelBuilder b, String out) {
+        return b.initializer("wo", rand(8, 8)).initializer("bo", rand(8)).initializer("g2", rand(8))
+                .initializer("b2", rand(8)).initializer("w1", rand(8, 16)).initializer("c1", rand(16))
+                .initializer("k", Nd4j.scalar(1.702f)).initializer("w2", rand(16, 8)).initializer("c2", rand(8))
+                .node("MatMul", "a,wo", "ao").node("Add", "bo,ao", "ao2").node("Add", "x,ao2", "h")
+                .node("LayerNormalization", "h,g2,b2", "l2", OnnxModelBuilder.intAttr("axis", -1))
+                .node("MatMul", "l2,w1", "f1").node("Add", "c1,f1", "f1b").node("Mul", "f1b,k", "m")
+                .node("Sigmoid", "m", "s").node("Mul", "f1b,s", "gl").node("MatMul", "gl,w2", "f2")
+                .node("Add", "c2,f2", "f2b").node("Add", "h,f2b", out);
+    }
+
+    /**
      * The last layer of Hugging Face's CLIP text tower and its end-of-text pooling: the attention output {@code a}
      * through the output projection into the residual stream {@code x}, layer norm, MLP with QuickGELU, residual,
      * final layer norm, then {@code Gather(Flatten(·, 2), argmax(ids) + range(N)·L)} and the projection.
      * {@code lastHiddenOut}: the final layer norm's value is also a graph output (it must then stay whole).
      */
     private static OnnxModelBuilder pooledTail(boolean lastHiddenOut) {
-        OnnxModelBuilder b = new OnnxModelBuilder(17)
-                .input("x", FLOAT, "N", 4, 8).input("a", FLOAT, "N", 4, 8).input("ids", OnnxModelBuilder.INT64, "N", 4)
-                .initializer("wo", rand(8, 8)).initializer("bo", rand(8)).initializer("g2", rand(8))
-                .initializer("b2", rand(8)).initializer("w1", rand(8, 16)).initializer("c1", rand(16))
-                .initializer("k", Nd4j.scalar(1.702f)).initializer("w2", rand(16, 8)).initializer("c2", rand(8))
+        OnnxModelBuilder b = lastLayer(new OnnxModelBuilder(17).input("x", FLOAT, "N", 4, 8)
+                .input("a", FLOAT, "N", 4, 8).input("ids", OnnxModelBuilder.INT64, "N", 4), "o")
                 .initializer("gf", rand(8)).initializer("bf", rand(8)).initializer("proj", rand(8, 5))
                 .initializer("zero", Nd4j.scalar(0L)).initializer("one", Nd4j.scalar(1L))
                 .initializer("four", Nd4j.scalar(4L))
-                .node("MatMul", "a,wo", "ao").node("Add", "bo,ao", "ao2").node("Add", "x,ao2", "h")
-                .node("LayerNormalization", "h,g2,b2", "l2", OnnxModelBuilder.intAttr("axis", -1))
-                .node("MatMul", "l2,w1", "f1").node("Add", "c1,f1", "f1b").node("Mul", "f1b,k", "m")
-                .node("Sigmoid", "m", "s").node("Mul", "f1b,s", "gl").node("MatMul", "gl,w2", "f2")
-                .node("Add", "c2,f2", "f2b").node("Add", "h,f2b", "o")
                 .node("LayerNormalization", "o,gf,bf", "last", OnnxModelBuilder.intAttr("axis", -1))
                 .node("Shape", "ids", "sh").node("Gather", "sh,zero", "n", OnnxModelBuilder.intAttr("axis", 0))
                 .node("Range", "zero,n,one", "r").node("Mul", "r,four", "r4")
@@ -290,18 +297,9 @@ class FusionPassTest {
      * norm) read through {@code Gather(·, 0, axis = 1)}, then the post layer norm and the projection.
      */
     private static OnnxModelBuilder classTokenTail() {
-        return new OnnxModelBuilder(17)
-                .input("x", FLOAT, "N", 5, 8).input("a", FLOAT, "N", 5, 8)
-                .initializer("wo", rand(8, 8)).initializer("bo", rand(8)).initializer("g2", rand(8))
-                .initializer("b2", rand(8)).initializer("w1", rand(8, 16)).initializer("c1", rand(16))
-                .initializer("k", Nd4j.scalar(1.702f)).initializer("w2", rand(16, 8)).initializer("c2", rand(8))
+        return lastLayer(new OnnxModelBuilder(17).input("x", FLOAT, "N", 5, 8).input("a", FLOAT, "N", 5, 8), "last")
                 .initializer("gp", rand(8)).initializer("bp", rand(8)).initializer("proj", rand(8, 5))
                 .initializer("zero", Nd4j.scalar(0L))
-                .node("MatMul", "a,wo", "ao").node("Add", "bo,ao", "ao2").node("Add", "x,ao2", "h")
-                .node("LayerNormalization", "h,g2,b2", "l2", OnnxModelBuilder.intAttr("axis", -1))
-                .node("MatMul", "l2,w1", "f1").node("Add", "c1,f1", "f1b").node("Mul", "f1b,k", "m")
-                .node("Sigmoid", "m", "s").node("Mul", "f1b,s", "gl").node("MatMul", "gl,w2", "f2")
-                .node("Add", "c2,f2", "f2b").node("Add", "h,f2b", "last")
                 .node("Gather", "last,zero", "cls", OnnxModelBuilder.intAttr("axis", 1))
                 .node("LayerNormalization", "cls,gp,bp", "post", OnnxModelBuilder.intAttr("axis", -1))
                 .node("MatMul", "post,proj", "y").output("y", FLOAT);
