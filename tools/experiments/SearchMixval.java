@@ -99,12 +99,7 @@ public class SearchMixval {
     /** {inter ICE, intra ICE, inter pairs, intra pairs} of one candidate (the product's probes, λ given). */
     static double[] probe(Path search, int idx, Path dir, UnlabeledImages images) throws Exception {
         Objective.Evidence e = CoftSearch.evidence(search, idx);
-        List<String> lines = Files.readAllLines(dir.resolve("predictions.csv"));
-        List<String> ids = new ArrayList<>(); // the evidence's row order
-        for (String l : lines.subList(1, lines.size())) {
-            String id = l.substring(0, l.lastIndexOf(','));
-            ids.add(id.startsWith("\"") ? id.substring(1, id.length() - 1).replace("\"\"", "\"") : id);
-        }
+        List<String> ids = CoftCandidates.readPredictions(dir).ids(); // the evidence's row order
         int[] pseudo = PhaseTwo.argmax(Nd4j.createFromArray(e.finalProbabilities()));
         int[][] mix;
         try (Classifier c = Adaptation.classifier(Adaptation.read(dir)).withOutputBias(null)) {

@@ -342,6 +342,34 @@ public final class CoftCandidates implements CandidateRunner {
     /** The file a candidate's final predictions go to (id, class index), for measuring a search afterwards. */
     public static final String PREDICTIONS = "predictions.csv";
 
+    /** A candidate's final predictions as {@link #PREDICTIONS} holds them: ids in the evidence's row order, classes. */
+    public record Predictions(List<String> ids, int[] classes) { }
+
+    /**
+     * Reads a candidate folder's {@link #PREDICTIONS} (ids quoted as {@link PhaseOne#csv} writes them).
+     *
+     * @throws IOException naming the file when it is missing
+     */
+    public static Predictions readPredictions(Path dir) throws IOException {
+        Path csv = dir.resolve(PREDICTIONS);
+        if (!Files.isRegularFile(csv)) {
+            throw new IOException(csv + " is missing (the candidate's predictions)");
+        }
+        List<String> lines = Files.readAllLines(csv);
+        List<String> ids = new ArrayList<>(lines.size() - 1);
+        int[] classes = new int[lines.size() - 1];
+        for (String line : lines.subList(1, lines.size())) {
+            int comma = line.lastIndexOf(',');
+            String id = line.substring(0, comma);
+            if (id.startsWith("\"")) {
+                id = id.substring(1, id.length() - 1).replace("\"\"", "\"");
+            }
+            classes[ids.size()] = Integer.parseInt(line.substring(comma + 1));
+            ids.add(id);
+        }
+        return new Predictions(ids, classes);
+    }
+
     private static void writePredictions(Path dir, List<String> ids, double[][] fin) throws IOException {
         int[] pred = Objective.argmax(fin);
         StringBuilder sb = new StringBuilder("id,class\n");

@@ -66,24 +66,13 @@ final class SearchReportCommand implements Callable<Integer> {
         Map<Integer, Double> acc = new HashMap<>();
         Map<Integer, int[]> predicted = new HashMap<>();
         for (Outcome o : done) {
-            Path csv = CoftSearch.candidateDir(search, o.index()).resolve(CoftCandidates.PREDICTIONS);
-            if (!Files.isRegularFile(csv)) {
-                throw new java.io.IOException(csv + " is missing (the candidate's predictions)");
-            }
-            List<String> lines = Files.readAllLines(csv);
+            CoftCandidates.Predictions p = CoftCandidates.readPredictions(CoftSearch.candidateDir(search, o.index()));
+            int[] pred = p.classes();
             int right = 0;
-            int[] pred = new int[lines.size() - 1];
-            int row = 0;
-            for (String line : lines.subList(1, lines.size())) {
-                int comma = line.lastIndexOf(',');
-                String id = line.substring(0, comma);
-                if (id.startsWith("\"")) {
-                    id = id.substring(1, id.length() - 1).replace("\"\"", "\"");
-                }
-                pred[row] = Integer.parseInt(line.substring(comma + 1));
-                right += labels.labelOf(id) == pred[row++] ? 1 : 0;
+            for (int row = 0; row < pred.length; row++) {
+                right += labels.labelOf(p.ids().get(row)) == pred[row] ? 1 : 0;
             }
-            acc.put(o.index(), (double) right / (lines.size() - 1));
+            acc.put(o.index(), (double) right / pred.length);
             predicted.put(o.index(), pred);
         }
         // the guard reads a candidate's evidence file; searches made before it was written have predictions only,

@@ -37,13 +37,13 @@ public final class LayerNormFusion implements GraphPass {
                 }
                 IrNode mean = m.producer(sub.input(1), "ReduceMean");
                 IrNode addEps = m.producer(sqrt.input(0), "Add");
-                if (mean == null || addEps == null || !mean.input(0).equals(sub.input(0)) || !lastAxis(g, mean)) {
+                if (mean == null || addEps == null || !mean.input(0).equals(sub.input(0)) || !PatternMatch.reducesLastAxis(g, mean)) {
                     continue;
                 }
                 String varName = g.isConstant(addEps.input(1)) ? addEps.input(0) : addEps.input(1);
                 double eps = m.scalar(PatternMatch.other(addEps, varName));
                 IrNode var = m.producer(varName, "ReduceMean");
-                if (Double.isNaN(eps) || var == null || !lastAxis(g, var)) {
+                if (Double.isNaN(eps) || var == null || !PatternMatch.reducesLastAxis(g, var)) {
                     continue;
                 }
                 IrNode pow = m.producer(var.input(0), "Pow");
@@ -106,13 +106,4 @@ public final class LayerNormFusion implements GraphPass {
                 && p.length() == xt.dim(xt.rank() - 1).value();
     }
 
-    private static boolean lastAxis(IrGraph g, IrNode reduce) {
-        long[] axes = reduce.intsAttr("axes");
-        if (axes == null && reduce.hasInput(1) && g.isConstant(reduce.input(1))) {
-            axes = g.constant(reduce.input(1)).toLongVector();
-        }
-        var t = g.type(reduce.input(0));
-        return axes != null && axes.length == 1 && t != null && (axes[0] == -1 || axes[0] == t.rank() - 1)
-                && reduce.intAttr("keepdims", 1) == 1;
-    }
 }

@@ -36,6 +36,23 @@ final class PatternMatch {
         return c != null && c.length() == 1 ? c.getDouble(0) : Double.NaN;
     }
 
+    /** Axes from a node's {@code axes} attribute (older opsets) or its constant input 1 (newer), or null. */
+    static long[] constantAxes(IrGraph g, IrNode n) {
+        long[] axes = n.intsAttr("axes");
+        if (axes == null && n.hasInput(1) && g.isConstant(n.input(1))) {
+            axes = g.constant(n.input(1)).toLongVector();
+        }
+        return axes;
+    }
+
+    /** Whether a reduction keeps its dims and reduces only the last axis of its input. */
+    static boolean reducesLastAxis(IrGraph g, IrNode reduce) {
+        long[] axes = constantAxes(g, reduce);
+        var t = g.type(reduce.input(0));
+        return axes != null && axes.length == 1 && t != null && (axes[0] == -1 || axes[0] == t.rank() - 1)
+                && reduce.intAttr("keepdims", 1) == 1;
+    }
+
     /** The input of a binary node that is not {@code known}, or null if neither is. */
     static String other(IrNode n, String known) {
         if (n.input(0).equals(known)) {

@@ -174,10 +174,7 @@ public final class PooledRowSinking implements GraphPass {
                 return it != null && axis == 1 && it.rank() == 0 && g.isConstant(last.input(1)) ? last : null;
             }
             case "Squeeze": {
-                long[] axes = last.intsAttr("axes");
-                if (axes == null && last.hasInput(1) && g.isConstant(last.input(1))) {
-                    axes = g.constant(last.input(1)).toLongVector();
-                }
+                long[] axes = PatternMatch.constantAxes(g, last);
                 IrNode slice = producers.get(last.input(0));
                 if (axes == null || axes.length != 1 || axes[0] != 1 || slice == null
                         || !slice.opType().equals("Slice") || !slice.domain().isEmpty() || slice.inputs().size() < 4) {
@@ -234,18 +231,12 @@ public final class PooledRowSinking implements GraphPass {
                 return !g.isConstant(n.input(0)) && g.isConstant(n.input(1)) && g.constant(n.input(1)).rank() == 2;
             case "LayerNormalization": {
                 long axis = n.intAttr("axis", -1);
-                return (axis == -1 || axis == 2) && n.outputs().size() == 1 && constantRank1(g, n.input(1))
+                return (axis == -1 || axis == 2) && constantRank1(g, n.input(1))
                         && (!n.hasInput(2) || constantRank1(g, n.input(2)));
             }
             case "ReduceMean":
-            case "ReduceSum": {
-                long[] axes = n.intsAttr("axes");
-                if (axes == null && n.hasInput(1) && g.isConstant(n.input(1))) {
-                    axes = g.constant(n.input(1)).toLongVector();
-                }
-                return axes != null && axes.length == 1 && (axes[0] == -1 || axes[0] == 2)
-                        && n.intAttr("keepdims", 1) == 1;
-            }
+            case "ReduceSum":
+                return PatternMatch.reducesLastAxis(g, n);
             default:
                 return false;
         }
