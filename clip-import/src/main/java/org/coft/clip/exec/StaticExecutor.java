@@ -30,6 +30,15 @@ import org.nd4j.linalg.api.ops.RandomOp;
 import org.nd4j.linalg.api.ops.ReduceOp;
 import org.nd4j.linalg.api.ops.ScalarOp;
 import org.nd4j.linalg.api.ops.impl.layers.ExternalErrorsFunction;
+import org.nd4j.linalg.api.ops.impl.broadcast.BiasAddGrad;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
+import org.nd4j.linalg.api.ops.impl.transforms.same.TimesOneMinus;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.GELU;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.GELUDerivative;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.shape.Rank;
 import org.nd4j.linalg.api.ops.impl.shape.Reshape;
 import org.nd4j.linalg.api.ops.impl.shape.Shape;
@@ -71,6 +80,7 @@ public final class StaticExecutor implements AutoCloseable {
     private final long requestedBytes;
     private final int foldedOps;
     private final int viewOps;
+    private final int kernelOps;
     private final List<OpContext> contexts;
     private boolean closed;
 
@@ -87,7 +97,7 @@ public final class StaticExecutor implements AutoCloseable {
 
     private StaticExecutor(List<String> placeholders, Map<String, INDArray> placeholderArrays,
                            Map<String, INDArray> outputs, Step[] steps, long poolBytes, long requestedBytes,
-                           int foldedOps, int viewOps, List<OpContext> contexts) {
+                           int foldedOps, int viewOps, int kernelOps, List<OpContext> contexts) {
         this.placeholders = List.copyOf(placeholders);
         this.placeholderArrays = placeholderArrays;
         this.outputs = outputs;
@@ -96,6 +106,7 @@ public final class StaticExecutor implements AutoCloseable {
         this.requestedBytes = requestedBytes;
         this.foldedOps = foldedOps;
         this.viewOps = viewOps;
+        this.kernelOps = kernelOps;
         this.contexts = contexts;
     }
 
@@ -108,7 +119,17 @@ public final class StaticExecutor implements AutoCloseable {
      * @throws UnsupportedOperationException naming an op this executor cannot run (control flow, random)
      */
     public static StaticExecutor plan(SameDiff sd, Map<String, INDArray> placeholderValues, Collection<String> outputs) {
-        return new Planner(sd, placeholderValues, outputs).build();
+        return plan(sd, placeholderValues, outputs, KERNELS);
+    }
+
+    /**
+     * As {@link #plan(SameDiff, Map, Collection)}; {@code kernels} chooses whether the plan's own cheaper kernels
+     * replace quick GELU's derivative and wide bias gradients (exact formulas, float rounding apart; without them a
+     * plan is bit-identical to SameDiff's execution).
+     */
+    public static StaticExecutor plan(SameDiff sd, Map<String, INDArray> placeholderValues, Collection<String> outputs,
+                                      boolean kernels) {
+        return new Planner(sd, placeholderValues, outputs, kernels).build();
     }
 
     /**
@@ -202,6 +223,11 @@ public final class StaticExecutor implements AutoCloseable {
         return viewOps;
     }
 
+    /** Graph ops run by the plan's own cheaper kernels ({@code quick GELU} and its derivative, wide bias gradients). */
+    public int kernelOps() {
+        return kernelOps;
+    }
+
     /** Bytes of the plan's reusable intermediate buffers. */
     public long poolBytes() {
         return poolBytes;
@@ -226,6 +252,18 @@ public final class StaticExecutor implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether plans replace two slow libnd4j kernels by cheaper exact equivalents by default (on unless
+     * {@code -Dcoft.exec.kernels=false}): quick GELU's derivative from the forward's saved sigmoid, and a wide
+     * bias gradient as a product with ones.
+     */
+    static final boolean KERNELS = !"false".equals(System.getProperty("coft.exec.kernels"));
+    /** Quick GELU's slope, as libnd4j's {@code gelu} uses it: x·σ(1.702 x). */
+    private static final double QUICK_GELU = 1.702;
+    private static final String SIGMOID_SUFFIX = "/coft-quick-gelu-sigmoid";
+    /** Narrowest bias gradient done as a product with ones (below it libnd4j's column sum is as fast; measured). */
+    static final long BIAS_PRODUCT_MIN_COLUMNS = 128;
+
     /** The planning pass: decides, per op, fold / view / call, and assigns arrays by liveness. */
     private static final class Planner {
         private final SameDiff sd;
@@ -241,8 +279,11 @@ public final class StaticExecutor implements AutoCloseable {
         private final List<OpContext> contexts = new ArrayList<>();
         private long poolBytes;
         private long requestedBytes;
+        private int kernels;
+        private final boolean useKernels;
 
-        Planner(SameDiff sd, Map<String, INDArray> given, Collection<String> outputs) {
+        Planner(SameDiff sd, Map<String, INDArray> given, Collection<String> outputs, boolean kernels) {
+            this.useKernels = kernels;
             this.sd = sd;
             this.given = given;
             this.requested = List.copyOf(outputs);
@@ -329,6 +370,18 @@ public final class StaticExecutor implements AutoCloseable {
             for (String o : requested) {
                 lastUse.put(o, Integer.MAX_VALUE);
             }
+            // quick GELU's derivative from the forward's saved sigmoid (KERNELS): the last derivative op per input
+            Map<String, Integer> geluDerivative = new HashMap<>();
+            if (useKernels) {
+                for (int i = 0; i < order.size(); i++) {
+                    SameDiffOp o = order.get(i);
+                    if (o.getOp() instanceof GELUDerivative && o.getInputsToOp() != null
+                            && o.getInputsToOp().size() == 1) {
+                        geluDerivative.put(o.getInputsToOp().get(0), i);
+                    }
+                }
+            }
+            Map<String, INDArray> savedSigmoid = new HashMap<>();
             List<Step> steps = new ArrayList<>();
             int folded = 0;
             int views = 0;
@@ -360,6 +413,51 @@ public final class StaticExecutor implements AutoCloseable {
                     INDArray out = args[0].reshape('c', shapeOf(r, args));
                     alias(outNames.get(0), inNames.get(0), out);
                     views++;
+                } else if (!allFixed && df instanceof GELU && args.length == 1 && outNames.size() == 1
+                        && geluDerivative.getOrDefault(inNames.get(0), -1) > i && args[0].dataType().isFPType()) {
+                    // y = x·σ(1.702 x), keeping s = σ(1.702 x) for the derivative s + 1.702·x·s·(1 − s): libnd4j's
+                    // own derivative spends two pow calls per element (≈ 7× the three ops below, measured)
+                    INDArray x = args[0];
+                    String sName = inNames.get(0) + SIGMOID_SUFFIX;
+                    INDArray sg = allocate(sName, x.dataType(), x.shape());
+                    value.put(sName, sg);
+                    lastUse.put(sName, geluDerivative.get(inNames.get(0)));
+                    savedSigmoid.put(inNames.get(0), sg);
+                    INDArray y = allocate(outNames.get(0), sd.getVariable(outNames.get(0)).dataType(), x.shape());
+                    value.put(outNames.get(0), y);
+                    steps.add(call(new ScalarMultiplication(x, null, sg, QUICK_GELU), new INDArray[] {x}, sg));
+                    steps.add(call(new Sigmoid(sg, sg), new INDArray[] {sg}, sg));
+                    steps.add(call(new MulOp(x, sg, y), new INDArray[] {x, sg}, y));
+                    kernels++;
+                } else if (df instanceof GELUDerivative && args.length == 1 && outNames.size() == 1
+                        && savedSigmoid.containsKey(inNames.get(0))) {
+                    INDArray x = args[0];
+                    INDArray sg = savedSigmoid.get(inNames.get(0));
+                    INDArray d = allocate(outNames.get(0), sd.getVariable(outNames.get(0)).dataType(), x.shape());
+                    value.put(outNames.get(0), d);
+                    // d = s(1 − s); d = d·x; d = 1.702·d + s
+                    steps.add(call(new TimesOneMinus(sg, d), new INDArray[] {sg}, d));
+                    steps.add(call(new MulOp(d, x, d), new INDArray[] {d, x}, d));
+                    steps.add(call(new Axpy(d, sg, d, QUICK_GELU), new INDArray[] {d, sg}, d));
+                    if (geluDerivative.get(inNames.get(0)) == i) {
+                        release(inNames.get(0) + SIGMOID_SUFFIX);
+                    }
+                    kernels++;
+                } else if (useKernels && !allFixed && df instanceof BiasAddGrad bg && biasGradByProduct(bg, args)) {
+                    // the bias gradient as a product with a row of ones (libnd4j sums the columns of a C-order
+                    // gradient 10× slower at 256 columns); the input gradient is the incoming one itself (a view)
+                    INDArray eps = args[2];
+                    alias(outNames.get(0), inNames.get(2), eps);
+                    INDArray gb = allocate(outNames.get(1), sd.getVariable(outNames.get(1)).dataType(),
+                            args[1].shape());
+                    value.put(outNames.get(1), gb);
+                    INDArray ones = Nd4j.ones(eps.dataType(), 1, eps.size(0));
+                    INDArray row = gb.reshape('c', 1, gb.length());
+                    Step mm = call(new Mmul(), new INDArray[] {ones, eps}, row);
+                    mm.context().setIArguments(0, 0, 0);
+                    mm.context().setTArguments(1.0, 0.0);
+                    steps.add(mm);
+                    kernels++;
                 } else if (df instanceof GradientBackwardsMarker) {
                     INDArray one = Nd4j.scalar(DataType.FLOAT, 1.0f);
                     value.put(outNames.get(0), one);
@@ -405,7 +503,7 @@ public final class StaticExecutor implements AutoCloseable {
                 outs.put(o, v);
             }
             return new StaticExecutor(phs, phArrays, outs, steps.toArray(new Step[0]), poolBytes, requestedBytes,
-                    folded, views, contexts);
+                    folded, views, kernels, contexts);
         }
 
         /** Ops whose output shape depends on input values, which a fixed plan cannot follow. */
@@ -544,6 +642,27 @@ public final class StaticExecutor implements AutoCloseable {
                 oc.setOutputArray(k, out);
             }
             return oc;
+        }
+
+        /** A step running {@code op} on these arrays (its native context owns nothing; the arrays are the plan's). */
+        private Step call(DifferentialFunction op, INDArray[] in, INDArray out) {
+            OpContext oc = Nd4j.getExecutioner().buildContext();
+            contexts.add(oc);
+            oc.setInputArrays(in);
+            oc.setOutputArrays(out);
+            return new Step(op, oc);
+        }
+
+        /**
+         * A channels-last bias gradient of a contiguous 2-D gradient at least {@value #BIAS_PRODUCT_MIN_COLUMNS}
+         * columns wide, where the product with ones beats libnd4j's column sum (measured, docs/benchmarks.md).
+         */
+        private static boolean biasGradByProduct(BiasAddGrad bg, INDArray[] args) {
+            boolean[] b = bg.bArgs();
+            return args.length == 3 && (b == null || b.length == 0 || !b[0]) && args[2].rank() == 2
+                    && isContiguous(args[2]) && args[1].rank() == 1 && args[1].length() == args[2].size(1)
+                    && args[2].size(1) >= BIAS_PRODUCT_MIN_COLUMNS && args[2].dataType().isFPType()
+                    && args[1].dataType() == args[2].dataType();
         }
 
         private static final Set<String> DILATED_2D = Set.of("conv2d", "conv2d_bp", "maxpool2d", "maxpool2d_bp",

@@ -73,7 +73,8 @@ class StaticExecutorTest {
         for (String p : params) {
             outs.add(sd.getVariable(p).getGradient().name());
         }
-        try (StaticExecutor plan = StaticExecutor.plan(grad, Map.of(px, x0), outs)) {
+        try (StaticExecutor plan = StaticExecutor.plan(grad, Map.of(px, x0), outs, false)) {
+            assertEquals(0, plan.kernelOps());
             for (int call = 0; call < 3; call++) {
                 INDArray x = pixels(10 + call, 4);
                 var ref = sd.calculateGradientsAndOutputs(Map.of(px, x), List.of("loss"), params);
@@ -101,6 +102,82 @@ class StaticExecutorTest {
             }
             assertTrue(plan.poolBytes() < plan.intermediateBytes() / 2, "buffers should be reused: pool "
                     + plan.poolBytes() + " bytes for " + plan.intermediateBytes() + " bytes of intermediates");
+        }
+        // with the plan's own kernels (quick GELU from its saved sigmoid, wide bias gradients as products): the
+        // same loss bit for bit (the forward is unchanged), gradients equal to float rounding, on every call
+        try (StaticExecutor plan = StaticExecutor.plan(grad, Map.of(px, x0), outs, true)) {
+            assertTrue(plan.kernelOps() > 0, "the tower's quick GELUs should run on the plan's kernels");
+            for (int call = 0; call < 3; call++) {
+                INDArray x = pixels(30 + call, 4);
+                var ref = sd.calculateGradientsAndOutputs(Map.of(px, x), List.of("loss"), params);
+                Map<String, INDArray> ours = plan.run(Map.of(px, x));
+                assertEquals(ref.getOutputs().get("loss").getDouble(0), ours.get("loss").getDouble(0), 0.0);
+                // relative to the largest gradient entry of the whole tower (the key projection's bias has an
+                // exactly-zero gradient in exact arithmetic, so its own scale is rounding noise)
+                double scale = 0;
+                for (String p : params) {
+                    scale = Math.max(scale, ref.getGradients().get(p).amaxNumber().doubleValue());
+                }
+                for (String p : params) {
+                    INDArray r = ref.getGradients().get(p);
+                    INDArray o = ours.get(sd.getVariable(p).getGradient().name());
+                    double err = r.sub(o).amaxNumber().doubleValue() / scale;
+                    assertTrue(err < 1e-5, "gradient of " + p + " at call " + call + ": max error " + err
+                            + " of the largest gradient entry");
+                }
+            }
+        }
+    }
+
+    /**
+     * A two-layer MLP 256 wide with quick GELU (what CLIP's blocks hold): the plan's kernels replace both bias
+     * gradients (the input gradient a view of the incoming one) and the GELU pair, and the gradients match SameDiff's.
+     */
+    @Test
+    void ownKernelsMatchSameDiffOnAWideMlp() {
+        Nd4j.getRandom().setSeed(3);
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 256);
+        SDVariable w1 = sd.var("w1", Nd4j.randn(DataType.FLOAT, 256, 256).muli(0.1));
+        SDVariable b1 = sd.var("b1", Nd4j.randn(DataType.FLOAT, 256).muli(0.1));
+        SDVariable w2 = sd.var("w2", Nd4j.randn(DataType.FLOAT, 256, 256).muli(0.1));
+        SDVariable b2 = sd.var("b2", Nd4j.randn(DataType.FLOAT, 256).muli(0.1));
+        SDVariable h = sd.nn.gelu(sd.nn.biasAdd(x.mmul(w1), b1, false));
+        SDVariable z = sd.nn.biasAdd(h.mmul(w2), b2, false);
+        SDVariable loss = z.mul(z).sum().mul(0.5).rename("loss");
+        sd.setLossVariables(loss);
+        List<String> params = List.of("w1", "b1", "w2", "b2");
+        INDArray x0 = Nd4j.randn(DataType.FLOAT, 96, 256);
+        sd.calculateGradients(Map.of("x", x0), params);
+        List<String> outs = new ArrayList<>(List.of("loss"));
+        for (String p : params) {
+            outs.add(sd.getVariable(p).getGradient().name());
+        }
+        try (StaticExecutor plan = StaticExecutor.plan(sd.getFunction("grad"), Map.of("x", x0), outs, true)) {
+            assertEquals(4, plan.kernelOps(), "two bias gradients, quick GELU and its derivative");
+            for (int call = 0; call < 2; call++) {
+                INDArray xi = Nd4j.randn(DataType.FLOAT, 96, 256);
+                var ref = sd.calculateGradientsAndOutputs(Map.of("x", xi), List.of("loss"), params);
+                Map<String, INDArray> ours = plan.run(Map.of("x", xi));
+                assertEquals(ref.getOutputs().get("loss").getDouble(0), ours.get("loss").getDouble(0), 0.0);
+                for (String p : params) {
+                    INDArray r = ref.getGradients().get(p);
+                    INDArray o = ours.get(sd.getVariable(p).getGradient().name());
+                    double err = r.sub(o).amaxNumber().doubleValue() / r.amaxNumber().doubleValue();
+                    assertTrue(err < 1e-5, "gradient of " + p + " at call " + call + ": relative error " + err);
+                }
+            }
+        }
+        // below the width where the product pays, the bias gradient stays libnd4j's; quick GELU still runs on ours
+        SameDiff narrow = SameDiff.create();
+        SDVariable xn = narrow.placeHolder("x", DataType.FLOAT, -1, 64);
+        SDVariable bn = narrow.var("b", Nd4j.randn(DataType.FLOAT, 64));
+        SDVariable ln = narrow.nn.gelu(narrow.nn.biasAdd(xn, bn, false)).sum().rename("loss");
+        narrow.setLossVariables(ln);
+        narrow.calculateGradients(Map.of("x", Nd4j.randn(DataType.FLOAT, 8, 64)), List.of("b"));
+        try (StaticExecutor plan = StaticExecutor.plan(narrow.getFunction("grad"), Map.of("x",
+                Nd4j.randn(DataType.FLOAT, 8, 64)), List.of(bn.getGradient().name()), true)) {
+            assertEquals(2, plan.kernelOps());
         }
     }
 
