@@ -32,7 +32,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * fixed before looking), and the classifier is asked again. {@code inter}: over pairs whose pseudo-labels differ, the
  * share of mixes predicted as the dominant image's pseudo-label (MixVal's inter-cluster ICE); {@code intra}: the same
  * over pairs with equal pseudo-labels; {@code rank-mix}: the sum of the two ranks over the candidates (MixVal's
- * combination). Candidate accuracies come from {@code coft search-report}'s study file and are read only to print
+ * combination; computed as {@code coft search}'s objective {@code mixval-rank}, the mean of the two ranks scaled to
+ * [0, 1], which orders and picks alike). Candidate accuracies come from {@code coft search-report}'s study file and are read only to print
  * Spearman ρ and each score's pick against the oracle and the base config (candidate 0).
  *
  * <pre>
@@ -73,12 +74,8 @@ public class SearchMixval {
         double[] inter = rows.stream().mapToDouble(r -> r[1]).toArray();
         double[] intra = rows.stream().mapToDouble(r -> r[2]).toArray();
         double[] accs = rows.stream().mapToDouble(r -> r[3]).toArray();
-        double[] ri = ObjectiveStudy.ranks(inter);
-        double[] ra = ObjectiveStudy.ranks(intra);
-        double[] mix = new double[ri.length];
-        for (int i = 0; i < mix.length; i++) {
-            mix[i] = ri[i] + ra[i];
-        }
+        // the rank sum, scaled: coft search's mixval-rank (same order, same picks)
+        double[] mix = Objective.standing(new double[][] {inter, intra});
         int base = -1;
         for (int i = 0; i < rows.size(); i++) {
             base = rows.get(i)[0] == 0 ? i : base;

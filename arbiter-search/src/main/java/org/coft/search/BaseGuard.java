@@ -9,6 +9,8 @@ import java.util.SplittableRandom;
  * estimated by a paired bootstrap over the images ({@value #RESAMPLES} resamples, fixed seed; both runs are scored on
  * the same resampled images). The rule is the usual preference for the incumbent under noise; its threshold is the
  * conventional two standard errors, not tuned on any task. Label-free: it reads the same evidence as the objective.
+ * For a population objective (a rank among the candidates) it compares the mean of the parts ranked by
+ * ({@link #compared}).
  */
 public final class BaseGuard {
     public static final double Z = 2.0;
@@ -20,8 +22,9 @@ public final class BaseGuard {
     /** The comparison of a candidate with the base config. */
     public record Decision(double difference, double standardError, boolean replaceBase) {
         public String describe(Objective o) {
+            String what = o.population() ? "mean of " + Objective.names(o.rankParts()) : o.cliName();
             return String.format(Locale.ROOT, "%s %+.4f ± %.4f (standard error, paired bootstrap over the images)",
-                    o.cliName(), difference, standardError);
+                    what, difference, standardError);
         }
     }
 
@@ -31,7 +34,28 @@ public final class BaseGuard {
         if (best.zeroShot().length != n) {
             throw new IllegalArgumentException("evidence of " + n + " and " + best.zeroShot().length + " images");
         }
-        double diff = o.value(best) - o.value(base);
+        return bootstrap(compared(o, best) - compared(o, base), n, seed,
+                rows -> compared(o, best.rows(rows)) - compared(o, base.rows(rows)));
+    }
+
+    /**
+     * What the guard compares on one run: the objective's value, or for a {@link Objective#population() population
+     * objective} (a rank among candidates, which moves in whole steps and says nothing of how far apart two runs are)
+     * the mean of its parts' values — the pick must lead the base config on what it was ranked by, beyond noise.
+     */
+    static double compared(Objective o, Objective.Evidence e) {
+        if (!o.population()) {
+            return o.value(e);
+        }
+        double s = 0;
+        for (Objective p : o.rankParts()) {
+            s += p.value(e);
+        }
+        return s / o.rankParts().size();
+    }
+
+    /** The decision on a difference, its standard error from {@value #RESAMPLES} resamples of the n images. */
+    private static Decision bootstrap(double diff, int n, long seed, java.util.function.ToDoubleFunction<int[]> onRows) {
         SplittableRandom rng = new SplittableRandom(seed);
         double sum = 0;
         double sq = 0;
@@ -41,7 +65,7 @@ public final class BaseGuard {
             for (int i = 0; i < n; i++) {
                 rows[i] = rng.nextInt(n);
             }
-            double d = o.value(best.rows(rows)) - o.value(base.rows(rows));
+            double d = onRows.applyAsDouble(rows);
             if (!Double.isNaN(d)) {
                 sum += d;
                 sq += d * d;

@@ -90,6 +90,11 @@ public final class CoftSearch {
                 throw new IllegalArgumentException("objective " + objective.cliName() + " needs Phase II's classifier; "
                         + space.method().cliName() + " has none (choose another objective)");
             }
+            if (objective.population() && space.generator() == SearchSpace.Generator.GENETIC) {
+                throw new IllegalArgumentException("objective " + objective.cliName() + " ranks the finished candidates "
+                        + "against each other, so a candidate's value changes as others finish; the genetic generator "
+                        + "breeds from fixed scores: use the random or grid generator, or another objective");
+            }
         }
     }
 
@@ -157,7 +162,7 @@ public final class CoftSearch {
         r.addListeners(listeners.toArray(new StatusListener[0]));
         r.execute();
         r.shutdown(true);
-        List<Outcome> all = finished(req.out(), req.space());
+        List<Outcome> all = Outcome.withStandings(finished(req.out(), req.space()));
         if (all.isEmpty()) {
             throw new IOException("search " + req.out() + ": no candidate finished (" + tasks.failed + " failed; see "
                     + "their folders' error.txt)");
@@ -171,13 +176,9 @@ public final class CoftSearch {
         BaseGuard.Decision decision = null;
         Outcome base = all.get(0).index() == 0 ? all.get(0) : null;
         if (req.guard() && chosen.index() != 0 && base != null) {
-            Objective.Evidence eb = evidence(req.out(), 0);
-            Objective.Evidence ec = evidence(req.out(), chosen.index());
-            if (eb != null && ec != null) {
-                decision = BaseGuard.decide(req.objective(), eb, ec, req.seed());
-                if (!decision.replaceBase()) {
-                    chosen = base;
-                }
+            decision = guard(req.out(), req.objective(), chosen.index(), req.seed());
+            if (decision != null && !decision.replaceBase()) {
+                chosen = base;
             }
         }
         Result res = new Result(ranked, req.objective(), tasks.ran, tasks.failed, chosen, decision);
@@ -289,6 +290,16 @@ public final class CoftSearch {
                 + "coft-phase1 --config it)" : " (coft adapt --method " + req.space().method().cliName() + " --config it)"));
         log.printf(Locale.ROOT, "best objective=%.6f%n", best.value(req.objective()));
         log.flush();
+    }
+
+    /**
+     * The {@link BaseGuard}'s decision on candidate {@code pick} against the base config (candidate 0), from the two
+     * evidence files; null when one is missing (a search made before they were written).
+     */
+    static BaseGuard.Decision guard(Path out, Objective o, int pick, long seed) throws IOException {
+        Objective.Evidence eb = evidence(out, 0);
+        Objective.Evidence ep = evidence(out, pick);
+        return eb == null || ep == null ? null : BaseGuard.decide(o, eb, ep, seed);
     }
 
     /** A candidate's evidence file (what the objectives were computed from), or null when it has none. */
@@ -544,6 +555,18 @@ public final class CoftSearch {
             return create(candidate, (DataProvider) null, sf, listeners, r);
         }
 
+        /** The outcome with its population objectives' standing among the candidates finished so far. */
+        private Outcome standing(Outcome o) throws IOException {
+            if (!req.objective().population()) {
+                return o;
+            }
+            List<Outcome> done = new ArrayList<>(finished(req.out(), req.space()));
+            done.removeIf(d -> d.index() == o.index());
+            done.add(o);
+            List<Outcome> st = Outcome.withStandings(done);
+            return st.get(st.size() - 1);
+        }
+
         private OptimizationResult task(Candidate candidate) throws Exception {
             int idx = candidate.getIndex();
             double[] x = candidate.getFlatParameters();
@@ -562,8 +585,9 @@ public final class CoftSearch {
                     throw new IOException(file + ": candidate " + idx + " was run with other settings ("
                             + o.describe() + "; now: " + Outcome.describe(p.settings()) + "): the search's generator changed; use a fresh --out");
                 }
-                req.log().printf(Locale.ROOT, "%s: finished before, read back: %s -> %s %.4f%n", tag, o.describe(),
-                        req.objective().cliName(), o.value(req.objective()));
+                req.log().printf(Locale.ROOT, "%s: finished before, read back: %s -> %s %.4f%s%n", tag,
+                        o.describe(), req.objective().cliName(), standing(o).value(req.objective()),
+                        req.objective().population() ? " (so far)" : "");
             } else {
                 req.log().printf("%s: %s%n", tag, Outcome.describe(p.settings()));
                 req.log().flush();
@@ -585,7 +609,9 @@ public final class CoftSearch {
                 }
                 Map<Objective, Double> values = new LinkedHashMap<>();
                 for (Objective ob : Objective.values()) {
-                    values.put(ob, ob.value(res.evidence()));
+                    if (!ob.population()) { // a standing among candidates is computed when they are ranked
+                        values.put(ob, ob.value(res.evidence()));
+                    }
                 }
                 o = new Outcome(idx, p.settings(), p.config(), values, Math.round((System.nanoTime() - t0) / 1e8) / 10.0,
                         res.phase1From());
@@ -599,11 +625,13 @@ public final class CoftSearch {
                         sb.append(String.format(Locale.ROOT, " %s %.4f", ob.cliName(), v));
                     }
                 }
-                req.log().printf(Locale.ROOT, "%s: %s %.4f in %.0f s (%s)%n", tag, req.objective().cliName(),
-                        o.value(req.objective()), o.seconds(), sb.toString().trim());
+                req.log().printf(Locale.ROOT, "%s: %s %.4f%s in %.0f s (%s)%n", tag, req.objective().cliName(),
+                        standing(o).value(req.objective()), req.objective().population() ? " (so far)" : "",
+                        o.seconds(), sb.toString().trim());
                 req.log().flush();
             }
-            double s = o.value(req.objective());
+            // a population objective's value for Arbiter is the candidate's standing among those finished so far
+            double s = standing(o).value(req.objective());
             OptimizationResult result = new OptimizationResult(candidate, s, idx, o,
                     new CandidateInfo(idx, CandidateStatus.Complete, s, created, created, System.currentTimeMillis(),
                             x, null), null);

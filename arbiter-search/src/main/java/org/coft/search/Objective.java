@@ -47,6 +47,15 @@ public enum Objective {
     /** The same over partners of the same pseudo-label (MixVal's intra-cluster score). */
     MIXVAL_INTRA("mixval-intra", "share of pixel mixes of two equally pseudo-labelled images (0.7 / 0.3) that keep "
             + "their label"),
+    /**
+     * A population objective: the candidate's standing among the search's finished candidates by {@link
+     * #MIXVAL_INTER} and {@link #MIXVAL_INTRA} — the mean over the two of its rank scaled to [0, 1] (1 = first on
+     * both). The rank sum of the two probes was chosen on the development task's searches (see the arbiter-search
+     * README); a single run has no value of it ({@link #value} gives NaN), {@link Outcome#withStandings} computes it
+     * over a set of candidates.
+     */
+    MIXVAL_RANK("mixval-rank", "standing among the finished candidates by mixval-inter and mixval-intra (mean of "
+            + "the two ranks scaled to [0, 1])"),
     /** Mean top-class probability of the final classifier (entropy minimisation's criterion; a known trap). */
     CONFIDENCE("confidence", "mean top-class probability of the final predictions"),
     /** The mean of {@link #COMBINED_PARTS}. */
@@ -79,6 +88,15 @@ public enum Objective {
         return description;
     }
 
+    /**
+     * The default objective of a search: {@link #MIXVAL_RANK} where the method fine-tunes a classifier (its pick matched
+     * the best candidate, guarded, on all three 20-candidate searches of the development task; see the arbiter-search
+     * README), else {@link #COMBINED} (over the parts a Phase I run has).
+     */
+    public static Objective defaultFor(org.coft.dl4j.adapt.Method m) {
+        return m.fineTunes() ? MIXVAL_RANK : COMBINED;
+    }
+
     /** Whether it reads labels (then every output marks the search as supervised). */
     public boolean supervised() {
         return this == VALIDATION_ACCURACY;
@@ -89,7 +107,56 @@ public enum Objective {
      * not: for coft-phase1 it averages the parts the run has.
      */
     public boolean needsClassifier() {
-        return this == STABILITY || this == PHASE2_CHANGE || this == MIXVAL_INTER || this == MIXVAL_INTRA;
+        return this == STABILITY || this == PHASE2_CHANGE || this == MIXVAL_INTER || this == MIXVAL_INTRA
+                || this == MIXVAL_RANK;
+    }
+
+    /**
+     * The objectives a population objective ranks the candidates by (empty for the others, whose value is a
+     * function of one run).
+     */
+    public List<Objective> rankParts() {
+        return this == MIXVAL_RANK ? List.of(MIXVAL_INTER, MIXVAL_INTRA) : List.of();
+    }
+
+    /** Whether a candidate's value depends on the other candidates ({@link #rankParts()}). */
+    public boolean population() {
+        return !rankParts().isEmpty();
+    }
+
+    /**
+     * A population objective's values from its parts' values ({@code parts[p][c]}: part p of candidate c): the mean
+     * over the parts of each candidate's rank among the candidates that have every part (ties share their mean rank),
+     * scaled so that the last is 0 and the first 1; NaN for a candidate lacking a part, 1 for a candidate alone.
+     */
+    public static double[] standing(double[][] parts) {
+        int n = parts[0].length;
+        List<Integer> ok = new ArrayList<>();
+        for (int c = 0; c < n; c++) {
+            boolean all = true;
+            for (double[] p : parts) {
+                all &= !Double.isNaN(p[c]);
+            }
+            if (all) {
+                ok.add(c);
+            }
+        }
+        double[] out = new double[n];
+        Arrays.fill(out, Double.NaN);
+        int m = ok.size();
+        for (int c : ok) {
+            out[c] = m == 1 ? 1 : 0;
+        }
+        if (m < 2) {
+            return out;
+        }
+        for (double[] p : parts) {
+            double[] r = ObjectiveStudy.ranks(ok.stream().mapToDouble(c -> p[c]).toArray());
+            for (int k = 0; k < m; k++) {
+                out[ok.get(k)] += (r[k] - 1) / (m - 1) / parts.length;
+            }
+        }
+        return out;
     }
 
     /** @throws IllegalArgumentException naming the value and listing the objectives */
@@ -115,7 +182,10 @@ public enum Objective {
         return String.join(", ", n);
     }
 
-    /** The value on a run's evidence (NaN where the run lacks what it needs, e.g. stability without Phase II). */
+    /**
+     * The value on a run's evidence (NaN where the run lacks what it needs, e.g. stability without Phase II, and for
+     * a {@link #population()} objective, which needs the other candidates).
+     */
     public double value(Evidence e) {
         return switch (this) {
             case PHASE1_AGREEMENT -> agreement(e.predictionsA(), e.predictionsB(), null);
@@ -131,6 +201,7 @@ public enum Objective {
                     : 1 - agreement(argmax(e.finalProbabilities()), argmax(e.phase1Probabilities()), null);
             case MIXVAL_INTER -> e.mixPredictions() == null ? Double.NaN : mixKept(e, true);
             case MIXVAL_INTRA -> e.mixPredictions() == null ? Double.NaN : mixKept(e, false);
+            case MIXVAL_RANK -> Double.NaN; // a standing among candidates: Outcome.withStandings
             case CONFIDENCE -> confidence(e.finalProbabilities());
             case COMBINED -> {
                 double s = 0;

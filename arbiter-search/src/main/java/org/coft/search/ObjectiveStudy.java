@@ -67,7 +67,9 @@ public final class ObjectiveStudy {
     public static Study study(List<Outcome> outcomes, Map<Integer, Double> accuracy, List<Objective> objectives,
                               java.util.function.BiFunction<Integer, Objective, Objective.Evidence> evidence,
                               long seed) {
-        List<Outcome> os = outcomes.stream().filter(o -> accuracy.containsKey(o.index())).toList();
+        // population objectives rank exactly the candidates studied
+        List<Outcome> os = Outcome.withStandings(outcomes.stream().filter(o -> accuracy.containsKey(o.index()))
+                .toList());
         if (os.isEmpty()) {
             throw new IllegalArgumentException("no candidate has an accuracy");
         }
@@ -100,8 +102,9 @@ public final class ObjectiveStudy {
             } else if (accuracy.containsKey(0)) {
                 Objective.Evidence eb = evidence.apply(0, ob);
                 Objective.Evidence ep = evidence.apply(pi, ob);
-                if (eb != null && ep != null) {
-                    guarded = BaseGuard.decide(ob, eb, ep, seed).replaceBase() ? pi : 0;
+                BaseGuard.Decision d = eb == null || ep == null ? null : BaseGuard.decide(ob, eb, ep, seed);
+                if (d != null) {
+                    guarded = d.replaceBase() ? pi : 0;
                     guardedAcc = accuracy.get(guarded);
                 }
             }
@@ -126,7 +129,7 @@ public final class ObjectiveStudy {
         return pearson(x, y);
     }
 
-    /** Ranks from 0, ties sharing their mean rank. */
+    /** Ranks from 1 (the smallest value), ties sharing their mean rank. */
     public static double[] ranks(double[] v) {
         Integer[] idx = new Integer[v.length];
         for (int i = 0; i < v.length; i++) {

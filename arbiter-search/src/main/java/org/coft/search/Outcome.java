@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.coft.dl4j.adapt.CoftConfig;
 
@@ -43,6 +45,42 @@ public record Outcome(int index, Map<String, JsonNode> settings, CoftConfig conf
             return n == 0 ? Double.NaN : s / n;
         }
         return objectives.getOrDefault(o, Double.NaN);
+    }
+
+    /**
+     * These candidates with the {@link Objective#population() population objectives}' values filled in: each
+     * candidate's standing among exactly these ({@link Objective#standing}). Order kept.
+     */
+    public static List<Outcome> withStandings(List<Outcome> outcomes) {
+        if (outcomes.isEmpty()) {
+            return outcomes;
+        }
+        List<Map<Objective, Double>> values = new ArrayList<>();
+        for (Outcome o : outcomes) {
+            values.add(new LinkedHashMap<>(o.objectives()));
+        }
+        for (Objective pop : Objective.values()) {
+            if (!pop.population()) {
+                continue;
+            }
+            List<Objective> parts = pop.rankParts();
+            double[][] pv = new double[parts.size()][outcomes.size()];
+            for (int p = 0; p < parts.size(); p++) {
+                for (int c = 0; c < outcomes.size(); c++) {
+                    pv[p][c] = outcomes.get(c).value(parts.get(p));
+                }
+            }
+            double[] st = Objective.standing(pv);
+            for (int c = 0; c < outcomes.size(); c++) {
+                values.get(c).put(pop, st[c]);
+            }
+        }
+        List<Outcome> out = new ArrayList<>();
+        for (int c = 0; c < outcomes.size(); c++) {
+            Outcome o = outcomes.get(c);
+            out.add(new Outcome(o.index(), o.settings(), o.config(), values.get(c), o.seconds(), o.phase1From()));
+        }
+        return out;
     }
 
     /** A one-line description of the settings, e.g. {@code phase2.epochs=7 phase2.filter=CROSS}. */

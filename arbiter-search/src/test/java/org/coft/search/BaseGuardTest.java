@@ -38,4 +38,41 @@ class BaseGuardTest {
         // the bootstrap is seeded: the same decision and error each time
         assertEquals(small, BaseGuard.decide(Objective.BALANCE, uneven, even, 3));
     }
+
+    /** n images of 2 classes (alternating), every mix of image i partnered with i + 1; the first {@code kept} keep. */
+    static Objective.Evidence probed(int n, int keptInter, int keptIntra) {
+        double[][] p = new double[n][2];
+        int[] pred = new int[n];
+        int[] partner = new int[n];
+        int[] mixed = new int[n];
+        int inter = 0;
+        int intra = 0;
+        for (int i = 0; i < n; i++) {
+            pred[i] = i % 2;
+            p[i][pred[i]] = 1;
+            // the first half partner another class, the second half their own
+            partner[i] = i < n / 2 ? 1 - pred[i] : pred[i];
+            boolean keep = i < n / 2 ? inter++ < keptInter : intra++ < keptIntra;
+            mixed[i] = keep ? pred[i] : 1 - pred[i];
+        }
+        return new Objective.Evidence(p, p, null, p, p, pred, pred, new boolean[n], Double.NaN, null, mixed, partner);
+    }
+
+    @Test
+    void aPopulationObjectiveIsGuardedOnTheMeanOfItsParts() {
+        // 1,000 images (500 inter, 500 intra probes): a rank says "first" for a lead of one mix as for a lead of a
+        // hundred; the guard compares the probes themselves
+        Objective.Evidence base = probed(1000, 300, 400);
+        Objective.Evidence close = probed(1000, 301, 401);
+        Objective.Evidence clear = probed(1000, 400, 480);
+        BaseGuard.Decision c = BaseGuard.decide(Objective.MIXVAL_RANK, base, clear, 5);
+        assertEquals((100 / 500.0 + 80 / 500.0) / 2, c.difference(), 1e-12);
+        assertTrue(c.replaceBase(), c.toString());
+        BaseGuard.Decision n = BaseGuard.decide(Objective.MIXVAL_RANK, base, close, 5);
+        assertEquals(1 / 500.0, n.difference(), 1e-12);
+        assertFalse(n.replaceBase(), "one mix of 500 is noise: " + n);
+        assertEquals(n, BaseGuard.decide(Objective.MIXVAL_RANK, base, close, 5), "seeded");
+        assertTrue(n.describe(Objective.MIXVAL_RANK).startsWith("mean of mixval-inter, mixval-intra +0.0020"),
+                n.describe(Objective.MIXVAL_RANK));
+    }
 }

@@ -155,6 +155,77 @@ class CoftSearchTest {
         assertTrue(distinct.size() >= 5, "candidates differ: " + distinct.size());
     }
 
+    /**
+     * Probes whose kept share falls with wiseAlpha (inter) and with the epochs (intra), 400 images, so that the base
+     * config (α 1, 10 epochs) is last: the standing ranks by both, and the guard compares the pick's probes with the base config's.
+     */
+    static final class Probed implements CandidateRunner {
+        @Override
+        public Result run(int index, SearchSpace.Point p, Path dir) {
+            double a = p.config().phase2().wiseAlpha();
+            int epochs = p.config().phase2().epochs();
+            int n = 400;
+            double[][] fin = new double[n][2];
+            int[] pred = new int[n];
+            int[] partner = new int[n];
+            int[] mixed = new int[n];
+            for (int i = 0; i < n; i++) {
+                pred[i] = i % 2;
+                fin[i][pred[i]] = 1;
+                boolean inter = i < n / 2;
+                partner[i] = inter ? 1 - pred[i] : pred[i];
+                double share = inter ? 1.5 - a : 1 - epochs / 20.0;
+                mixed[i] = (i % (n / 2)) < share * (n / 2) ? pred[i] : 1 - pred[i];
+            }
+            return new Result(new Objective.Evidence(fin, fin, fin, fin, fin, pred, pred, new boolean[n], Double.NaN,
+                    null, mixed, partner), -1);
+        }
+    }
+
+    @Test
+    void aPopulationObjectiveRanksTheFinishedCandidates() throws Exception {
+        SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);
+        Path out = tmp.resolve("rank");
+        StringWriter log = new StringWriter();
+        CoftSearch.Result r = CoftSearch.run(new CoftSearch.Request(s, Objective.MIXVAL_RANK, 6, null, 3, out,
+                Map.of(), new PrintWriter(log, true)), new Probed());
+        List<Outcome> all = r.ranking();
+        double[][] parts = new double[2][all.size()];
+        for (int c = 0; c < all.size(); c++) {
+            parts[0][c] = all.get(c).value(Objective.MIXVAL_INTER);
+            parts[1][c] = all.get(c).value(Objective.MIXVAL_INTRA);
+        }
+        double[] st = Objective.standing(parts);
+        for (int c = 0; c < all.size(); c++) {
+            assertEquals(st[c], all.get(c).value(Objective.MIXVAL_RANK), 1e-12, "standing among the six");
+            if (c > 0) {
+                assertTrue(st[c - 1] >= st[c], "ranked by standing: " + log);
+            }
+        }
+        // stored per candidate: the parts, not the standing (which changes as candidates finish)
+        String stored = Files.readString(CoftSearch.candidateDir(out, 1).resolve(Outcome.FILE));
+        assertTrue(stored.contains("\"mixval-inter\"") && !stored.contains("mixval-rank"), stored);
+        assertTrue(log.toString().contains("(so far)"), log.toString());
+        assertTrue(Files.readString(out.resolve(CoftSearch.RANKING)).contains(",mixval-rank,"));
+        // the guard: the top candidate against the base config on the mean of the two probes
+        assertTrue(r.guard() != null && r.guard().describe(Objective.MIXVAL_RANK).startsWith(
+                "mean of mixval-inter, mixval-intra"), log.toString());
+        Outcome base = all.stream().filter(o -> o.index() == 0).findFirst().orElseThrow();
+        double lead = (r.best().value(Objective.MIXVAL_INTER) - base.value(Objective.MIXVAL_INTER)
+                + r.best().value(Objective.MIXVAL_INTRA) - base.value(Objective.MIXVAL_INTRA)) / 2;
+        assertEquals(lead, r.guard().difference(), 1e-12);
+        assertTrue(r.guard().replaceBase() && r.chosen() == r.best() && r.best().index() != 0, log.toString());
+        assertEquals(0.0, base.value(Objective.MIXVAL_RANK), 1e-12, "the base config is last on both probes");
+        String last = log.toString().strip().lines().reduce((x, y) -> y).orElseThrow();
+        assertEquals(r.chosen().value(Objective.MIXVAL_RANK), Double.parseDouble(last.substring(15)), 1e-6);
+        // the genetic generator breeds from fixed scores: refused with this objective
+        SearchSpace g = SearchSpaceTest.space("{\"generator\": \"genetic\", \"parameters\": {"
+                + "\"phase2.wiseAlpha\": {\"uniform\": [0.5, 1.0]}}}", Method.COFT);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CoftSearch.Request(g,
+                Objective.MIXVAL_RANK, 3, null, 0, tmp, Map.of(), new PrintWriter(new StringWriter())));
+        assertTrue(e.getMessage().contains("mixval-rank ranks the finished candidates"), e.getMessage());
+    }
+
     @Test
     void anotherSearchInTheSameFolderIsRefused() throws Exception {
         SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);

@@ -44,4 +44,23 @@ class ObjectiveStudyTest {
         assertEquals(0.40, s.rows().get(1).pickAccuracy());
         assertTrue(s.markdown("t").get(0).contains("oracle 60.00 %"));
     }
+
+    @Test
+    void aPopulationObjectiveIsStudiedOverTheCandidatesWithAccuracy() {
+        CoftConfig c = CoftConfig.coft();
+        List<Outcome> os = List.of(
+                new Outcome(0, Map.of(), c, Map.of(Objective.MIXVAL_INTER, 0.5, Objective.MIXVAL_INTRA, 0.8), 1, -1),
+                new Outcome(1, Map.of(), c, Map.of(Objective.MIXVAL_INTER, 0.7, Objective.MIXVAL_INTRA, 0.9), 1, -1),
+                new Outcome(2, Map.of(), c, Map.of(Objective.MIXVAL_INTER, 0.6, Objective.MIXVAL_INTRA, 0.7), 1, -1),
+                new Outcome(3, Map.of(), c, Map.of(Objective.MIXVAL_INTER, 0.9, Objective.MIXVAL_INTRA, 0.95), 1, -1));
+        // candidate 3 has no accuracy: it is not ranked, so candidate 1 is first on both probes
+        ObjectiveStudy.Study s = ObjectiveStudy.study(os, Map.of(0, 0.40, 1, 0.60, 2, 0.50),
+                List.of(Objective.MIXVAL_RANK));
+        assertEquals(1, s.rows().size());
+        assertEquals(1, s.rows().get(0).pick());
+        // standings 0: (0 + 0.5) / 2, 1: 1, 2: (0.5 + 0) / 2 → a tie of 0 and 2 against accuracies 0.40 / 0.50
+        assertEquals(ObjectiveStudy.spearman(new double[] {0.25, 1, 0.25}, new double[] {0.4, 0.6, 0.5}),
+                s.rows().get(0).spearman(), 1e-12);
+        assertEquals(-1, s.rows().get(0).guardedPick(), "no evidence, no guard");
+    }
 }

@@ -118,6 +118,48 @@ class ObjectiveTest {
     }
 
     @Test
+    void rankStandingOnHandWorkedParts() {
+        // part 1 ranks 3,1,2,(–); part 2 ranks 2,1,3 → scaled (r − 1) / 2: (1, 0, 0.5) and (0.5, 0, 1) → means
+        double[][] parts = {{0.9, 0.1, 0.5, Double.NaN}, {0.4, 0.2, 0.8, 0.3}};
+        double[] s = Objective.standing(parts);
+        assertEquals(0.75, s[0], 1e-12);
+        assertEquals(0.0, s[1], 1e-12);
+        assertEquals(0.75, s[2], 1e-12);
+        assertTrue(Double.isNaN(s[3]), "a candidate lacking a part is not ranked");
+        // ties share their mean rank: (1.5, 1.5, 3) → (0.25, 0.25, 1)
+        double[] t = Objective.standing(new double[][] {{2, 2, 5}});
+        assertEquals(0.25, t[0], 1e-12);
+        assertEquals(1.0, t[2], 1e-12);
+        assertEquals(1.0, Objective.standing(new double[][] {{0.3}, {0.4}})[0], 1e-12, "a candidate alone is first");
+        assertEquals(java.util.List.of(Objective.MIXVAL_INTER, Objective.MIXVAL_INTRA),
+                Objective.MIXVAL_RANK.rankParts());
+        assertTrue(Objective.MIXVAL_RANK.population() && Objective.MIXVAL_RANK.needsClassifier());
+        assertTrue(!Objective.MIXVAL_INTER.population());
+        assertTrue(Double.isNaN(Objective.MIXVAL_RANK.value(evidence())), "one run has no standing");
+    }
+
+    @Test
+    void withStandingsFillsThePopulationObjectiveOverTheGivenCandidates() {
+        org.coft.dl4j.adapt.CoftConfig c = org.coft.dl4j.adapt.CoftConfig.coft();
+        java.util.List<Outcome> os = java.util.List.of(
+                new Outcome(0, java.util.Map.of(), c, java.util.Map.of(Objective.MIXVAL_INTER, 0.5,
+                        Objective.MIXVAL_INTRA, 0.9), 1, -1),
+                new Outcome(1, java.util.Map.of(), c, java.util.Map.of(Objective.MIXVAL_INTER, 0.6,
+                        Objective.MIXVAL_INTRA, 0.95), 1, -1),
+                new Outcome(2, java.util.Map.of(), c, java.util.Map.of(Objective.MIXVAL_INTER, 0.4,
+                        Objective.MIXVAL_INTRA, 0.97), 1, -1));
+        java.util.List<Outcome> st = Outcome.withStandings(os);
+        // inter ranks 2,3,1 → 0.5,1,0; intra ranks 1,2,3 → 0,0.5,1
+        assertEquals(0.25, st.get(0).value(Objective.MIXVAL_RANK), 1e-12);
+        assertEquals(0.75, st.get(1).value(Objective.MIXVAL_RANK), 1e-12);
+        assertEquals(0.5, st.get(2).value(Objective.MIXVAL_RANK), 1e-12);
+        assertEquals(0.6, st.get(1).value(Objective.MIXVAL_INTER), 0.0, "the stored values are kept");
+        assertTrue(Double.isNaN(os.get(0).value(Objective.MIXVAL_RANK)), "the input is not changed");
+        // the standing is among exactly the candidates given
+        assertEquals(1.0, Outcome.withStandings(os.subList(0, 2)).get(1).value(Objective.MIXVAL_RANK), 1e-12);
+    }
+
+    @Test
     void parseNamesTheChoices() {
         assertEquals(Objective.PRIOR_FIT, Objective.parse("prior-fit"));
         IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> Objective.parse("accuracy"));

@@ -60,9 +60,10 @@ final class SearchCommand implements Callable<Integer> {
             + "arbiter-search/README.md)")
     Path space;
 
-    @Option(names = "--objective", defaultValue = "combined", description = "phase1-agreement, pclean-separation, "
-            + "stability, balance, prior-fit, anchor-agreement, confidence, combined, or validation-accuracy "
-            + "(supervised: needs --validation) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--objective", description = "phase1-agreement, pclean-separation, stability, balance, "
+            + "prior-fit, anchor-agreement, phase2-change, mixval-inter, mixval-intra, mixval-rank, confidence, "
+            + "combined, or validation-accuracy (supervised: needs --validation) (default: mixval-rank for coft and "
+            + "coft-plus, combined for coft-phase1)")
     String objective;
 
     @Option(names = "--candidates", defaultValue = "20", description = "candidates in all, the base config (candidate 0)"
@@ -106,7 +107,7 @@ final class SearchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Method m = Method.parse(method);
         CoftCandidates.requireSearchable(m);
-        Objective obj = Objective.parse(objective);
+        Objective obj = objective == null ? Objective.defaultFor(m) : Objective.parse(objective);
         if (obj.supervised() && validation == null) {
             throw new IllegalArgumentException("--objective " + obj.cliName() + " is supervised: it needs --validation "
                     + "PATH (a labelled folder kept apart from --data)");

@@ -58,7 +58,7 @@ final class SearchReportCommand implements Callable<Integer> {
         Method m = Method.parse(rec.path("method").asText());
         CoftConfig base = CoftConfig.fromJson(rec.get("base_config"), CoftConfig.defaults(m), "base_config");
         SearchSpace s = SearchSpace.parse(rec.get("space"), m, base, search.resolve(CoftSearch.RECORD).toString());
-        List<Outcome> done = CoftSearch.finished(search, s);
+        List<Outcome> done = Outcome.withStandings(CoftSearch.finished(search, s));
         ClassList cl = ClassList.of(List.of(rec.path("fingerprints").path("classes").asText().split("\\|")));
         ImageSource source = ImageSources.open(data, SourceOptions.defaults().withClasses(cl));
         EvaluationLabels labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
@@ -78,9 +78,13 @@ final class SearchReportCommand implements Callable<Integer> {
         // the guard reads a candidate's evidence file; searches made before it was written have predictions only,
         // from which the balance objective (a function of the final predictions alone) can still be guarded
         int classes = cl.size();
+        Map<Integer, java.util.Optional<Objective.Evidence>> loaded = new HashMap<>();
         ObjectiveStudy.Study st = ObjectiveStudy.study(done, acc, List.of(Objective.values()), (i, ob) -> {
             try {
-                Objective.Evidence e = CoftSearch.evidence(search, i);
+                if (!loaded.containsKey(i)) {
+                    loaded.put(i, java.util.Optional.ofNullable(CoftSearch.evidence(search, i)));
+                }
+                Objective.Evidence e = loaded.get(i).orElse(null);
                 if (e != null) {
                     return e;
                 }

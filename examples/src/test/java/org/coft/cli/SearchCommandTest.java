@@ -64,7 +64,7 @@ class SearchCommandTest {
         assertEquals(4, ranking.size(), "header + 3 candidates");
         JsonNode rec = new ObjectMapper().readTree(out.resolve("search.json").toFile());
         assertFalse(rec.get("supervised").asBoolean());
-        assertEquals("combined", rec.get("objective").asText());
+        assertEquals("mixval-rank", rec.get("objective").asText(), "the default objective of a coft search");
         assertTrue(rec.has("fingerprints") && rec.has("versions") && rec.has("space"));
         for (int i = 0; i < 3; i++) {
             Path c = out.resolve("candidates").resolve(String.format("%03d", i));
@@ -88,6 +88,22 @@ class SearchCommandTest {
         assertTrue(rep[1].contains("| combined |"), rep[1]);
         JsonNode st = new ObjectMapper().readTree(study.toFile());
         assertEquals(3, st.get("candidates").asInt());
+        // the population objective: a standing among the three, guarded on its parts from the evidence files
+        JsonNode rank = null;
+        for (JsonNode row : st.get("objectives")) {
+            rank = row.get("objective").asText().equals("mixval-rank") ? row : rank;
+        }
+        assertTrue(rank != null && rank.get("guarded_pick").isInt(), st.toString());
+        assertTrue(log.contains("ranked by mixval-rank (label-free)") && log.contains("(so far)"), log);
+        assertTrue(log.contains("mean of mixval-inter, mixval-intra") || log.contains("best candidate 0 "),
+                "the guard compares the probes, unless the base config ranks first: " + log);
+        // re-ranked by another objective without running anything again
+        String[] rr = CliTest.run("search", "--data", data.toString(), "--out", out.toString(), "--config",
+                config.toString(), "--space", space.toString(), "--candidates", "3", "--seed", "2", "--objective",
+                "combined", "--in-process");
+        assertEquals("0", rr[0], rr[1] + rr[2]);
+        assertTrue(rr[1].contains("ranked by combined (label-free)"), rr[1]);
+        assertEquals(3, rr[1].lines().filter(l -> l.contains(": finished before, read back")).count(), rr[1]);
     }
 
     @Test
