@@ -9,6 +9,11 @@ import org.coft.dl4j.adapt.CoftConfig;
 import org.junit.jupiter.api.Test;
 
 class ObjectiveStudyTest {
+    /** A finished candidate of the default config with these objective values. */
+    static Outcome outcome(int index, Map<Objective, Double> values) {
+        return new Outcome(index, Map.of(), CoftConfig.coft(), values, 1, -1);
+    }
+
     @Test
     void spearmanOnKnownOrders() {
         assertEquals(1.0, ObjectiveStudy.spearman(new double[] {1, 2, 3, 4}, new double[] {10, 20, 30, 40}), 1e-12);
@@ -27,11 +32,10 @@ class ObjectiveStudyTest {
 
     @Test
     void picksOracleAndBase() {
-        CoftConfig c = CoftConfig.coft();
         List<Outcome> os = List.of(
-                new Outcome(0, Map.of(), c, Map.of(Objective.BALANCE, 0.5, Objective.CONFIDENCE, 0.9), 1, -1),
-                new Outcome(1, Map.of(), c, Map.of(Objective.BALANCE, 0.9, Objective.CONFIDENCE, 0.1), 1, -1),
-                new Outcome(2, Map.of(), c, Map.of(Objective.BALANCE, 0.7, Objective.CONFIDENCE, 0.5), 1, -1));
+                outcome(0, Map.of(Objective.BALANCE, 0.5, Objective.CONFIDENCE, 0.9)),
+                outcome(1, Map.of(Objective.BALANCE, 0.9, Objective.CONFIDENCE, 0.1)),
+                outcome(2, Map.of(Objective.BALANCE, 0.7, Objective.CONFIDENCE, 0.5)));
         ObjectiveStudy.Study s = ObjectiveStudy.study(os, Map.of(0, 0.40, 1, 0.60, 2, 0.50),
                 List.of(Objective.BALANCE, Objective.CONFIDENCE, Objective.STABILITY));
         assertEquals(0.60, s.oracle());
@@ -47,12 +51,11 @@ class ObjectiveStudyTest {
 
     @Test
     void aPopulationObjectiveIsStudiedOverTheCandidatesWithAccuracy() {
-        CoftConfig c = CoftConfig.coft();
         List<Outcome> os = List.of(
-                new Outcome(0, Map.of(), c, Map.of(Objective.MIXVAL_INTER, 0.5, Objective.MIXVAL_INTRA, 0.8), 1, -1),
-                new Outcome(1, Map.of(), c, Map.of(Objective.MIXVAL_INTER, 0.7, Objective.MIXVAL_INTRA, 0.9), 1, -1),
-                new Outcome(2, Map.of(), c, Map.of(Objective.MIXVAL_INTER, 0.6, Objective.MIXVAL_INTRA, 0.7), 1, -1),
-                new Outcome(3, Map.of(), c, Map.of(Objective.MIXVAL_INTER, 0.9, Objective.MIXVAL_INTRA, 0.95), 1, -1));
+                outcome(0, Map.of(Objective.MIXVAL_INTER, 0.5, Objective.MIXVAL_INTRA, 0.8)),
+                outcome(1, Map.of(Objective.MIXVAL_INTER, 0.7, Objective.MIXVAL_INTRA, 0.9)),
+                outcome(2, Map.of(Objective.MIXVAL_INTER, 0.6, Objective.MIXVAL_INTRA, 0.7)),
+                outcome(3, Map.of(Objective.MIXVAL_INTER, 0.9, Objective.MIXVAL_INTRA, 0.95)));
         // candidate 3 has no accuracy: it is not ranked, so candidate 1 is first on both probes
         ObjectiveStudy.Study s = ObjectiveStudy.study(os, Map.of(0, 0.40, 1, 0.60, 2, 0.50),
                 List.of(Objective.MIXVAL_RANK));
