@@ -40,7 +40,16 @@ class MicroClipTfExportTest {
         Map<String, String> committed = new LinkedHashMap<>();
         recorded.fields().forEachRemaining(e -> committed.put(e.getKey(), e.getValue().asText()));
         assertEquals(committed, regenerated, "regenerated models/micro-clip-tf differs from the committed manifest");
-        assertEquals(Files.readString(MicroClipTfExport.DIR.resolve("manifest.json")),
-                Files.readString(tmp.resolve("micro-clip-tf/manifest.json")), "manifest.json");
+        // the manifest too, but for the SavedModel-vs-frozen difference TensorFlow measured on this machine (its
+        // kernels round by CPU), which only has to stay in the last bits
+        String again = Files.readString(tmp.resolve("micro-clip-tf/manifest.json"));
+        assertEquals(withoutMeasured(Files.readString(MicroClipTfExport.DIR.resolve("manifest.json"))),
+                withoutMeasured(again), "manifest.json");
+        double measured = new ObjectMapper().readTree(again).get("saved_model_vs_frozen_max_abs").asDouble();
+        org.junit.jupiter.api.Assertions.assertTrue(measured <= 1e-5, "SavedModel vs frozen graph: " + measured);
+    }
+
+    private static String withoutMeasured(String manifest) {
+        return manifest.replaceAll("(?m)^\\s*\"saved_model_vs_frozen_max_abs\": [^\\n]*\\n", "");
     }
 }

@@ -110,7 +110,12 @@ public final class TfOracle {
                 TfClipFixtures.class.getName()));
         cmd.addAll(args);
         Path log = dir.resolve("generator.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // TensorFlow's oneDNN custom ops, on by default, change results by CPU: on an AVX512-BF16 EPYC the Keras
+        // layer-norm fixture's SavedModel differed from its frozen graph by 1e-2 (1e-6 without them); the oracle is
+        // a reference, so it runs TensorFlow's own kernels everywhere
+        pb.environment().put("TF_ENABLE_ONEDNN_OPTS", "0");
+        Process p = pb.start();
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IOException("TF fixture generator timed out; log " + log);
