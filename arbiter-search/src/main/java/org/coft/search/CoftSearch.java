@@ -555,16 +555,19 @@ public final class CoftSearch {
             return create(candidate, (DataProvider) null, sf, listeners, r);
         }
 
-        /** The outcome with its population objectives' standing among the candidates finished so far. */
-        private Outcome standing(Outcome o) throws IOException {
+        /**
+         * The candidate's objective value; for a population objective its standing among the candidates finished so
+         * far (read from their folders).
+         */
+        private double score(Outcome o) throws IOException {
             if (!req.objective().population()) {
-                return o;
+                return o.value(req.objective());
             }
             List<Outcome> done = new ArrayList<>(finished(req.out(), req.space()));
             done.removeIf(d -> d.index() == o.index());
             done.add(o);
             List<Outcome> st = Outcome.withStandings(done);
-            return st.get(st.size() - 1);
+            return st.get(st.size() - 1).value(req.objective());
         }
 
         private OptimizationResult task(Candidate candidate) throws Exception {
@@ -576,6 +579,8 @@ public final class CoftSearch {
             Path file = dir.resolve(Outcome.FILE);
             long created = System.currentTimeMillis();
             Outcome o;
+            double s; // a population objective's value for Arbiter: the standing among those finished so far
+            String soFar = req.objective().population() ? " (so far)" : "";
             String tag = String.format(Locale.ROOT, "candidate %d/%d", idx, req.candidates() - 1);
             if (Files.isRegularFile(file)) {
                 o = Outcome.read(file, req.space().base());
@@ -585,9 +590,9 @@ public final class CoftSearch {
                     throw new IOException(file + ": candidate " + idx + " was run with other settings ("
                             + o.describe() + "; now: " + Outcome.describe(p.settings()) + "): the search's generator changed; use a fresh --out");
                 }
+                s = score(o);
                 req.log().printf(Locale.ROOT, "%s: finished before, read back: %s -> %s %.4f%s%n", tag,
-                        o.describe(), req.objective().cliName(), standing(o).value(req.objective()),
-                        req.objective().population() ? " (so far)" : "");
+                        o.describe(), req.objective().cliName(), s, soFar);
             } else {
                 req.log().printf("%s: %s%n", tag, Outcome.describe(p.settings()));
                 req.log().flush();
@@ -625,13 +630,11 @@ public final class CoftSearch {
                         sb.append(String.format(Locale.ROOT, " %s %.4f", ob.cliName(), v));
                     }
                 }
-                req.log().printf(Locale.ROOT, "%s: %s %.4f%s in %.0f s (%s)%n", tag, req.objective().cliName(),
-                        standing(o).value(req.objective()), req.objective().population() ? " (so far)" : "",
-                        o.seconds(), sb.toString().trim());
+                s = score(o);
+                req.log().printf(Locale.ROOT, "%s: %s %.4f%s in %.0f s (%s)%n", tag, req.objective().cliName(), s,
+                        soFar, o.seconds(), sb.toString().trim());
                 req.log().flush();
             }
-            // a population objective's value for Arbiter is the candidate's standing among those finished so far
-            double s = standing(o).value(req.objective());
             OptimizationResult result = new OptimizationResult(candidate, s, idx, o,
                     new CandidateInfo(idx, CandidateStatus.Complete, s, created, created, System.currentTimeMillis(),
                             x, null), null);
