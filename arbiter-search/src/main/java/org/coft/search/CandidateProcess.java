@@ -67,6 +67,11 @@ public final class CandidateProcess {
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(abs.resolve(LOG).toFile()));
+        // the OpenBLAS kernel set this process chose (set in its own environment, which Java's copy does not show)
+        String[] blas = org.coft.clip.exec.OpenBlasKernels.childEnvironment();
+        if (blas != null) {
+            pb.environment().put(blas[0], blas[1]);
+        }
         Process p = pb.start();
         int code;
         try {

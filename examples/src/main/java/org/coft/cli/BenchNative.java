@@ -102,13 +102,18 @@ final class BenchNative {
             }
         }
         String core = openBlasCore();
+        String kernels = org.coft.clip.exec.OpenBlasKernels.loadedCore();
+        String chosen = System.getProperty(org.coft.clip.exec.OpenBlasKernels.PROPERTY);
         return "nd4j-native " + platform + " (" + String.join(", ", flags) + compiler + "; libraries " + libs
-                + "; OPENBLAS_CORETYPE " + (core == null ? "unset" : core) + ")";
+                + "; OpenBLAS kernels " + (kernels == null ? "?" : kernels) + ", "
+                + (chosen == null || chosen.equals("env") ? "the environment's" : "chosen for this CPU")
+                + "; OPENBLAS_CORETYPE at start " + (core == null ? "unset" : core) + ")";
     }
 
     /**
-     * OPENBLAS_CORETYPE, which makes OpenBLAS use one kernel set instead of the one its CPU detection picks (an
-     * older OpenBLAS may not know a newer CPU and fall back to an older kernel set); null when unset.
+     * OPENBLAS_CORETYPE as the process was started with (Java's copy of the environment), which makes OpenBLAS use one
+     * kernel set instead of the one its CPU detection picks; null when unset. The coft command replaces it with the
+     * CPU's widest kernel set before ND4J loads (OpenBlasKernels), so the kernels in use are printed beside it.
      */
     static String openBlasCore() {
         String v = System.getenv("OPENBLAS_CORETYPE");

@@ -13,9 +13,10 @@ import picocli.CommandLine.Command;
                 SearchReportCommand.class, ReportCommand.class, Dl4jExampleCommand.class})
 public final class CoftCli implements Callable<Integer> {
     public static void main(String[] args) {
-        // before anything touches ND4J: the fastest native build this CPU runs
+        // before anything touches ND4J: the fastest native build and OpenBLAS kernel set this CPU runs
         try {
             NativeBuildChoice.apply();
+            org.coft.clip.exec.OpenBlasKernels.apply();
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);

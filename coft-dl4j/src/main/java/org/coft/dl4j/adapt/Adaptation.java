@@ -742,11 +742,18 @@ public final class Adaptation {
         return out;
     }
 
-    /** Java, ND4J and CoFT versions (from the jars' Maven metadata where present). */
+    /**
+     * Java, ND4J and CoFT versions (from the jars' Maven metadata where present), ND4J's native build and the OpenBLAS
+     * kernel set in use (float results can differ in the last bits between them).
+     */
     public static Map<String, String> versions() {
         Map<String, String> v = new LinkedHashMap<>();
         v.put("java", System.getProperty("java.version"));
         v.put("nd4j", mavenVersion("org.nd4j", "nd4j-api"));
+        String ext = System.getProperty("org.bytedeco.javacpp.platform.extension");
+        v.put("nd4j-native", ext == null ? "unset" : ext.isEmpty() ? "generic" : ext.replaceFirst("^-", ""));
+        String blas = org.coft.clip.exec.OpenBlasKernels.loadedCore();
+        v.put("openblas-kernels", blas == null ? "unknown" : blas);
         v.put("coft", mavenVersion("org.coft", "coft-dl4j"));
         v.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         return v;
