@@ -2,7 +2,6 @@ package org.coft.clip.exec;
 
 import com.sun.jna.Function;
 import com.sun.jna.Library;
-import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -45,10 +45,14 @@ public final class OpenBlasKernels {
     private OpenBlasKernels() {
     }
 
-    /** libc's {@code setenv}. */
-    private interface LibC extends Library {
-        int setenv(String name, String value, int overwrite);
-    }
+    /**
+     * dlopen flags for libraries this class looks into: RTLD_LAZY | RTLD_NOLOAD, so only a library already in the
+     * process, and local. JNA's default adds RTLD_GLOBAL, which for a second handle on ND4J's OpenBLAS would make its
+     * symbols global: with two OpenBLAS builds mapped (ND4J's {@code libopenblas_nolapack} and {@code libopenblas}),
+     * later lazy bindings then reach the other copy and a ViT-B/32 training step crashed in OpenBLAS's memory
+     * management (seen, and caught by a test).
+     */
+    private static final Map<String, Object> LOOK_ONLY = Map.of(Library.OPTION_OPEN_FLAGS, 0x1 | 0x4);
 
     /**
      * Sets {@code OPENBLAS_CORETYPE} for this process as described above; returns the kernel set it set, or null where
@@ -71,8 +75,8 @@ public final class OpenBlasKernels {
             return null;
         }
         try {
-            LibC c = (LibC) Native.loadLibrary("c", LibC.class);
-            if (c.setenv(VARIABLE, core, 1) != 0) {
+            Function setenv = NativeLibrary.getInstance("libc.so.6", LOOK_ONLY).getFunction("setenv");
+            if (setenv.invokeInt(new Object[] {VARIABLE, core, 1}) != 0) {
                 System.setProperty(PROPERTY, "env");
                 return null;
             }
@@ -141,7 +145,7 @@ public final class OpenBlasKernels {
                 }
                 String path = line.substring(slash);
                 if (Path.of(path).getFileName().toString().startsWith("libopenblas")) {
-                    NativeLibrary lib = NativeLibrary.getInstance(path);
+                    NativeLibrary lib = NativeLibrary.getInstance(path, LOOK_ONLY);
                     Function f = lib.getFunction("openblas_get_corename");
                     String name = (String) f.invoke(String.class, new Object[0]);
                     return name == null ? null : name.trim();

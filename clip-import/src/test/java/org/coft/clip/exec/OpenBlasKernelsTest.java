@@ -85,6 +85,11 @@ class OpenBlasKernelsTest {
         if (env != null && !env.isBlank()) {
             assertEquals(env.toLowerCase(), core.toLowerCase(), "this JVM was started with OPENBLAS_CORETYPE=" + env);
         }
+        // reading it must not make OpenBLAS's symbols global (JNA's default RTLD_GLOBAL did, and a second OpenBLAS
+        // in the process then bound to them and crashed a ViT-B/32 training step)
+        assertThrows(UnsatisfiedLinkError.class,
+                () -> com.sun.jna.NativeLibrary.getProcess().getFunction("openblas_get_corename"),
+                "openblas_get_corename is visible process-wide after loadedCore()");
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.coft.dl4j.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** {@link AdamSteps} against Adam written out in plain arithmetic (β₁ 0.9, β₂ 0.999, ε 1e-8, bias-corrected). */
 class AdamStepsTest {
@@ -47,6 +49,52 @@ class AdamStepsTest {
         }
     }
 
+    /**
+     * The prepared native calls against DL4J's own {@code AdamUpdater} (what this class ran before): bit for bit over
+     * six steps of a cosine schedule, with the gradient arrays reused between steps as the plans hand them back, and
+     * with a fresh gradient array in the middle (a different plan: the contexts are rebuilt).
+     */
+    @Test
+    void preparedCallsEqualDl4jsUpdaterBitForBit() {
+        Nd4j.getRandom().setSeed(7);
+        INDArray w = Nd4j.randn(DataType.FLOAT, 16, 8);
+        INDArray b = Nd4j.randn(DataType.FLOAT, 8);
+        INDArray wRef = w.dup();
+        INDArray bRef = b.dup();
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        params.put("w", w);
+        params.put("b", b);
+        AdamSteps adam = AdamSteps.fresh(0.05, 6, params);
+        org.nd4j.linalg.learning.config.Adam cfg = new org.nd4j.linalg.learning.config.Adam(
+                new CosineSchedule(0.05, 6));
+        var uw = cfg.instantiate(Nd4j.zeros(DataType.FLOAT, 1, cfg.stateSize(w.length())), true);
+        var ub = cfg.instantiate(Nd4j.zeros(DataType.FLOAT, 1, cfg.stateSize(b.length())), true);
+        INDArray gw = Nd4j.create(DataType.FLOAT, 16, 8);
+        INDArray gb = Nd4j.create(DataType.FLOAT, 8);
+        for (int t = 0; t < 6; t++) {
+            if (t == 3) {
+                gw = Nd4j.create(DataType.FLOAT, 16, 8);
+            }
+            INDArray rw = Nd4j.randn(DataType.FLOAT, 16, 8);
+            INDArray rb = Nd4j.randn(DataType.FLOAT, 8);
+            gw.assign(rw);
+            gb.assign(rb);
+            adam.apply(Map.of("w", gw, "b", gb), 0.0, t, 0);
+            INDArray fw = rw.reshape(1, rw.length());
+            uw.applyUpdater(fw, t, 0);
+            wRef.subi(fw.reshape(wRef.shape()));
+            INDArray fb = rb.reshape(1, rb.length());
+            ub.applyUpdater(fb, t, 0);
+            bRef.subi(fb.reshape(bRef.shape()));
+            assertArrayEquals(bits(wRef), bits(w), "w after step " + t);
+            assertArrayEquals(bits(bRef), bits(b), "b after step " + t);
+            assertArrayEquals(bits(fw), bits(gw), "the gradient holds the update after step " + t);
+        }
+        INDArray state = adam.checkpointArrays().get("adam/w");
+        assertArrayEquals(bits((INDArray) uw.getState().get("M")), bits(state.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 128))));
+        assertArrayEquals(bits((INDArray) uw.getState().get("V")), bits(state.get(NDArrayIndex.all(), NDArrayIndex.interval(128, 256))));
+    }
+
     @Test
     void aMissingGradientIsNamed() {
         AdamSteps adam = AdamSteps.fresh(0.01, 10, Map.of("w", Nd4j.ones(DataType.FLOAT, 2)));
@@ -63,6 +111,10 @@ class AdamStepsTest {
         adam.apply(Map.of("w", view), 0, 0, 0);
         assertEquals(Nd4j.createFromArray(1f, 9f, 2f, 9f, 3f, 9f), base, "a strided gradient must not be overwritten");
         assertEquals(1.0 - 0.01, w.getDouble(0), 1e-6);
+    }
+
+    private static float[] bits(INDArray a) {
+        return a.dup('c').data().asFloat();
     }
 
     private static float[] toFloat(double[] d) {
