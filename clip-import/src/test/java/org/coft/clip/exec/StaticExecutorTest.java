@@ -181,6 +181,65 @@ class StaticExecutorTest {
         }
     }
 
+    /**
+     * A patch embedding (kernel = stride) on pixels, with and without a bias: the plan computes its weight (and bias)
+     * gradient as a product of the input's patches with the output gradient — equal to libnd4j's {@code conv2d_bp} to
+     * float rounding — and leaves {@code conv2d_bp} alone where it does not apply (overlapping windows, or an input
+     * gradient that something reads).
+     */
+    @Test
+    void patchEmbeddingGradientsAsProducts() {
+        for (boolean bias : new boolean[] {false, true}) {
+            for (int stride : new int[] {4, 2}) {
+                for (boolean inputGrad : new boolean[] {false, true}) {
+                    Nd4j.getRandom().setSeed(5);
+                    SameDiff sd = SameDiff.create();
+                    SDVariable x = inputGrad ? sd.var("x", Nd4j.randn(DataType.FLOAT, 6, 3, 16, 12))
+                            : sd.placeHolder("x", DataType.FLOAT, -1, 3, 16, 12);
+                    SDVariable w = sd.var("w", Nd4j.randn(DataType.FLOAT, 4, 4, 3, 40).muli(0.2));
+                    SDVariable b = sd.var("b", Nd4j.randn(DataType.FLOAT, 40));
+                    var cfg = org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig.builder()
+                            .kH(4).kW(4).sH(stride).sW(stride).pH(0).pW(0).dH(1).dW(1).paddingMode(org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID)
+                            .dataFormat("NCHW").build();
+                    SDVariable y = bias ? sd.cnn.conv2d(x, w, b, cfg) : sd.cnn.conv2d(x, w, cfg);
+                    SDVariable r = sd.constant("r", Nd4j.randn(DataType.FLOAT, y.eval(inputGrad ? Map.of()
+                            : Map.of("x", Nd4j.randn(DataType.FLOAT, 6, 3, 16, 12))).shape()));
+                    SDVariable loss = y.mul(r).sum().rename("loss");
+                    sd.setLossVariables(loss);
+                    List<String> params = new ArrayList<>(bias ? List.of("w", "b") : List.of("w"));
+                    if (inputGrad) {
+                        params.add("x");
+                    }
+                    Map<String, INDArray> ph = inputGrad ? Map.of()
+                            : Map.of("x", Nd4j.randn(DataType.FLOAT, 6, 3, 16, 12));
+                    sd.calculateGradients(ph, params);
+                    List<String> outs = new ArrayList<>(List.of("loss"));
+                    for (String p : params) {
+                        outs.add(sd.getVariable(p).getGradient().name());
+                    }
+                    String what = "bias " + bias + ", stride " + stride + ", input gradient " + inputGrad;
+                    try (StaticExecutor plan = StaticExecutor.plan(sd.getFunction("grad"), ph, outs, true)) {
+                        assertEquals(stride == 4 && !inputGrad ? 1 : 0, plan.kernelOps(), what);
+                        for (int call = 0; call < 2; call++) {
+                            Map<String, INDArray> in = inputGrad ? Map.of()
+                                    : Map.of("x", Nd4j.randn(DataType.FLOAT, 6, 3, 16, 12));
+                            var ref = sd.calculateGradientsAndOutputs(in, List.of("loss"), params);
+                            Map<String, INDArray> ours = plan.run(in);
+                            for (String p : params) {
+                                INDArray want = ref.getGradients().get(p);
+                                INDArray got = ours.get(sd.getVariable(p).getGradient().name());
+                                double err = want.sub(got).amaxNumber().doubleValue()
+                                        / want.amaxNumber().doubleValue();
+                                assertTrue(err < 1e-5, what + ": gradient of " + p + " at call " + call
+                                        + ": relative error " + err);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void returnedArraysBelongToThePlanAndTheCacheKeysByShape() {
         SameDiff sd = model.vision().sameDiff();
