@@ -120,9 +120,12 @@ public final class AdamSteps {
         Prepared(INDArray gradient, INDArray param, INDArray stateRow) {
             this.gradient = gradient;
             long n = gradient.length();
-            INDArray flat = gradient.reshape(1, n);
-            INDArray m = stateRow.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(0, n));
-            INDArray v = stateRow.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(n, 2 * n));
+            // rank-1 views all three: with equal shapes and strides libnd4j's updater takes its contiguous loop; the
+            // [1, n] halves of the [1, 2n] state row (row stride 2n, as DL4J's updater passes them) send it through
+            // per-element index arithmetic, 2.4–3× slower (a [768, 3072] weight: 11.3 vs 3.9 ms at 2 threads)
+            INDArray flat = gradient.reshape(n);
+            INDArray m = stateRow.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(0, n)).reshape(n);
+            INDArray v = stateRow.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(n, 2 * n)).reshape(n);
             adamOp = new AdamUpdater(flat, v, m, 0.0, 0.9, 0.999, 1e-8, 0);
             adamCtx = Nd4j.getExecutioner().buildContext();
             adamCtx.setInputArrays(flat, v, m);
