@@ -1,10 +1,5 @@
 package org.coft.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashSet;
 import java.util.Set;
 
 /**
@@ -63,16 +58,6 @@ final class NativeBuildChoice {
 
     /** The CPU flags of the first processor in /proc/cpuinfo (empty when unreadable: the generic build is kept). */
     static Set<String> cpuFlags() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("flags")) {
-                    int colon = line.indexOf(':');
-                    return new HashSet<>(Arrays.asList(line.substring(colon + 1).trim().split("\\s+")));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // no /proc (not Linux, or hidden): the generic build
-        }
-        return Set.of();
+        return org.coft.clip.exec.OpenBlasKernels.cpuFlags();
     }
 }

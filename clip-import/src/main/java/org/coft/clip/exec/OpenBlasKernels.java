@@ -158,7 +158,7 @@ public final class OpenBlasKernels {
     }
 
     /** The CPU flags of the first processor in /proc/cpuinfo (empty when unreadable). */
-    static Set<String> cpuFlags() {
+    public static Set<String> cpuFlags() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("flags")) {
