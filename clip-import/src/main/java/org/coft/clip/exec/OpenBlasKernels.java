@@ -16,8 +16,8 @@ import java.util.Set;
  * Chooses the kernel set of ND4J's OpenBLAS for the CPU this process runs on, before ND4J loads it.
  *
  * <p>ND4J M2.1 bundles OpenBLAS 0.3.19, whose CPU detection predates AMD's AVX-512 CPUs (Zen 4 and 5): left to itself it
- * falls back to a generic kernel set there, and machines are often set up with {@code OPENBLAS_CORETYPE=Haswell} (AVX2)
- * so that one environment serves AVX2 and AVX-512 hosts alike. Every matrix product of our plans is an OpenBLAS
+ * picks an old kernel set there ({@code Barcelona}, SSE-era, on the 2-vCPU EPYC we measure on), and machines are often
+ * set up with {@code OPENBLAS_CORETYPE=Haswell} (AVX2) so that one environment serves AVX2 and AVX-512 hosts alike. Every matrix product of our plans is an OpenBLAS
  * {@code sgemm}; on a 2-vCPU AVX-512 EPYC its {@code SkylakeX} kernels run a [2464, 512] × [512, 512] product 1.8×
  * and the text tower's batched attention products 3× faster than the {@code Haswell} ones (docs/benchmarks.md).
  *
