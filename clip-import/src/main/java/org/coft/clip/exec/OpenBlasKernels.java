@@ -70,23 +70,19 @@ public final class OpenBlasKernels {
         }
         String core = choose(System.getProperty("os.name"), System.getProperty("os.arch"), cpuFlags(), override,
                 source);
-        if (core == null) {
-            System.setProperty(PROPERTY, "env");
-            return null;
-        }
+        boolean set = core != null && setenv(VARIABLE, core);
+        System.setProperty(PROPERTY, set ? core : "env");
+        return set ? core : null;
+    }
+
+    /** libc's {@code setenv(name, value, 1)}; false where it fails or JNA has no native support here. */
+    private static boolean setenv(String name, String value) {
         try {
-            Function setenv = NativeLibrary.getInstance("libc.so.6", LOOK_ONLY).getFunction("setenv");
-            if (setenv.invokeInt(new Object[] {VARIABLE, core, 1}) != 0) {
-                System.setProperty(PROPERTY, "env");
-                return null;
-            }
+            Function f = NativeLibrary.getInstance("libc.so.6", LOOK_ONLY).getFunction("setenv");
+            return f.invokeInt(new Object[] {name, value, 1}) == 0;
         } catch (LinkageError | RuntimeException e) {
-            // no JNA native support here: OpenBLAS keeps the environment's setting
-            System.setProperty(PROPERTY, "env");
-            return null;
+            return false;
         }
-        System.setProperty(PROPERTY, core);
-        return core;
     }
 
     /**

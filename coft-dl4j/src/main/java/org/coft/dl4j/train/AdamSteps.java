@@ -16,8 +16,8 @@ import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * Adam with a per-step cosine schedule over named parameters, as our training loops use it (SameDiff's {@code fit}
- * reports loss 0 in M2.1): one updater per parameter over a flat state view, the state stored in and restored from
- * checkpoints as {@code adam/<name>} next to {@code param/<name>}.
+ * reports loss 0 in M2.1): per parameter one libnd4j {@code adam_updater} call over the two halves (m, v) of its flat
+ * state row, the row stored in and restored from checkpoints as {@code adam/<name>} next to {@code param/<name>}.
  */
 public final class AdamSteps {
     private final Adam adam;
