@@ -32,6 +32,7 @@ import org.nd4j.linalg.api.ops.ScalarOp;
 import org.nd4j.linalg.api.ops.impl.layers.ExternalErrorsFunction;
 import org.nd4j.linalg.api.ops.impl.broadcast.BiasAddGrad;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.Axpy;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
@@ -130,7 +131,59 @@ public final class StaticExecutor implements AutoCloseable {
      */
     public static StaticExecutor plan(SameDiff sd, Map<String, INDArray> placeholderValues, Collection<String> outputs,
                                       boolean kernels) {
-        return new Planner(sd, placeholderValues, outputs, kernels).build();
+        return plan(sd, placeholderValues, outputs, kernels, kernels && sigmoidByTanh());
+    }
+
+    /**
+     * As {@link #plan(SameDiff, Map, Collection, boolean)}, choosing whether quick GELU's sigmoid is computed through
+     * {@code tanh} (see {@link #sigmoidByTanh()}); for tests, which run the generic build.
+     */
+    static StaticExecutor plan(SameDiff sd, Map<String, INDArray> placeholderValues, Collection<String> outputs,
+                               boolean kernels, boolean tanhSigmoid) {
+        return new Planner(sd, placeholderValues, outputs, kernels, kernels && tanhSigmoid).build();
+    }
+
+    /**
+     * Whether plans compute quick GELU's sigmoid as σ(z) = ½ + ½·tanh(z / 2) through libnd4j's {@code tanh} custom
+     * op: on by default where that op has its oneDNN kernel (ND4J's {@code -onednn} builds, helpers allowed), which
+     * is vectorised — ≈ 0.5 ms for 819,200 floats at one thread, against 3.0 ms for libnd4j's scalar {@code sigmoid}
+     * (measured, docs/benchmarks.md); the two agree to one float ulp. {@code -Dcoft.exec.tanhSigmoid=false} turns it
+     * off, {@code =true} forces it (the generic build's {@code tanh} is scalar too, so it gains nothing there).
+     */
+    public static boolean sigmoidByTanh() {
+        return TanhSigmoid.ON;
+    }
+
+    private static final class TanhSigmoid {
+        static final boolean ON = decide();
+
+        private static boolean decide() {
+            String v = System.getProperty("coft.exec.tanhSigmoid", "auto").trim();
+            switch (v) {
+                case "true":
+                    return true;
+                case "false":
+                    return false;
+                case "auto":
+                    break;
+                default:
+                    throw new IllegalArgumentException("-Dcoft.exec.tanhSigmoid=" + v
+                            + ": expected auto, true or false");
+            }
+            if (!Nd4j.getEnvironment().helpersAllowed()) {
+                return false;
+            }
+            try {
+                // the backend's native ops (nd4j-native, a runtime dependency: reached by reflection)
+                Nd4j.getExecutioner();
+                Class<?> holder = Class.forName("org.nd4j.nativeblas.NativeOpsHolder");
+                Object ops = holder.getMethod("getDeviceNativeOps").invoke(holder.getMethod("getInstance").invoke(null));
+                Object info = ops.getClass().getMethod("buildInfo").invoke(ops);
+                return info != null && info.toString().contains("HAVE_ONEDNN");
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                return false;
+            }
+        }
     }
 
     /**
@@ -266,8 +319,12 @@ public final class StaticExecutor implements AutoCloseable {
     /** Quick GELU's slope, as libnd4j's {@code gelu} uses it: x·σ(1.702 x). */
     private static final double QUICK_GELU = 1.702;
     private static final String SIGMOID_SUFFIX = "/coft-quick-gelu-sigmoid";
-    /** Narrowest bias gradient done as a product with ones (below it libnd4j's column sum is as fast; measured). */
-    static final long BIAS_PRODUCT_MIN_COLUMNS = 128;
+    /**
+     * Narrowest bias gradient done as a product with ones: libnd4j's {@code biasadd_bp} also copies the incoming
+     * gradient, and at [3200, 64] takes 0.22 / 0.27 ms at one / two threads against 0.09 / 0.21 ms for the product;
+     * at 32 columns the two are even (measured 2026-12-07, docs/benchmarks.md).
+     */
+    static final long BIAS_PRODUCT_MIN_COLUMNS = 64;
 
     /** The planning pass: decides, per op, fold / view / call, and assigns arrays by liveness. */
     private static final class Planner {
@@ -286,9 +343,12 @@ public final class StaticExecutor implements AutoCloseable {
         private long requestedBytes;
         private int kernels;
         private final boolean useKernels;
+        private final boolean tanhSigmoid;
 
-        Planner(SameDiff sd, Map<String, INDArray> given, Collection<String> outputs, boolean kernels) {
+        Planner(SameDiff sd, Map<String, INDArray> given, Collection<String> outputs, boolean kernels,
+                boolean tanhSigmoid) {
             this.useKernels = kernels;
+            this.tanhSigmoid = tanhSigmoid;
             this.sd = sd;
             this.given = given;
             this.requested = List.copyOf(outputs);
@@ -429,9 +489,18 @@ public final class StaticExecutor implements AutoCloseable {
                     lastUse.put(sName, geluDerivative.get(inNames.get(0)));
                     savedSigmoid.put(inNames.get(0), sg);
                     INDArray y = output(outNames.get(0), x.shape());
-                    steps.add(call(new ScalarMultiplication(x, null, sg, QUICK_GELU), new INDArray[] {x}, sg));
-                    steps.add(call(new Sigmoid(sg, sg), new INDArray[] {sg}, sg));
+                    steps.addAll(sigmoid(x, QUICK_GELU, sg));
                     steps.add(call(new MulOp(x, sg, y), new INDArray[] {x, sg}, y));
+                    kernels++;
+                } else if (useKernels && tanhSigmoid && !allFixed && df instanceof GELU && args.length == 1
+                        && outNames.size() == 1 && args[0].dataType().isFPType()) {
+                    // quick GELU without a derivative (a forward): y = x·σ(1.702 x) with the vectorised sigmoid,
+                    // computed in y itself; libnd4j's gelu evaluates a scalar exp per element (2.2–3.7 ms against
+                    // ≈ 1 ms for these four calls at [64, 50, 256], one thread, measured)
+                    INDArray x = args[0];
+                    INDArray y = output(outNames.get(0), x.shape());
+                    steps.addAll(sigmoid(x, QUICK_GELU, y));
+                    steps.add(call(new MulOp(x, y, y), new INDArray[] {x, y}, y));
                     kernels++;
                 } else if (df instanceof GELUDerivative && args.length == 1 && outNames.size() == 1
                         && savedSigmoid.containsKey(inNames.get(0))) {
@@ -702,6 +771,25 @@ public final class StaticExecutor implements AutoCloseable {
          */
         private Step columnSums(INDArray g, INDArray out) {
             return product(Nd4j.ones(g.dataType(), 1, g.size(0)), g, out.reshape('c', 1, out.length()), false);
+        }
+
+        /**
+         * Steps computing {@code out = σ(scale·x)}: libnd4j's {@code sigmoid}, or with {@link #tanhSigmoid}
+         * ½ + ½·tanh(scale/2 · x) through the {@code tanh} custom op (oneDNN's vectorised kernel), in place in
+         * {@code out}.
+         */
+        private List<Step> sigmoid(INDArray x, double scale, INDArray out) {
+            List<Step> s = new ArrayList<>();
+            if (tanhSigmoid) {
+                s.add(call(new ScalarMultiplication(x, null, out, scale / 2), new INDArray[] {x}, out));
+                s.add(call(DynamicCustomOp.builder("tanh").build(), new INDArray[] {out}, out));
+                s.add(call(new ScalarMultiplication(out, null, out, 0.5), new INDArray[] {out}, out));
+                s.add(call(new ScalarAdd(out, null, out, 0.5), new INDArray[] {out}, out));
+            } else {
+                s.add(call(new ScalarMultiplication(x, null, out, scale), new INDArray[] {x}, out));
+                s.add(call(new Sigmoid(out, out), new INDArray[] {out}, out));
+            }
+            return s;
         }
 
         /** A {@code permute} copy of {@code in} into {@code out}. */

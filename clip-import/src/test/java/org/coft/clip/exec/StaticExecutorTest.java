@@ -170,14 +170,74 @@ class StaticExecutorTest {
         }
         // below the width where the product pays, the bias gradient stays libnd4j's; quick GELU still runs on ours
         SameDiff narrow = SameDiff.create();
-        SDVariable xn = narrow.placeHolder("x", DataType.FLOAT, -1, 64);
-        SDVariable bn = narrow.var("b", Nd4j.randn(DataType.FLOAT, 64));
+        SDVariable xn = narrow.placeHolder("x", DataType.FLOAT, -1, 32);
+        SDVariable bn = narrow.var("b", Nd4j.randn(DataType.FLOAT, 32));
         SDVariable ln = narrow.nn.gelu(narrow.nn.biasAdd(xn, bn, false)).sum().rename("loss");
         narrow.setLossVariables(ln);
-        narrow.calculateGradients(Map.of("x", Nd4j.randn(DataType.FLOAT, 8, 64)), List.of("b"));
+        narrow.calculateGradients(Map.of("x", Nd4j.randn(DataType.FLOAT, 8, 32)), List.of("b"));
         try (StaticExecutor plan = StaticExecutor.plan(narrow.getFunction("grad"), Map.of("x",
-                Nd4j.randn(DataType.FLOAT, 8, 64)), List.of(bn.getGradient().name()), true)) {
+                Nd4j.randn(DataType.FLOAT, 8, 32)), List.of(bn.getGradient().name()), true)) {
             assertEquals(2, plan.kernelOps());
+        }
+    }
+
+    /**
+     * Quick GELU's sigmoid through {@code tanh} (σ(z) = ½ + ½·tanh(z / 2), the route plans take where oneDNN's
+     * vectorised {@code tanh} is loaded; forced here, as tests run the generic build): a forward with no derivative
+     * and the forward + backward of a 64-wide MLP (whose bias gradients are now products too) equal SameDiff's to float
+     * rounding. Without the route the forward stays bit-identical.
+     */
+    @Test
+    void quickGeluThroughTanhMatchesSameDiff() {
+        Nd4j.getRandom().setSeed(11);
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 64);
+        SDVariable w1 = sd.var("w1", Nd4j.randn(DataType.FLOAT, 64, 64).muli(0.5));
+        SDVariable b1 = sd.var("b1", Nd4j.randn(DataType.FLOAT, 64).muli(0.5));
+        SDVariable w2 = sd.var("w2", Nd4j.randn(DataType.FLOAT, 64, 64).muli(0.2));
+        SDVariable b2 = sd.var("b2", Nd4j.randn(DataType.FLOAT, 64).muli(0.1));
+        SDVariable h = sd.nn.gelu(sd.nn.biasAdd(x.mmul(w1), b1, false)).rename("h");
+        SDVariable z = sd.nn.biasAdd(h.mmul(w2), b2, false);
+        SDVariable loss = z.mul(z).sum().mul(0.5).rename("loss");
+        sd.setLossVariables(loss);
+        INDArray x0 = Nd4j.randn(DataType.FLOAT, 80, 64).muli(2);
+        for (boolean tanh : new boolean[] {true, false}) {
+            try (StaticExecutor plan = StaticExecutor.plan(sd, Map.of("x", x0), List.of("h"), true, tanh)) {
+                assertEquals(tanh ? 1 : 0, plan.kernelOps(), "the forward's quick GELU, tanh route " + tanh);
+                for (int call = 0; call < 2; call++) {
+                    INDArray xi = Nd4j.randn(DataType.FLOAT, 80, 64).muli(2);
+                    INDArray ref = sd.output(Map.of("x", xi), "h").get("h");
+                    INDArray ours = plan.run(Map.of("x", xi)).get("h");
+                    if (tanh) {
+                        double err = ref.sub(ours).amaxNumber().doubleValue() / ref.amaxNumber().doubleValue();
+                        assertTrue(err < 1e-6, "quick GELU through tanh, call " + call + ": relative error " + err);
+                    } else {
+                        assertEquals(ref, ours, "libnd4j's own gelu, call " + call);
+                    }
+                }
+            }
+        }
+        List<String> params = List.of("w1", "b1", "w2", "b2");
+        sd.calculateGradients(Map.of("x", x0), params);
+        List<String> outs = new ArrayList<>(List.of("loss"));
+        for (String p : params) {
+            outs.add(sd.getVariable(p).getGradient().name());
+        }
+        try (StaticExecutor plan = StaticExecutor.plan(sd.getFunction("grad"), Map.of("x", x0), outs, true, true)) {
+            assertEquals(4, plan.kernelOps(), "two 64-wide bias gradients, quick GELU and its derivative");
+            for (int call = 0; call < 2; call++) {
+                INDArray xi = Nd4j.randn(DataType.FLOAT, 80, 64).muli(2);
+                var ref = sd.calculateGradientsAndOutputs(Map.of("x", xi), List.of("loss"), params);
+                Map<String, INDArray> ours = plan.run(Map.of("x", xi));
+                double l = ref.getOutputs().get("loss").getDouble(0);
+                assertEquals(l, ours.get("loss").getDouble(0), Math.abs(l) * 1e-6, "loss at call " + call);
+                for (String p : params) {
+                    INDArray r = ref.getGradients().get(p);
+                    INDArray o = ours.get(sd.getVariable(p).getGradient().name());
+                    double err = r.sub(o).amaxNumber().doubleValue() / r.amaxNumber().doubleValue();
+                    assertTrue(err < 1e-5, "gradient of " + p + " at call " + call + ": relative error " + err);
+                }
+            }
         }
     }
 
