@@ -107,7 +107,9 @@ final class BenchNative {
         return "nd4j-native " + platform + " (" + String.join(", ", flags) + compiler + "; libraries " + libs
                 + "; OpenBLAS kernels " + (kernels == null ? "?" : kernels) + ", "
                 + (chosen == null || chosen.equals("env") ? "the environment's" : "chosen for this CPU")
-                + "; OPENBLAS_CORETYPE at start " + (core == null ? "unset" : core) + ")";
+                + "; OPENBLAS_CORETYPE at start " + (core == null ? "unset" : core)
+                + (org.coft.clip.exec.StaticExecutor.sigmoidByTanh() ? "; quick GELU's sigmoid through oneDNN's tanh"
+                : "") + ")";
     }
 
     /**

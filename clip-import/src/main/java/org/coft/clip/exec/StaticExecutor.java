@@ -151,38 +151,42 @@ public final class StaticExecutor implements AutoCloseable {
      * off, {@code =true} forces it (the generic build's {@code tanh} is scalar too, so it gains nothing there).
      */
     public static boolean sigmoidByTanh() {
-        return TanhSigmoid.ON;
+        Boolean on = tanhSigmoidChoice;
+        if (on == null) {
+            on = decideTanhSigmoid();       // a bad property value is refused on every call, not cached
+            tanhSigmoidChoice = on;
+        }
+        return on;
     }
 
-    private static final class TanhSigmoid {
-        static final boolean ON = decide();
+    private static volatile Boolean tanhSigmoidChoice;
 
-        private static boolean decide() {
-            String v = System.getProperty("coft.exec.tanhSigmoid", "auto").trim();
-            switch (v) {
-                case "true":
-                    return true;
-                case "false":
-                    return false;
-                case "auto":
-                    break;
-                default:
-                    throw new IllegalArgumentException("-Dcoft.exec.tanhSigmoid=" + v
-                            + ": expected auto, true or false");
-            }
-            if (!Nd4j.getEnvironment().helpersAllowed()) {
+    /** The choice behind {@link #sigmoidByTanh()}, made afresh from the property and the loaded build. */
+    static boolean decideTanhSigmoid() {
+        String v = System.getProperty("coft.exec.tanhSigmoid", "auto").trim();
+        switch (v) {
+            case "true":
+                return true;
+            case "false":
                 return false;
-            }
-            try {
-                // the backend's native ops (nd4j-native, a runtime dependency: reached by reflection)
-                Nd4j.getExecutioner();
-                Class<?> holder = Class.forName("org.nd4j.nativeblas.NativeOpsHolder");
-                Object ops = holder.getMethod("getDeviceNativeOps").invoke(holder.getMethod("getInstance").invoke(null));
-                Object info = ops.getClass().getMethod("buildInfo").invoke(ops);
-                return info != null && info.toString().contains("HAVE_ONEDNN");
-            } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-                return false;
-            }
+            case "auto":
+                break;
+            default:
+                throw new IllegalArgumentException("-Dcoft.exec.tanhSigmoid=" + v
+                        + ": expected auto, true or false");
+        }
+        if (!Nd4j.getEnvironment().helpersAllowed()) {
+            return false;
+        }
+        try {
+            // the backend's native ops (nd4j-native, a runtime dependency: reached by reflection)
+            Nd4j.getExecutioner();
+            Class<?> holder = Class.forName("org.nd4j.nativeblas.NativeOpsHolder");
+            Object ops = holder.getMethod("getDeviceNativeOps").invoke(holder.getMethod("getInstance").invoke(null));
+            Object info = ops.getClass().getMethod("buildInfo").invoke(ops);
+            return info != null && info.toString().contains("HAVE_ONEDNN");
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return false;
         }
     }
 

@@ -241,6 +241,29 @@ class StaticExecutorTest {
         }
     }
 
+    @Test
+    void theTanhRouteIsOffOnTheGenericBuildAndABadChoiceIsRefusedByName() {
+        String key = "coft.exec.tanhSigmoid";
+        String before = System.getProperty(key);
+        try {
+            System.clearProperty(key);
+            assertTrue(!StaticExecutor.decideTanhSigmoid(), "the tests' generic build has no oneDNN tanh");
+            System.setProperty(key, "true");
+            assertTrue(StaticExecutor.decideTanhSigmoid());
+            System.setProperty(key, "yes");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    StaticExecutor::decideTanhSigmoid);
+            assertTrue(e.getMessage().contains("coft.exec.tanhSigmoid=yes") && e.getMessage().contains("auto"),
+                    e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
+
     /**
      * A patch embedding (kernel = stride) on pixels, with and without a bias: the plan computes its weight (and bias)
      * gradient as a product of the input's patches with the output gradient — equal to libnd4j's {@code conv2d_bp} to
