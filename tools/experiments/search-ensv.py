@@ -11,27 +11,13 @@ against the oracle and the base config (candidate 0).
 """
 import csv
 import json
+import os
 import sys
 
 import numpy as np
 
-
-def ranks(a):
-    a = np.asarray(a, float)
-    order = np.argsort(a, kind="mergesort")
-    r = np.empty(len(a))
-    i = 0
-    while i < len(a):
-        j = i
-        while j + 1 < len(a) and a[order[j + 1]] == a[order[i]]:
-            j += 1
-        r[order[i:j + 1]] = (i + j) / 2  # ties share their mean rank
-        i = j + 1
-    return r
-
-
-def spearman(x, y):
-    return float(np.corrcoef(ranks(x), ranks(y))[0, 1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rankstats import spearman  # noqa: E402
 
 
 def load(search, study):

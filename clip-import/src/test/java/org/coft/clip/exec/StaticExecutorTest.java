@@ -135,37 +135,13 @@ class StaticExecutorTest {
      */
     @Test
     void ownKernelsMatchSameDiffOnAWideMlp() {
-        Nd4j.getRandom().setSeed(3);
-        SameDiff sd = SameDiff.create();
-        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 256);
-        SDVariable w1 = sd.var("w1", Nd4j.randn(DataType.FLOAT, 256, 256).muli(0.1));
-        SDVariable b1 = sd.var("b1", Nd4j.randn(DataType.FLOAT, 256).muli(0.1));
-        SDVariable w2 = sd.var("w2", Nd4j.randn(DataType.FLOAT, 256, 256).muli(0.1));
-        SDVariable b2 = sd.var("b2", Nd4j.randn(DataType.FLOAT, 256).muli(0.1));
-        SDVariable h = sd.nn.gelu(sd.nn.biasAdd(x.mmul(w1), b1, false));
-        SDVariable z = sd.nn.biasAdd(h.mmul(w2), b2, false);
-        SDVariable loss = z.mul(z).sum().mul(0.5).rename("loss");
-        sd.setLossVariables(loss);
-        List<String> params = List.of("w1", "b1", "w2", "b2");
+        SameDiff sd = geluMlp(3, 256, 0.1, 0.1, 0.1, 0.1);
         INDArray x0 = Nd4j.randn(DataType.FLOAT, 96, 256);
-        sd.calculateGradients(Map.of("x", x0), params);
-        List<String> outs = new ArrayList<>(List.of("loss"));
-        for (String p : params) {
-            outs.add(sd.getVariable(p).getGradient().name());
-        }
-        try (StaticExecutor plan = StaticExecutor.plan(sd.getFunction("grad"), Map.of("x", x0), outs, true)) {
+        try (StaticExecutor plan = gradientPlan(sd, x0, false)) {
             assertEquals(4, plan.kernelOps(), "two bias gradients, quick GELU and its derivative");
             for (int call = 0; call < 2; call++) {
-                INDArray xi = Nd4j.randn(DataType.FLOAT, 96, 256);
-                var ref = sd.calculateGradientsAndOutputs(Map.of("x", xi), List.of("loss"), params);
-                Map<String, INDArray> ours = plan.run(Map.of("x", xi));
-                assertEquals(ref.getOutputs().get("loss").getDouble(0), ours.get("loss").getDouble(0), 0.0);
-                for (String p : params) {
-                    INDArray r = ref.getGradients().get(p);
-                    INDArray o = ours.get(sd.getVariable(p).getGradient().name());
-                    double err = r.sub(o).amaxNumber().doubleValue() / r.amaxNumber().doubleValue();
-                    assertTrue(err < 1e-5, "gradient of " + p + " at call " + call + ": relative error " + err);
-                }
+                // the forward is libnd4j's own here: the same loss bit for bit
+                assertGradientsMatch(sd, plan, Nd4j.randn(DataType.FLOAT, 96, 256), 0.0, "call " + call);
             }
         }
         // below the width where the product pays, the bias gradient stays libnd4j's; quick GELU still runs on ours
@@ -189,17 +165,7 @@ class StaticExecutorTest {
      */
     @Test
     void quickGeluThroughTanhMatchesSameDiff() {
-        Nd4j.getRandom().setSeed(11);
-        SameDiff sd = SameDiff.create();
-        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 64);
-        SDVariable w1 = sd.var("w1", Nd4j.randn(DataType.FLOAT, 64, 64).muli(0.5));
-        SDVariable b1 = sd.var("b1", Nd4j.randn(DataType.FLOAT, 64).muli(0.5));
-        SDVariable w2 = sd.var("w2", Nd4j.randn(DataType.FLOAT, 64, 64).muli(0.2));
-        SDVariable b2 = sd.var("b2", Nd4j.randn(DataType.FLOAT, 64).muli(0.1));
-        SDVariable h = sd.nn.gelu(sd.nn.biasAdd(x.mmul(w1), b1, false)).rename("h");
-        SDVariable z = sd.nn.biasAdd(h.mmul(w2), b2, false);
-        SDVariable loss = z.mul(z).sum().mul(0.5).rename("loss");
-        sd.setLossVariables(loss);
+        SameDiff sd = geluMlp(11, 64, 0.5, 0.5, 0.2, 0.1);
         INDArray x0 = Nd4j.randn(DataType.FLOAT, 80, 64).muli(2);
         for (boolean tanh : new boolean[] {true, false}) {
             try (StaticExecutor plan = StaticExecutor.plan(sd, Map.of("x", x0), List.of("h"), true, tanh)) {
@@ -217,27 +183,52 @@ class StaticExecutorTest {
                 }
             }
         }
-        List<String> params = List.of("w1", "b1", "w2", "b2");
-        sd.calculateGradients(Map.of("x", x0), params);
-        List<String> outs = new ArrayList<>(List.of("loss"));
-        for (String p : params) {
-            outs.add(sd.getVariable(p).getGradient().name());
-        }
-        try (StaticExecutor plan = StaticExecutor.plan(sd.getFunction("grad"), Map.of("x", x0), outs, true, true)) {
+        try (StaticExecutor plan = gradientPlan(sd, x0, true)) {
             assertEquals(4, plan.kernelOps(), "two 64-wide bias gradients, quick GELU and its derivative");
             for (int call = 0; call < 2; call++) {
-                INDArray xi = Nd4j.randn(DataType.FLOAT, 80, 64).muli(2);
-                var ref = sd.calculateGradientsAndOutputs(Map.of("x", xi), List.of("loss"), params);
-                Map<String, INDArray> ours = plan.run(Map.of("x", xi));
-                double l = ref.getOutputs().get("loss").getDouble(0);
-                assertEquals(l, ours.get("loss").getDouble(0), Math.abs(l) * 1e-6, "loss at call " + call);
-                for (String p : params) {
-                    INDArray r = ref.getGradients().get(p);
-                    INDArray o = ours.get(sd.getVariable(p).getGradient().name());
-                    double err = r.sub(o).amaxNumber().doubleValue() / r.amaxNumber().doubleValue();
-                    assertTrue(err < 1e-5, "gradient of " + p + " at call " + call + ": relative error " + err);
-                }
+                assertGradientsMatch(sd, plan, Nd4j.randn(DataType.FLOAT, 80, 64).muli(2), 1e-6, "call " + call);
             }
+        }
+    }
+
+    private static final List<String> MLP_PARAMS = List.of("w1", "b1", "w2", "b2");
+
+    /** x → h = gelu(x·w1 + b1) → z = h·w2 + b2 → loss = ½·Σz², width × width weights scaled as given. */
+    private static SameDiff geluMlp(long seed, int width, double w1, double b1, double w2, double b2) {
+        Nd4j.getRandom().setSeed(seed);
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, width);
+        SDVariable vw1 = sd.var("w1", Nd4j.randn(DataType.FLOAT, width, width).muli(w1));
+        SDVariable vb1 = sd.var("b1", Nd4j.randn(DataType.FLOAT, width).muli(b1));
+        SDVariable vw2 = sd.var("w2", Nd4j.randn(DataType.FLOAT, width, width).muli(w2));
+        SDVariable vb2 = sd.var("b2", Nd4j.randn(DataType.FLOAT, width).muli(b2));
+        SDVariable h = sd.nn.gelu(sd.nn.biasAdd(x.mmul(vw1), vb1, false)).rename("h");
+        SDVariable z = sd.nn.biasAdd(h.mmul(vw2), vb2, false);
+        sd.setLossVariables(z.mul(z).sum().mul(0.5).rename("loss"));
+        return sd;
+    }
+
+    /** A plan of {@code sd}'s gradient function giving the loss and every parameter's gradient, kernels on. */
+    private static StaticExecutor gradientPlan(SameDiff sd, INDArray x0, boolean tanhSigmoid) {
+        sd.calculateGradients(Map.of("x", x0), MLP_PARAMS);
+        List<String> outs = new ArrayList<>(List.of("loss"));
+        for (String p : MLP_PARAMS) {
+            outs.add(sd.getVariable(p).getGradient().name());
+        }
+        return StaticExecutor.plan(sd.getFunction("grad"), Map.of("x", x0), outs, true, tanhSigmoid);
+    }
+
+    /** The plan's loss (within {@code lossTol} relative) and gradients (within 1e-5 relative) against SameDiff's. */
+    private static void assertGradientsMatch(SameDiff sd, StaticExecutor plan, INDArray x, double lossTol, String what) {
+        var ref = sd.calculateGradientsAndOutputs(Map.of("x", x), List.of("loss"), MLP_PARAMS);
+        Map<String, INDArray> ours = plan.run(Map.of("x", x));
+        double l = ref.getOutputs().get("loss").getDouble(0);
+        assertEquals(l, ours.get("loss").getDouble(0), Math.abs(l) * lossTol, "loss, " + what);
+        for (String p : MLP_PARAMS) {
+            INDArray r = ref.getGradients().get(p);
+            INDArray o = ours.get(sd.getVariable(p).getGradient().name());
+            double err = r.sub(o).amaxNumber().doubleValue() / r.amaxNumber().doubleValue();
+            assertTrue(err < 1e-5, "gradient of " + p + ", " + what + ": relative error " + err);
         }
     }
 
