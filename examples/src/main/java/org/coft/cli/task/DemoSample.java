@@ -118,7 +118,7 @@ public final class DemoSample {
                     + FashionShiftTask.LABELS);
         }
         List<Entry> out = new ArrayList<>();
-        for (FashionShiftTask.Original o : FashionShiftTask.originals(images, labels,
+        for (IdxOriginals.Original o : IdxOriginals.read(images, labels, FashionShiftTask.CLASSES,
                 PER_CLASS * FashionShiftTask.CLASSES.size())) {
             if (o.side() != SIDE) {
                 throw new IOException(images + ": image " + o.index() + " is " + o.side() + " pixels wide, expected "

