@@ -95,10 +95,10 @@ public final class AdamSteps {
                 if (op != null) {
                     op.close();
                 }
-                op = new Prepared(g, param, state.get(p.getKey()));
+                op = new Prepared(g, param, state.get(p.getKey()), adam);
                 prepared.put(p.getKey(), op);
             }
-            op.run(lr, adam.getBeta1(), adam.getBeta2(), adam.getEpsilon(), step);
+            op.run(lr, step);
         }
     }
 
@@ -112,12 +112,14 @@ public final class AdamSteps {
      */
     private static final class Prepared implements AutoCloseable {
         final INDArray gradient;
+        final Adam adam;
         final AdamUpdater adamOp;
         final OpContext adamCtx;
         final SubOp subOp;
         final OpContext subCtx;
 
-        Prepared(INDArray gradient, INDArray param, INDArray stateRow) {
+        Prepared(INDArray gradient, INDArray param, INDArray stateRow, Adam adam) {
+            this.adam = adam;
             this.gradient = gradient;
             long n = gradient.length();
             // rank-1 views all three: with equal shapes and strides libnd4j's updater takes its contiguous loop; the
@@ -126,7 +128,8 @@ public final class AdamSteps {
             INDArray flat = gradient.reshape(n);
             INDArray m = stateRow.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(0, n)).reshape(n);
             INDArray v = stateRow.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(n, 2 * n)).reshape(n);
-            adamOp = new AdamUpdater(flat, v, m, 0.0, 0.9, 0.999, 1e-8, 0);
+            // the learning rate and the iteration change per step: set on the context by run()
+            adamOp = new AdamUpdater(flat, v, m, 0.0, adam.getBeta1(), adam.getBeta2(), adam.getEpsilon(), 0);
             adamCtx = Nd4j.getExecutioner().buildContext();
             adamCtx.setInputArrays(flat, v, m);
             adamCtx.setOutputArrays(flat, v, m);
@@ -137,8 +140,8 @@ public final class AdamSteps {
             subCtx.setOutputArrays(param);
         }
 
-        void run(double lr, double beta1, double beta2, double epsilon, int iteration) {
-            adamCtx.setTArguments(lr, beta1, beta2, epsilon);
+        void run(double lr, int iteration) {
+            adamCtx.setTArguments(lr, adam.getBeta1(), adam.getBeta2(), adam.getEpsilon());
             adamCtx.setIArguments(iteration);
             Nd4j.exec(adamOp, adamCtx);
             Nd4j.exec(subOp, subCtx);
