@@ -119,18 +119,38 @@ public final class SearchSpace extends AbstractParameterSpace<CoftConfig> {
 
     /** The default space of a method (its entry in {@value #DEFAULT_RESOURCE}). */
     public static SearchSpace defaults(Method method, CoftConfig base) {
-        try (InputStream in = SearchSpace.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+        return builtIn("default", method, base);
+    }
+
+    /** The spaces that ship with this module, by name: each a resource holding one space per method. */
+    public static final Map<String, String> BUILT_IN = Map.of("default", DEFAULT_RESOURCE, "wide", "wide-space.json");
+
+    /**
+     * A space that ships with this module: {@code default} (the method's default space) or {@code wide} (every
+     * setting of the default space over a wider range, K 4–64, the filter {@code NONE} too, learning rates a decade
+     * either side of the default: candidates that differ in accuracy by tens of points, as a user unsure of the
+     * settings would try; see the README).
+     *
+     * @throws IllegalArgumentException for an unknown name or a method without that space
+     */
+    public static SearchSpace builtIn(String name, Method method, CoftConfig base) {
+        String resource = BUILT_IN.get(name);
+        if (resource == null) {
+            throw new IllegalArgumentException("no built-in search space '" + name + "'; built-in spaces are "
+                    + new java.util.TreeSet<>(BUILT_IN.keySet()));
+        }
+        try (InputStream in = SearchSpace.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("resource " + DEFAULT_RESOURCE + " is missing from the jar");
+                throw new IllegalStateException("resource " + resource + " is missing from the jar");
             }
             JsonNode d = JSON.readTree(in).get(method.cliName());
             if (d == null) {
-                throw new IllegalArgumentException(method.cliName() + " has no default search space (coft, coft-plus "
-                        + "and coft-phase1 have)");
+                throw new IllegalArgumentException(method.cliName() + " has no built-in '" + name + "' search space "
+                        + "(coft, coft-plus and coft-phase1 have)");
             }
-            return parse(d, method, base, "the default " + method.cliName() + " space");
+            return parse(d, method, base, "the built-in '" + name + "' " + method.cliName() + " space");
         } catch (IOException e) {
-            throw new IllegalStateException("resource " + DEFAULT_RESOURCE + ": " + e, e);
+            throw new IllegalStateException("resource " + resource + ": " + e, e);
         }
     }
 

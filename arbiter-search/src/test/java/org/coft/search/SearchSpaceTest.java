@@ -138,6 +138,30 @@ class SearchSpaceTest {
         PhaseTwoConfig.Balance.valueOf("NONE");
     }
 
+    /** The wide space: every method's entry builds, names the default space's settings, and reaches further. */
+    @Test
+    void theWideSpaceWidensEveryDefaultRange() {
+        for (Method m : List.of(Method.COFT, Method.COFT_PLUS, Method.COFT_PHASE1)) {
+            SearchSpace d = SearchSpace.builtIn("default", m, CoftConfig.defaults(m));
+            SearchSpace w = SearchSpace.builtIn("wide", m, CoftConfig.defaults(m));
+            assertEquals(d.paths(), w.paths(), m.cliName());
+        }
+        List<CoftConfig> drawn = new ArrayList<>();
+        RandomSearchGenerator g = new RandomSearchGenerator(SearchSpace.builtIn("wide", Method.COFT,
+                CoftConfig.coft()), null);
+        g.setRngSeed(0);
+        for (int i = 0; i < 60; i++) {
+            drawn.add((CoftConfig) g.getCandidate().getValue());
+        }
+        assertTrue(drawn.stream().anyMatch(c -> c.phase2().filter() == PhaseTwoConfig.Filter.NONE));
+        assertTrue(drawn.stream().anyMatch(c -> c.phase2().learningRate() > 3e-4));
+        assertTrue(drawn.stream().anyMatch(c -> c.phase2().epochs() < 4));
+        assertTrue(drawn.stream().anyMatch(c -> c.phase1().seedsPerClass() == 64));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SearchSpace.builtIn("narrow", Method.COFT, CoftConfig.coft()));
+        assertTrue(e.getMessage().contains("'narrow'") && e.getMessage().contains("[default, wide]"), e.getMessage());
+    }
+
     @Test
     void badSpacesNameWhatIsWrong() {
         assertMessage("unknown field 'lamda' of phase1", "{\"parameters\": {\"phase1.lamda\": {\"uniform\": [0, 1]}}}",

@@ -56,9 +56,10 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "search folder (candidates, ranking, best.json)")
     Path out;
 
-    @Option(names = "--space", description = "JSON or YAML search space (default: the method's default space; format: "
-            + "arbiter-search/README.md)")
-    Path space;
+    @Option(names = "--space", description = "a JSON or YAML search space file (format: arbiter-search/README.md), or the "
+            + "name of a built-in space: default (the method's default space; used when --space is not given) or wide "
+            + "(each setting over a wider range)")
+    String space;
 
     @Option(names = "--objective", description = "phase1-agreement, pclean-separation, stability, balance, "
             + "prior-fit, anchor-agreement, phase2-change, mixval-inter, mixval-intra, mixval-rank, confidence, "
@@ -121,7 +122,7 @@ final class SearchCommand implements Callable<Integer> {
         }
         Duration budget = maxTime == null ? null : duration(maxTime);
         CoftConfig base = baseConfig(m);
-        SearchSpace s = space != null ? SearchSpace.read(space, m, base) : SearchSpace.defaults(m, base);
+        SearchSpace s = space(space, m, base);
         PrintWriter pw = new PrintWriter(System.out, true);
         ClassList cl = AdaptCommand.classList(classes, data);
         ImageSource source = ImageSources.open(data, SourceOptions.defaults()
@@ -217,5 +218,29 @@ final class SearchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-time '" + s + "': expected a positive duration");
         }
         return d;
+    }
+
+    /**
+     * {@code --space}: a file where one exists at that path, else a built-in space by name; a value that is both is
+     * refused (say {@code ./wide} for the file).
+     */
+    static SearchSpace space(String value, Method m, CoftConfig base) throws java.io.IOException {
+        if (value == null) {
+            return SearchSpace.defaults(m, base);
+        }
+        Path file = Path.of(value);
+        boolean named = SearchSpace.BUILT_IN.containsKey(value);
+        if (named && java.nio.file.Files.exists(file)) {
+            throw new IllegalArgumentException("--space " + value + " is both a file in this folder and a built-in "
+                    + "space's name: say ./" + value + " for the file");
+        }
+        if (named) {
+            return SearchSpace.builtIn(value, m, base);
+        }
+        if (!java.nio.file.Files.exists(file)) {
+            throw new IllegalArgumentException("--space " + value + ": no such file, and not a built-in space ("
+                    + String.join(", ", new java.util.TreeSet<>(SearchSpace.BUILT_IN.keySet())) + ")");
+        }
+        return SearchSpace.read(file, m, base);
     }
 }

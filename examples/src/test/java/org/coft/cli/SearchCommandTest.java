@@ -171,6 +171,7 @@ class SearchCommandTest {
             {"--max-time '0m'", "--max-time", "0m"},
             {"--max-time 'soon'", "--max-time", "soon"},
             {"is supervised: it needs --validation", "--objective", "validation-accuracy"},
+            {"--space widest: no such file, and not a built-in space (default, wide)", "--space", "widest"},
         };
         for (String[] c : cases) {
             String[] args = Stream.concat(Stream.of("search", "--data", data.toString(), "--out",
