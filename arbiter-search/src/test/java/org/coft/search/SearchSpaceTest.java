@@ -157,6 +157,14 @@ class SearchSpaceTest {
         assertTrue(drawn.stream().anyMatch(c -> c.phase2().learningRate() > 3e-4));
         assertTrue(drawn.stream().anyMatch(c -> c.phase2().epochs() < 4));
         assertTrue(drawn.stream().anyMatch(c -> c.phase1().seedsPerClass() == 64));
+        // what the README's wide-space searches (seed 0) ran as candidate 1: a changed resource would redraw them
+        CoftConfig first = draw(SearchSpace.builtIn("wide", Method.COFT, CoftConfig.coft()), 0).get(0);
+        assertEquals(64, first.phase1().seedsPerClass());
+        assertEquals(PhaseTwoConfig.Filter.CROSS, first.phase2().filter());
+        assertEquals(11, first.phase2().epochs());
+        assertEquals(1.261e-4, first.phase2().learningRate(), 1e-7);
+        assertEquals(PhaseTwoConfig.Balance.NONE, first.phase2().balance());
+        assertEquals(0.5389, first.phase2().wiseAlpha(), 1e-4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SearchSpace.builtIn("narrow", Method.COFT, CoftConfig.coft()));
         assertTrue(e.getMessage().contains("'narrow'") && e.getMessage().contains("[default, wide]"), e.getMessage());
