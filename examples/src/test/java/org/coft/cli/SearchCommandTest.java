@@ -192,4 +192,20 @@ class SearchCommandTest {
         assertTrue(r[2].contains("'parameters' is empty"), r[2]);
         assertFalse(Files.exists(tmp.resolve("bad2")), "nothing is written for a bad space");
     }
+
+    /** {@code --space}: a built-in name, a file, nothing (the default space). */
+    @Test
+    void spaceIsAFileOrABuiltInName() throws Exception {
+        org.coft.dl4j.adapt.Method m = org.coft.dl4j.adapt.Method.COFT;
+        org.coft.dl4j.adapt.CoftConfig base = org.coft.dl4j.adapt.CoftConfig.coft();
+        org.coft.search.SearchSpace wide = SearchCommand.space("wide", m, base);
+        assertEquals(org.coft.search.SearchSpace.builtIn("wide", m, base).description(), wide.description());
+        assertTrue(wide.description().get("parameters").get("phase2.filter").toString().contains("NONE"));
+        assertEquals(org.coft.search.SearchSpace.defaults(m, base).description(),
+                SearchCommand.space(null, m, base).description());
+        assertEquals(org.coft.search.SearchSpace.defaults(m, base).description(),
+                SearchCommand.space("default", m, base).description());
+        assertEquals(List.of("phase2.learningRate", "phase2.balance"), SearchCommand.space(space.toString(), m, base)
+                .paths());
+    }
 }
