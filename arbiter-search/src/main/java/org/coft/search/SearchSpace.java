@@ -14,6 +14,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.coft.dl4j.adapt.CoftConfig;
 import org.coft.dl4j.adapt.Method;
 import org.deeplearning4j.arbiter.optimize.api.AbstractParameterSpace;
@@ -122,8 +124,9 @@ public final class SearchSpace extends AbstractParameterSpace<CoftConfig> {
         return builtIn("default", method, base);
     }
 
-    /** The spaces that ship with this module, by name: each a resource holding one space per method. */
-    public static final Map<String, String> BUILT_IN = Map.of("default", DEFAULT_RESOURCE, "wide", "wide-space.json");
+    /** The spaces that ship with this module, by name (sorted): each a resource holding one space per method. */
+    public static final SortedMap<String, String> BUILT_IN = Collections.unmodifiableSortedMap(new TreeMap<>(
+            Map.of("default", DEFAULT_RESOURCE, "wide", "wide-space.json")));
 
     /**
      * A space that ships with this module: {@code default} (the method's default space) or {@code wide} (every
@@ -137,7 +140,7 @@ public final class SearchSpace extends AbstractParameterSpace<CoftConfig> {
         String resource = BUILT_IN.get(name);
         if (resource == null) {
             throw new IllegalArgumentException("no built-in search space '" + name + "'; built-in spaces are "
-                    + new java.util.TreeSet<>(BUILT_IN.keySet()));
+                    + BUILT_IN.keySet());
         }
         try (InputStream in = SearchSpace.class.getResourceAsStream(resource)) {
             if (in == null) {

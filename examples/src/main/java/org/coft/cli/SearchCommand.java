@@ -3,6 +3,7 @@ package org.coft.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -230,16 +231,16 @@ final class SearchCommand implements Callable<Integer> {
         }
         Path file = Path.of(value);
         boolean named = SearchSpace.BUILT_IN.containsKey(value);
-        if (named && java.nio.file.Files.exists(file)) {
+        if (named && Files.exists(file)) {
             throw new IllegalArgumentException("--space " + value + " is both a file in this folder and a built-in "
                     + "space's name: say ./" + value + " for the file");
         }
         if (named) {
             return SearchSpace.builtIn(value, m, base);
         }
-        if (!java.nio.file.Files.exists(file)) {
+        if (!Files.exists(file)) {
             throw new IllegalArgumentException("--space " + value + ": no such file, and not a built-in space ("
-                    + String.join(", ", new java.util.TreeSet<>(SearchSpace.BUILT_IN.keySet())) + ")");
+                    + String.join(", ", SearchSpace.BUILT_IN.keySet()) + ")");
         }
         return SearchSpace.read(file, m, base);
     }
