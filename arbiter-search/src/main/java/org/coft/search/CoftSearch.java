@@ -224,12 +224,36 @@ public final class CoftSearch {
         try (var s = Files.list(dir)) {
             for (Path p : s.sorted().toList()) {
                 if (Files.isRegularFile(p.resolve(Outcome.FILE))) {
-                    all.add(Outcome.read(p.resolve(Outcome.FILE), space.base()));
+                    all.add(withLaterObjectives(Outcome.read(p.resolve(Outcome.FILE), space.base()), p));
                 }
             }
         }
         all.sort(Comparator.comparingInt(Outcome::index));
         return all;
+    }
+
+    /**
+     * A finished candidate with the per-run label-free objectives its {@value Outcome#FILE} lacks (those added to
+     * arbiter-search after it ran) computed from its saved evidence, where it has one: a search made before an
+     * objective existed is ranked and reported by it without running a candidate again.
+     */
+    static Outcome withLaterObjectives(Outcome o, Path dir) throws IOException {
+        List<Objective> missing = new ArrayList<>();
+        for (Objective ob : Objective.labelFree()) {
+            if (!ob.population() && ob != Objective.COMBINED && !o.objectives().containsKey(ob)) {
+                missing.add(ob);
+            }
+        }
+        Path f = dir.resolve(CandidateProcess.EVIDENCE);
+        if (missing.isEmpty() || !Files.isRegularFile(f)) {
+            return o;
+        }
+        Objective.Evidence e = readEvidence(f);
+        Map<Objective, Double> values = new LinkedHashMap<>(o.objectives());
+        for (Objective ob : missing) {
+            values.put(ob, ob.value(e));
+        }
+        return new Outcome(o.index(), o.settings(), o.config(), values, o.seconds(), o.phase1From());
     }
 
     private static void write(Request req, Result res, ObjectNode record) throws IOException {
@@ -305,9 +329,10 @@ public final class CoftSearch {
     /** A candidate's evidence file (what the objectives were computed from), or null when it has none. */
     public static Objective.Evidence evidence(Path out, int index) throws IOException {
         Path f = candidateDir(out, index).resolve(CandidateProcess.EVIDENCE);
-        if (!Files.isRegularFile(f)) {
-            return null;
-        }
+        return Files.isRegularFile(f) ? readEvidence(f) : null;
+    }
+
+    private static Objective.Evidence readEvidence(Path f) throws IOException {
         try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(Files.newInputStream(f))) {
             return (Objective.Evidence) in.readObject();
         } catch (ClassNotFoundException | ClassCastException | java.io.InvalidClassException e) {
@@ -483,7 +508,7 @@ public final class CoftSearch {
 
                 @Override
                 public Object getResultModel() throws IOException {
-                    return Outcome.read(file, space.base());
+                    return withLaterObjectives(Outcome.read(file, space.base()), file.getParent());
                 }
             };
         }
@@ -583,7 +608,7 @@ public final class CoftSearch {
             String soFar = req.objective().population() ? " (so far)" : "";
             String tag = String.format(Locale.ROOT, "candidate %d/%d", idx, req.candidates() - 1);
             if (Files.isRegularFile(file)) {
-                o = Outcome.read(file, req.space().base());
+                o = withLaterObjectives(Outcome.read(file, req.space().base()), dir);
                 JsonNode want = Outcome.JSON.readTree(p.config().toJson());
                 JsonNode have = Outcome.JSON.readTree(o.config().toJson());
                 if (!want.equals(have)) {

@@ -23,6 +23,13 @@ public enum Objective {
     /** Agreement of the final classifier with itself on a second, augmented view of every image. */
     STABILITY("stability", "agreement of the final predictions with those on an augmented view (random resized "
             + "crop, fixed seed)"),
+    /**
+     * The soft form of {@link #STABILITY}: one minus the mean total-variation distance between the final classifier's
+     * probabilities on every image and on its augmented view (1 = the same distribution on both views). It also sees
+     * a prediction that keeps its class but loses or gains confidence; a stock score with no setting of its own.
+     */
+    SOFT_STABILITY("soft-stability", "1 - mean total-variation distance between the final probabilities on every "
+            + "image and on its augmented view"),
     /** Normalised entropy of the final predictions' class histogram (1 = every class equally often). */
     BALANCE("balance", "entropy of the final predicted-class histogram over log C"),
     /** exp(−KL(final class histogram ‖ zero-shot class prior)), the prior being zero-shot's mean probability. */
@@ -107,8 +114,8 @@ public enum Objective {
      * not: for coft-phase1 it averages the parts the run has.
      */
     public boolean needsClassifier() {
-        return this == STABILITY || this == PHASE2_CHANGE || this == MIXVAL_INTER || this == MIXVAL_INTRA
-                || this == MIXVAL_RANK;
+        return this == STABILITY || this == SOFT_STABILITY || this == PHASE2_CHANGE || this == MIXVAL_INTER
+                || this == MIXVAL_INTRA || this == MIXVAL_RANK;
     }
 
     /**
@@ -193,6 +200,8 @@ public enum Objective {
                     + separation(e.pCleanB(), e.predictionsB(), e.seed())) / 2;
             case STABILITY -> e.augmented() == null ? Double.NaN
                     : agreement(argmax(e.finalProbabilities()), argmax(e.augmented()), null);
+            case SOFT_STABILITY -> e.augmented() == null ? Double.NaN
+                    : 1 - totalVariation(e.finalProbabilities(), e.augmented());
             case BALANCE -> LabelFreeCheck.balance(argmax(e.finalProbabilities()), e.classes());
             case PRIOR_FIT -> priorFit(argmax(e.finalProbabilities()), e.zeroShot());
             case ANCHOR_AGREEMENT -> agreement(argmax(e.finalProbabilities()), argmax(e.zeroShot()),
@@ -400,6 +409,19 @@ public enum Objective {
             kept += mixPredictions[i] == pred[i] ? 1 : 0;
         }
         return n == 0 ? Double.NaN : (double) kept / n;
+    }
+
+    /** Mean over the rows of half the L1 distance between two probability tables of the same shape. */
+    static double totalVariation(double[][] p, double[][] q) {
+        double s = 0;
+        for (int i = 0; i < p.length; i++) {
+            double d = 0;
+            for (int k = 0; k < p[i].length; k++) {
+                d += Math.abs(p[i][k] - q[i][k]);
+            }
+            s += d / 2;
+        }
+        return s / p.length;
     }
 
     static double confidence(double[][] p) {

@@ -226,6 +226,42 @@ class CoftSearchTest {
         assertTrue(e.getMessage().contains("mixval-rank ranks the finished candidates"), e.getMessage());
     }
 
+    /**
+     * A candidate stored before an objective existed (its result.json lacks it) gets that objective from its saved
+     * evidence, both when a search is read back and when it resumes; without evidence it stays NaN.
+     */
+    @Test
+    void anObjectiveAddedLaterIsComputedFromTheSavedEvidence() throws Exception {
+        SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);
+        Path out = tmp.resolve("later");
+        CoftSearch.run(request(s, 3, 1, out, new StringWriter()), new Fake());
+        for (int c : new int[] {1, 2}) {
+            Path f = CoftSearch.candidateDir(out, c).resolve(Outcome.FILE);
+            com.fasterxml.jackson.databind.node.ObjectNode n = (com.fasterxml.jackson.databind.node.ObjectNode)
+                    Outcome.JSON.readTree(f.toFile());
+            ((com.fasterxml.jackson.databind.node.ObjectNode) n.get("objectives")).remove("soft-stability");
+            Files.writeString(f, Outcome.JSON.writeValueAsString(n));
+        }
+        Files.delete(CoftSearch.candidateDir(out, 2).resolve(CandidateProcess.EVIDENCE));
+        List<Outcome> back = CoftSearch.finished(out, s);
+        double want = Objective.SOFT_STABILITY.value(CoftSearch.evidence(out, 1));
+        assertEquals(want, back.get(1).value(Objective.SOFT_STABILITY), 1e-12);
+        assertTrue(Double.isNaN(back.get(2).value(Objective.SOFT_STABILITY)), "no evidence to compute it from");
+        assertEquals(back.get(0).value(Objective.SOFT_STABILITY), back.get(1).value(Objective.SOFT_STABILITY), 1e-12,
+                "stored and computed alike (the stand-in's views agree)");
+        // a resumed search ranked by it reads candidate 1 back with the computed value and runs nothing again
+        Fake g = new Fake();
+        StringWriter log = new StringWriter();
+        CoftSearch.Result r = CoftSearch.run(new CoftSearch.Request(s, Objective.SOFT_STABILITY, 3, null, 1, out,
+                Map.of("data", com.fasterxml.jackson.databind.node.TextNode.valueOf("fake")),
+                new PrintWriter(log, true)), g);
+        assertEquals(List.of(), g.ran, log.toString());
+        assertTrue(log.toString().contains(String.format(java.util.Locale.ROOT,
+                "candidate 1/2: finished before, read back: %s -> soft-stability %.4f", back.get(1).describe(), want)),
+                log.toString());
+        assertEquals(3, r.ranking().size());
+    }
+
     @Test
     void anotherSearchInTheSameFolderIsRefused() throws Exception {
         SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);

@@ -31,6 +31,8 @@ class ObjectiveTest {
         assertEquals(4.0 / 6, Objective.PHASE1_AGREEMENT.value(e), 1e-12);
         // final argmax 0,1,1,1,2,0; augmented 0,1,2,1,2,2 → 4 of 6 agree
         assertEquals(4.0 / 6, Objective.STABILITY.value(e), 1e-12);
+        // total variation per image: 0.1, 0, 0.4, 0, 0, 0.4 (images 2 and 5 change class, image 0 only confidence)
+        assertEquals(1 - 0.9 / 6, Objective.SOFT_STABILITY.value(e), 1e-12);
         // histogram 2,3,1 of 6: entropy / log 3
         double h = -(2 / 6.0 * Math.log(2 / 6.0) + 3 / 6.0 * Math.log(3 / 6.0) + 1 / 6.0 * Math.log(1 / 6.0));
         assertEquals(h / Math.log(3), Objective.BALANCE.value(e), 1e-12);
@@ -61,6 +63,7 @@ class ObjectiveTest {
     void missingEvidenceIsNaNAndCombinedUsesTheRest() {
         Objective.Evidence e = new Objective.Evidence(ZS, FIN, null, PC, PC, A, B, SEED, Double.NaN);
         assertTrue(Double.isNaN(Objective.STABILITY.value(e)));
+        assertTrue(Double.isNaN(Objective.SOFT_STABILITY.value(e)));
         assertTrue(Double.isNaN(Objective.VALIDATION_ACCURACY.value(e)));
         double comb = (Objective.ANCHOR_AGREEMENT.value(e) + Objective.BALANCE.value(e)) / 2;
         assertEquals(comb, Objective.COMBINED.value(e), 1e-12);

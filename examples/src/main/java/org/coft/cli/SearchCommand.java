@@ -62,10 +62,10 @@ final class SearchCommand implements Callable<Integer> {
             + "(each setting over a wider range)")
     String space;
 
-    @Option(names = "--objective", description = "phase1-agreement, pclean-separation, stability, balance, "
-            + "prior-fit, anchor-agreement, phase2-change, mixval-inter, mixval-intra, mixval-rank, confidence, "
-            + "combined, or validation-accuracy (supervised: needs --validation) (default: mixval-rank for coft and "
-            + "coft-plus, combined for coft-phase1)")
+    @Option(names = "--objective", description = "phase1-agreement, pclean-separation, stability, soft-stability, "
+            + "balance, prior-fit, anchor-agreement, phase2-change, mixval-inter, mixval-intra, mixval-rank, "
+            + "confidence, combined, or validation-accuracy (supervised: needs --validation) (default: mixval-rank "
+            + "for coft and coft-plus, combined for coft-phase1)")
     String objective;
 
     @Option(names = "--candidates", defaultValue = "20", description = "candidates in all, the base config (candidate 0)"
