@@ -129,6 +129,110 @@ public final class ObjectiveStudy {
         return pearson(x, y);
     }
 
+    /** Random halvings of the images {@link #reliability} averages over. */
+    public static final int SPLITS = 200;
+
+    /**
+     * How reliably the measured accuracies rank the candidates: an objective can correlate with the measured accuracy
+     * only as well as the measured accuracy ranks the candidates.
+     *
+     * @param splitHalf the mean over random halvings of the images of the Spearman ρ between the candidates'
+     *                  accuracies on one half and on the other
+     * @param low       its 5th percentile over the halvings
+     * @param high      its 95th percentile
+     * @param full      the reliability at the full number of images (Spearman–Brown, 2r / (1 + r))
+     * @param ceiling   about the Spearman ρ with the measured accuracy of an objective that tracked the candidates'
+     *                  expected accuracy exactly, √full (attenuation by the accuracy's own sampling noise)
+     */
+    public record Reliability(int splits, double splitHalf, double low, double high, double full, double ceiling) {
+        public String describe() {
+            return String.format(Locale.ROOT, "accuracy ranking: split-half ρ %.3f (5–95 %% %.3f..%.3f over %d random "
+                    + "halvings of the images), reliability %.3f at the full size, ceiling of an objective's ρ ≈ %.3f",
+                    splitHalf, low, high, splits, full, ceiling);
+        }
+
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("splits", splits);
+            m.put("split_half_rho", nullIfNaN(splitHalf));
+            m.put("split_half_rho_5", nullIfNaN(low));
+            m.put("split_half_rho_95", nullIfNaN(high));
+            m.put("reliability", nullIfNaN(full));
+            m.put("rho_ceiling", nullIfNaN(ceiling));
+            return m;
+        }
+
+        private static Object nullIfNaN(double v) {
+            return Double.isNaN(v) ? null : v;
+        }
+    }
+
+    /**
+     * The split-half reliability of the accuracy ranking ({@link Reliability}): {@code splits} random halvings of the
+     * images (a seeded shuffle, the first ⌊N/2⌋ one half), Spearman ρ between the candidates' accuracies on the two
+     * halves, averaged and stepped up to the full size.
+     *
+     * @param correct {@code correct[c][i]}: whether candidate c predicted image i right (the same images, in the same
+     *                order, for every candidate)
+     * @throws IllegalArgumentException for fewer than two candidates or images, or candidates of unequal image counts
+     */
+    public static Reliability reliability(boolean[][] correct, int splits, long seed) {
+        int m = correct.length;
+        if (m < 2 || splits < 1) {
+            throw new IllegalArgumentException("the reliability of a ranking needs two candidates or more and a split ("
+                    + m + " candidate(s), " + splits + " split(s))");
+        }
+        int n = correct[0].length;
+        for (int c = 1; c < m; c++) {
+            if (correct[c].length != n) {
+                throw new IllegalArgumentException("candidates scored on " + n + " and " + correct[c].length
+                        + " images");
+            }
+        }
+        if (n < 2) {
+            throw new IllegalArgumentException("the reliability of a ranking needs two images or more");
+        }
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        int half = n / 2;
+        double[] rs = new double[splits];
+        for (int s = 0; s < splits; s++) {
+            for (int i = n - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            double[] a = new double[m];
+            double[] b = new double[m];
+            for (int c = 0; c < m; c++) {
+                int ka = 0;
+                int kb = 0;
+                for (int k = 0; k < n; k++) {
+                    if (correct[c][order[k]]) {
+                        if (k < half) {
+                            ka++;
+                        } else {
+                            kb++;
+                        }
+                    }
+                }
+                a[c] = (double) ka / half;
+                b[c] = (double) kb / (n - half);
+            }
+            rs[s] = spearman(a, b);
+        }
+        double[] sorted = rs.clone();
+        Arrays.sort(sorted); // NaN (a constant half) sorts last
+        double r = Arrays.stream(rs).average().orElse(Double.NaN);
+        double full = r > -1 ? 2 * r / (1 + r) : Double.NaN;
+        return new Reliability(splits, r, sorted[splits / 20], sorted[splits - 1 - splits / 20], full,
+                Double.isNaN(full) ? Double.NaN : Math.sqrt(Math.max(full, 0)));
+    }
+
     /** Ranks from 1 (the smallest value), ties sharing their mean rank. */
     public static double[] ranks(double[] v) {
         Integer[] idx = new Integer[v.length];

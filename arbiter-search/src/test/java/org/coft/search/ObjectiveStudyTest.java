@@ -66,4 +66,41 @@ class ObjectiveStudyTest {
                 s.rows().get(0).spearman(), 1e-12);
         assertEquals(-1, s.rows().get(0).guardedPick(), "no evidence, no guard");
     }
+
+    /**
+     * The split-half reliability: nested correct sets (each candidate right on every image the one below it gets, and
+     * more) rank the same on every half, so ρ is 1; candidates that are right on independent coin flips of equal odds
+     * rank at random, so ρ is near 0 (this seed: −0.21); the same seed gives the same value.
+     */
+    @Test
+    void reliabilityOfTheAccuracyRanking() {
+        int n = 2000;
+        boolean[][] nested = new boolean[5][n];
+        for (int c = 0; c < 5; c++) {
+            for (int i = 0; i < n; i++) {
+                nested[c][i] = (i * 7919) % 100 < 40 + 10 * c;
+            }
+        }
+        ObjectiveStudy.Reliability r = ObjectiveStudy.reliability(nested, 50, 3);
+        assertEquals(1.0, r.splitHalf(), 1e-12);
+        assertEquals(1.0, r.full(), 1e-12);
+        assertEquals(1.0, r.ceiling(), 1e-12);
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+        boolean[][] coins = new boolean[20][n];
+        for (boolean[] row : coins) {
+            for (int i = 0; i < n; i++) {
+                row[i] = rng.nextBoolean();
+            }
+        }
+        ObjectiveStudy.Reliability z = ObjectiveStudy.reliability(coins, ObjectiveStudy.SPLITS, 0);
+        // over one set of images the two halves of a candidate trade off (their mean is its accuracy), so pure noise
+        // gives a split-half ρ around zero, either side (−0.21 here), and no reliability to speak of
+        assertTrue(Math.abs(z.splitHalf()) < 0.35 && z.full() < 0.3 && z.ceiling() < 0.55, z.describe());
+        assertTrue(z.low() < z.splitHalf() && z.splitHalf() < z.high(), z.describe());
+        assertEquals(z, ObjectiveStudy.reliability(coins, ObjectiveStudy.SPLITS, 0));
+        assertTrue(z.describe().startsWith("accuracy ranking: split-half ρ"), z.describe());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ObjectiveStudy.reliability(new boolean[][] {new boolean[4], new boolean[5]}, 10, 0));
+        assertTrue(e.getMessage().contains("4 and 5 images"), e.getMessage());
+    }
 }

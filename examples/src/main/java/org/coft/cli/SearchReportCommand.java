@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,11 +33,13 @@ import picocli.CommandLine.Option;
 /**
  * {@code coft search-report}: measures a finished search against labels (measurement only, after the search): each
  * candidate's accuracy from its saved predictions, and per objective the Spearman correlation with accuracy and the
- * accuracy of the candidate it picks, against the oracle and the base config.
+ * accuracy of the candidate it picks, against the oracle and the base config; and the split-half reliability of the
+ * accuracy ranking ({@link ObjectiveStudy#reliability}), which bounds how well any objective can correlate with it.
  */
 @Command(name = "search-report", mixinStandardHelpOptions = true,
         description = "Measure a finished coft search against labels (never used by the search): Spearman rho of each "
-                + "objective with accuracy, and the accuracy of each objective's pick vs the oracle and the base config")
+                + "objective with accuracy, the accuracy of each objective's pick vs the oracle and the base config, "
+                + "and how reliably the labels themselves rank the candidates (split-half)")
 final class SearchReportCommand implements Callable<Integer> {
     @Option(names = "--search", required = true, description = "a coft search folder")
     Path search;
@@ -65,16 +69,35 @@ final class SearchReportCommand implements Callable<Integer> {
                 "--data " + data + " has no labels"));
         Map<Integer, Double> acc = new HashMap<>();
         Map<Integer, int[]> predicted = new HashMap<>();
+        List<String> imageOrder = null; // the first candidate's; every candidate's correctness in it, for the reliability
+        List<boolean[]> correct = new ArrayList<>();
         for (Outcome o : done) {
-            CoftCandidates.Predictions p = CoftCandidates.readPredictions(CoftSearch.candidateDir(search, o.index()));
+            Path dir = CoftSearch.candidateDir(search, o.index());
+            CoftCandidates.Predictions p = CoftCandidates.readPredictions(dir);
             int[] pred = p.classes();
-            int right = 0;
+            Map<String, Boolean> right = new HashMap<>();
+            int rightRows = 0;
             for (int row = 0; row < pred.length; row++) {
-                right += labels.labelOf(p.ids().get(row)) == pred[row] ? 1 : 0;
+                boolean ok = labels.labelOf(p.ids().get(row)) == pred[row];
+                right.put(p.ids().get(row), ok);
+                rightRows += ok ? 1 : 0;
             }
-            acc.put(o.index(), (double) right / pred.length);
+            if (imageOrder == null) {
+                imageOrder = p.ids();
+            } else if (!right.keySet().equals(new HashSet<>(imageOrder))) {
+                throw new IllegalArgumentException(dir + ": predictions of other images than candidate "
+                        + done.get(0).index() + "'s (" + pred.length + " against " + imageOrder.size() + ")");
+            }
+            boolean[] c = new boolean[imageOrder.size()];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = right.get(imageOrder.get(i));
+            }
+            correct.add(c);
+            acc.put(o.index(), (double) rightRows / pred.length);
             predicted.put(o.index(), pred);
         }
+        ObjectiveStudy.Reliability reliability = done.size() < 2 ? null : ObjectiveStudy.reliability(
+                correct.toArray(new boolean[0][]), ObjectiveStudy.SPLITS, rec.path("seed").asLong());
         // the guard reads a candidate's evidence file; searches made before it was written have predictions only,
         // from which the balance objective (a function of the final predictions alone) can still be guarded
         int classes = cl.size();
@@ -98,6 +121,10 @@ final class SearchReportCommand implements Callable<Integer> {
         for (String line : st.markdown(name)) {
             pw.println(line);
         }
+        if (reliability != null) {
+            pw.println();
+            pw.println(reliability.describe());
+        }
         pw.println();
         pw.println("| candidate | accuracy | " + String.join(" | ", Objective.labelFree().stream()
                 .map(Objective::cliName).toList()) + " | settings |");
@@ -119,6 +146,9 @@ final class SearchReportCommand implements Callable<Integer> {
             j.put("task", name);
             j.put("search", search.toAbsolutePath().toString());
             j.put("accuracy_per_candidate", new java.util.TreeMap<>(acc));
+            if (reliability != null) {
+                j.put("accuracy_ranking", reliability.toMap());
+            }
             Files.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
             pw.println("study: " + out);
         }

@@ -85,9 +85,10 @@ class SearchCommandTest {
         String[] rep = CliTest.run("search-report", "--search", out.toString(), "--data", data.toString(), "--out",
                 study.toString());
         assertEquals("0", rep[0], rep[1] + rep[2]);
-        assertTrue(rep[1].contains("| combined |"), rep[1]);
+        assertTrue(rep[1].contains("| combined |") && rep[1].contains("accuracy ranking: split-half ρ"), rep[1]);
         JsonNode st = new ObjectMapper().readTree(study.toFile());
         assertEquals(3, st.get("candidates").asInt());
+        assertEquals(200, st.get("accuracy_ranking").get("splits").asInt(), st.toString());
         // the population objective: a standing among the three, guarded on its parts from the evidence files
         JsonNode rank = null;
         for (JsonNode row : st.get("objectives")) {
