@@ -56,12 +56,18 @@ def main(argv):
             a = [sum(p[i] for i in half) / len(half) for p in per]
             b = [sum(p[i] for i in ids if i not in half) / (len(ids) - len(half)) for p in per]
             rs.append(spearman(a, b))
-        rs.sort()
+        # a half on which every candidate scored the same ranks nothing (rho nan): left out, and counted
+        left_out = sum(1 for x in rs if x != x)
+        rs = sorted(x for x in rs if x == x)
+        if not rs:
+            print(f"{d}: no halving ranks the candidates (every one has a half on which all scored the same)")
+            continue
         r = sum(rs) / len(rs)
         full = 2 * r / (1 + r) if r > -1 else float("nan")
         acc = [sum(p.values()) / len(ids) for p in per]
         print(f"{d}: {len(cands)} candidates, {len(ids)} images, accuracy {100 * min(acc):.2f}-{100 * max(acc):.2f} %; "
-              f"split-half rho {r:.3f} (5-95 % {rs[len(rs) // 20]:.3f}..{rs[-1 - len(rs) // 20]:.3f}), "
+              f"split-half rho {r:.3f} (5-95 % {rs[len(rs) // 20]:.3f}..{rs[-1 - len(rs) // 20]:.3f}"
+              f"{f'; {left_out} halvings left out' if left_out else ''}), "
               f"full-size reliability {full:.3f}, ceiling of an objective's rho ~ {max(full, 0) ** 0.5:.3f}")
 
 

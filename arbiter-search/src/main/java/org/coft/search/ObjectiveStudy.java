@@ -136,24 +136,29 @@ public final class ObjectiveStudy {
      * How reliably the measured accuracies rank the candidates: an objective can correlate with the measured accuracy
      * only as well as the measured accuracy ranks the candidates.
      *
-     * @param splitHalf the mean over random halvings of the images of the Spearman ρ between the candidates'
-     *                  accuracies on one half and on the other
+     * @param splits    the random halvings of the images it averages over (those on which ρ is defined)
+     * @param undefined the halvings left out: every candidate scored the same on one half, so it ranks nothing
+     * @param splitHalf the mean over those halvings of the Spearman ρ between the candidates' accuracies on one half
+     *                  and on the other
      * @param low       its 5th percentile over the halvings
      * @param high      its 95th percentile
      * @param full      the reliability at the full number of images (Spearman–Brown, 2r / (1 + r))
      * @param ceiling   about the Spearman ρ with the measured accuracy of an objective that tracked the candidates'
      *                  expected accuracy exactly, √full (attenuation by the accuracy's own sampling noise)
      */
-    public record Reliability(int splits, double splitHalf, double low, double high, double full, double ceiling) {
+    public record Reliability(int splits, int undefined, double splitHalf, double low, double high, double full,
+                              double ceiling) {
         public String describe() {
             return String.format(Locale.ROOT, "accuracy ranking: split-half ρ %.3f (5–95 %% %.3f..%.3f over %d random "
-                    + "halvings of the images), reliability %.3f at the full size, ceiling of an objective's ρ ≈ %.3f",
-                    splitHalf, low, high, splits, full, ceiling);
+                    + "halvings of the images%s), reliability %.3f at the full size, ceiling of an objective's ρ ≈ %.3f",
+                    splitHalf, low, high, splits, undefined == 0 ? "" : "; " + undefined + " more left out, a half on "
+                    + "which every candidate scored the same", full, ceiling);
         }
 
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("splits", splits);
+            m.put("splits_left_out", undefined);
             m.put("split_half_rho", nullIfNaN(splitHalf));
             m.put("split_half_rho_5", nullIfNaN(low));
             m.put("split_half_rho_95", nullIfNaN(high));
@@ -225,11 +230,15 @@ public final class ObjectiveStudy {
             }
             rs[s] = spearman(a, b);
         }
-        double[] sorted = rs.clone();
-        Arrays.sort(sorted); // NaN (a constant half) sorts last
-        double r = Arrays.stream(rs).average().orElse(Double.NaN);
+        // a half on which every candidate scored the same ranks nothing (ρ undefined): left out, and counted
+        double[] sorted = Arrays.stream(rs).filter(v -> !Double.isNaN(v)).sorted().toArray();
+        int k = sorted.length;
+        if (k == 0) {
+            return new Reliability(0, splits, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        }
+        double r = Arrays.stream(sorted).average().orElseThrow();
         double full = r > -1 ? 2 * r / (1 + r) : Double.NaN;
-        return new Reliability(splits, r, sorted[splits / 20], sorted[splits - 1 - splits / 20], full,
+        return new Reliability(k, splits - k, r, sorted[k / 20], sorted[k - 1 - k / 20], full,
                 Double.isNaN(full) ? Double.NaN : Math.sqrt(Math.max(full, 0)));
     }
 

@@ -99,6 +99,19 @@ class ObjectiveStudyTest {
         assertTrue(z.low() < z.splitHalf() && z.splitHalf() < z.high(), z.describe());
         assertEquals(z, ObjectiveStudy.reliability(coins, ObjectiveStudy.SPLITS, 0));
         assertTrue(z.describe().startsWith("accuracy ranking: split-half ρ"), z.describe());
+        assertEquals(0, z.undefined());
+        // two candidates right on the same single image: every halving has one half where both score 0, ρ undefined
+        ObjectiveStudy.Reliability none = ObjectiveStudy.reliability(new boolean[][] {
+            {true, false, false, false}, {true, false, false, false}}, 10, 0);
+        assertEquals(10, none.undefined());
+        assertTrue(Double.isNaN(none.splitHalf()) && none.describe().contains("10 more left out"), none.describe());
+        // nested sets of 4, 3 and 2 of 6 images: a halving with a half on which all three score the same (images 0, 1,
+        // 4: two each) is left out and counted, the others averaged
+        ObjectiveStudy.Reliability some = ObjectiveStudy.reliability(new boolean[][] {
+            {true, true, true, true, false, false}, {true, true, true, false, false, false},
+            {true, true, false, false, false, false}}, 100, 1);
+        assertTrue(some.undefined() > 0 && some.splits() > 0 && some.splits() + some.undefined() == 100
+                && !Double.isNaN(some.splitHalf()), some.describe());
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> ObjectiveStudy.reliability(new boolean[][] {new boolean[4], new boolean[5]}, 10, 0));
         assertTrue(e.getMessage().contains("4 and 5 images"), e.getMessage());
