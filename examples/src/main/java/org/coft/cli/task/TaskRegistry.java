@@ -10,7 +10,7 @@ public final class TaskRegistry {
 
     static {
         for (BenchmarkTask t : List.of(FashionShiftTask.reported(), new DigitsRealTask(),
-                FashionShiftTask.development(), new DigitsZoomTask())) {
+                FashionShiftTask.development(), DigitsZoomTask.zoom(), DigitsZoomTask.rotate())) {
             TASKS.put(t.name(), t);
         }
     }

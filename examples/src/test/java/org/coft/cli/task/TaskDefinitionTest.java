@@ -108,7 +108,12 @@ class TaskDefinitionTest {
                 dev.describe());
         assertTrue(dev.sourceHelp().contains("train-images-idx3-ubyte.gz"), dev.sourceHelp());
         assertTrue(TaskRegistry.byName("fashion-shift").sourceHelp().contains("t10k-images"));
-        assertEquals(List.of("fashion-shift", "digits-real", "fashion-zoom", "digits-zoom"), TaskRegistry.names());
+        assertEquals(List.of("fashion-shift", "digits-real", "fashion-zoom", "digits-zoom", "digits-rotate"),
+                TaskRegistry.names());
+        BenchmarkTask rotated = TaskRegistry.byName("digits-rotate");
+        assertTrue(rotated.describe().contains("Development task") && rotated.describe().contains("rotated")
+                && rotated.describe().contains("20261208"), rotated.describe());
+        assertEquals("digits-real", rotated.promptsResource());
         BenchmarkTask digits = TaskRegistry.byName("digits-zoom");
         assertTrue(digits.describe().contains("Development task") && digits.describe().contains("t10k-images"),
                 digits.describe());
@@ -216,6 +221,15 @@ class TaskDefinitionTest {
         assertEquals(2, twelfth.label());
         byte[] src = java.util.Arrays.copyOfRange(images, 16 + 12 * 784, 16 + 13 * 784);
         assertArrayEquals(ZoomOut.apply(src, 28, 28, DigitsZoomTask.ZOOM.of(12, 28)), twelfth.gray());
+        // digits-rotate: the same images and names, each rotated by its own fixed angle of fashion-shift's range
+        List<TaskImage> r = TaskRegistry.byName("digits-rotate").build(tgz, 20);
+        assertEquals(20, r.size());
+        assertEquals("00012.png", r.get(12).fileName());
+        assertEquals(2, r.get(12).label());
+        double deg = DigitsZoomTask.ROTATION.degreesOf(12);
+        assertTrue(Math.abs(deg) >= 20 && Math.abs(deg) <= 30, "angle " + deg);
+        assertArrayEquals(Rotation.rotate(src, 28, 28, deg), r.get(12).gray());
+        assertTrue(!java.util.Arrays.equals(twelfth.gray(), r.get(12).gray()), "another transform than the zoom");
         assertEquals(n, task.build(tgz, 0).size(), "no limit: every image (the cap is 1,000 per class)");
         labels[4 + 3] = (byte) (n - 1);
         Files.delete(folder.resolve("t10k-labels-idx1-ubyte.gz"));
