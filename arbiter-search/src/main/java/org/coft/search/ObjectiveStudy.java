@@ -166,10 +166,11 @@ public final class ObjectiveStudy {
             m.put("rho_ceiling", nullIfNaN(ceiling));
             return m;
         }
+    }
 
-        private static Object nullIfNaN(double v) {
-            return Double.isNaN(v) ? null : v;
-        }
+    /** A value for JSON: null where it is NaN. */
+    private static Object nullIfNaN(double v) {
+        return Double.isNaN(v) ? null : v;
     }
 
     /**
@@ -291,11 +292,11 @@ public final class ObjectiveStudy {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("objective", r.objective().cliName());
             e.put("supervised", r.objective().supervised());
-            e.put("spearman", Double.isNaN(r.spearman()) ? null : r.spearman());
+            e.put("spearman", nullIfNaN(r.spearman()));
             e.put("pick", r.pick());
             e.put("pick_accuracy", r.pickAccuracy());
             e.put("guarded_pick", r.guardedPick() < 0 ? null : r.guardedPick());
-            e.put("guarded_accuracy", Double.isNaN(r.guardedAccuracy()) ? null : r.guardedAccuracy());
+            e.put("guarded_accuracy", nullIfNaN(r.guardedAccuracy()));
             rows.add(e);
         }
         m.put("objectives", rows);

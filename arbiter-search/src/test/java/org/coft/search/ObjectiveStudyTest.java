@@ -1,6 +1,7 @@
 package org.coft.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -112,7 +113,7 @@ class ObjectiveStudyTest {
             {true, true, false, false, false, false}}, 100, 1);
         assertTrue(some.undefined() > 0 && some.splits() > 0 && some.splits() + some.undefined() == 100
                 && !Double.isNaN(some.splitHalf()), some.describe());
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ObjectiveStudy.reliability(new boolean[][] {new boolean[4], new boolean[5]}, 10, 0));
         assertTrue(e.getMessage().contains("4 and 5 images"), e.getMessage());
     }

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,28 +68,30 @@ final class SearchReportCommand implements Callable<Integer> {
                 "--data " + data + " has no labels"));
         Map<Integer, Double> acc = new HashMap<>();
         Map<Integer, int[]> predicted = new HashMap<>();
-        List<String> imageOrder = null; // the first candidate's; every candidate's correctness in it, for the reliability
+        // each image's row in the first candidate's predictions: every candidate's correctness in that order, for the
+        // reliability of the ranking
+        Map<String, Integer> rowOf = null;
         List<boolean[]> correct = new ArrayList<>();
         for (Outcome o : done) {
             Path dir = CoftSearch.candidateDir(search, o.index());
             CoftCandidates.Predictions p = CoftCandidates.readPredictions(dir);
             int[] pred = p.classes();
-            Map<String, Boolean> right = new HashMap<>();
+            if (rowOf == null) {
+                rowOf = new HashMap<>();
+                for (int row = 0; row < pred.length; row++) {
+                    rowOf.put(p.ids().get(row), row);
+                }
+            }
+            boolean[] c = new boolean[rowOf.size()];
             int rightRows = 0;
             for (int row = 0; row < pred.length; row++) {
-                boolean ok = labels.labelOf(p.ids().get(row)) == pred[row];
-                right.put(p.ids().get(row), ok);
-                rightRows += ok ? 1 : 0;
-            }
-            if (imageOrder == null) {
-                imageOrder = p.ids();
-            } else if (!right.keySet().equals(new HashSet<>(imageOrder))) {
-                throw new IllegalArgumentException(dir + ": predictions of other images than candidate "
-                        + done.get(0).index() + "'s (" + pred.length + " against " + imageOrder.size() + ")");
-            }
-            boolean[] c = new boolean[imageOrder.size()];
-            for (int i = 0; i < c.length; i++) {
-                c[i] = right.get(imageOrder.get(i));
+                Integer at = rowOf.get(p.ids().get(row));
+                if (at == null || pred.length != rowOf.size()) {
+                    throw new IllegalArgumentException(dir + ": predictions of other images than candidate "
+                            + done.get(0).index() + "'s (" + pred.length + " against " + rowOf.size() + ")");
+                }
+                c[at] = labels.labelOf(p.ids().get(row)) == pred[row];
+                rightRows += c[at] ? 1 : 0;
             }
             correct.add(c);
             acc.put(o.index(), (double) rightRows / pred.length);
