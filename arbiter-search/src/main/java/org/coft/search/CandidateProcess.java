@@ -85,7 +85,7 @@ public final class CandidateProcess {
             throw new IOException("the candidate's process ended with exit code " + code + ": " + lastLines(
                     abs.resolve(LOG)) + " (whole output: " + abs.resolve(LOG) + ")");
         }
-        return CoftSearch.evidence(abs.getParent().getParent(), Integer.parseInt(abs.getFileName().toString()));
+        return CoftSearch.readEvidence(abs.resolve(EVIDENCE)); // the folder may be a candidate's or a replicate's
     }
 
     private static String absoluteClassPath() {

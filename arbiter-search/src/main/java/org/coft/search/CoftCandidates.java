@@ -92,6 +92,20 @@ public final class CoftCandidates implements CandidateRunner {
         this.validation = validation;
     }
 
+    /**
+     * The same inputs with another run seed, for the {@link BaseGuard}'s replicate runs of the base config: the image
+     * features and loaded backbones are shared, a Phase I is not (it depends on the seed), and a forked runner stays
+     * forked.
+     */
+    @Override
+    public CoftCandidates withSeed(long seed) {
+        CoftCandidates c = new CoftCandidates(method, base, images, dataSpec, classNames, seed, threads, log, validation);
+        c.backbones.putAll(backbones);
+        c.features = features;
+        c.fork = fork;
+        return c;
+    }
+
     /** @throws IllegalArgumentException unless a search can run the method (coft, coft-plus, coft-phase1) */
     public static void requireSearchable(Method method) {
         if (method != Method.COFT && method != Method.COFT_PLUS && method != Method.COFT_PHASE1) {

@@ -72,14 +72,24 @@ public final class CoftSearch {
      * @param fingerprints recorded and compared on resume: e.g. data ids' SHA-256, base model hashes
      */
     public record Request(SearchSpace space, Objective objective, int candidates, Duration maxTime, long seed, Path out,
-                          Map<String, JsonNode> fingerprints, PrintWriter log, boolean guard) {
-        /** With the {@link BaseGuard} on. */
+                          Map<String, JsonNode> fingerprints, PrintWriter log, boolean guard, int replicates) {
+        /** With the {@link BaseGuard} on and its {@value BaseGuard#REPLICATES} replicate runs of the base config. */
         public Request(SearchSpace space, Objective objective, int candidates, Duration maxTime, long seed, Path out,
                        Map<String, JsonNode> fingerprints, PrintWriter log) {
             this(space, objective, candidates, maxTime, seed, out, fingerprints, log, true);
         }
 
+        /** With {@value BaseGuard#REPLICATES} replicate runs of the base config when the guard is on, none when off. */
+        public Request(SearchSpace space, Objective objective, int candidates, Duration maxTime, long seed, Path out,
+                       Map<String, JsonNode> fingerprints, PrintWriter log, boolean guard) {
+            this(space, objective, candidates, maxTime, seed, out, fingerprints, log, guard,
+                    guard ? BaseGuard.REPLICATES : 0);
+        }
+
         public Request {
+            if (replicates < 0) {
+                throw new IllegalArgumentException("--replicates " + replicates + ": expected 0 or more");
+            }
             if (candidates < 1) {
                 throw new IllegalArgumentException("--candidates " + candidates + ": expected at least 1");
             }
@@ -176,7 +186,8 @@ public final class CoftSearch {
         BaseGuard.Decision decision = null;
         Outcome base = all.get(0).index() == 0 ? all.get(0) : null;
         if (req.guard() && chosen.index() != 0 && base != null) {
-            decision = guard(req.out(), req.objective(), chosen.index(), req.seed());
+            runReplicates(req, runner, deadline);
+            decision = guard(req.out(), req.objective(), chosen.index(), req.seed(), req.replicates());
             if (decision != null && !decision.replaceBase()) {
                 chosen = base;
             }
@@ -194,6 +205,7 @@ public final class CoftSearch {
         n.set("base_config", Outcome.JSON.readTree(req.space().base().toJson()));
         n.put("seed", req.seed());
         n.put("objective", req.objective().cliName());
+        n.put("guard_replicates", req.guard() ? req.replicates() : 0);
         n.put("supervised", req.objective().supervised());
         n.set("fingerprints", Outcome.JSON.valueToTree(req.fingerprints()));
         n.set("versions", Outcome.JSON.valueToTree(org.coft.dl4j.adapt.Adaptation.versions()));
@@ -305,6 +317,9 @@ public final class CoftSearch {
         s.put("best_objective", best.value(req.objective()));
         s.set("best_settings", Outcome.JSON.valueToTree(best.settings()));
         s.put("best_config_file", BEST);
+        if (res.guard() != null) {
+            s.set("guard", Outcome.JSON.valueToTree(res.guard().toMap()));
+        }
         s.put("base_candidate_objective", res.ranking().stream().filter(o -> o.index() == 0)
                 .mapToDouble(o -> o.value(req.objective())).findFirst().orElse(Double.NaN));
         s.put("created", Instant.now().toString());
@@ -318,12 +333,108 @@ public final class CoftSearch {
 
     /**
      * The {@link BaseGuard}'s decision on candidate {@code pick} against the base config (candidate 0), from the two
-     * evidence files; null when one is missing (a search made before they were written).
+     * evidence files and at most {@code replicates} of the base config's replicate runs; null when an evidence file is
+     * missing (a search made before they were written).
      */
-    static BaseGuard.Decision guard(Path out, Objective o, int pick, long seed) throws IOException {
+    static BaseGuard.Decision guard(Path out, Objective o, int pick, long seed, int replicates) throws IOException {
         Objective.Evidence eb = evidence(out, 0);
         Objective.Evidence ep = evidence(out, pick);
-        return eb == null || ep == null ? null : BaseGuard.decide(o, eb, ep, seed);
+        if (eb == null || ep == null) {
+            return null;
+        }
+        List<Objective.Evidence> again = replicates(out, seed);
+        return BaseGuard.decide(o, eb, ep, again.subList(0, Math.min(replicates, again.size())), seed);
+    }
+
+    /** The folder of the base config's replicate run {@code r} (1, 2, …), run with the search's seed + r. */
+    public static Path replicateDir(Path out, int r) {
+        return out.resolve("replicates").resolve(String.format(Locale.ROOT, "%02d", r));
+    }
+
+    /**
+     * The evidence of the base config's finished replicate runs in a search folder (with the seeds the search's seed
+     * gives them), in order; empty when none ran.
+     */
+    public static List<Objective.Evidence> replicates(Path out, long seed) throws IOException {
+        List<Objective.Evidence> all = new ArrayList<>();
+        for (int r = 1; Files.isDirectory(replicateDir(out, r)); r++) {
+            Path dir = replicateDir(out, r);
+            Path done = dir.resolve(REPLICATE);
+            if (Files.isRegularFile(done)) {
+                long s = org.coft.dl4j.run.JsonFiles.readObject(done, "a replicate run of the base config").path("seed")
+                        .asLong();
+                if (s != seed + r) {
+                    throw new IOException(done + ": run with seed " + s + ", expected " + (seed + r) + " (the search's "
+                            + "seed + " + r + ")");
+                }
+                all.add(readEvidence(dir.resolve(CandidateProcess.EVIDENCE)));
+            }
+        }
+        return all;
+    }
+
+    /** Written last in a finished replicate run's folder: its seed, time and label-free objectives. */
+    static final String REPLICATE = "replicate.json";
+
+    /**
+     * Runs the base config again with the search's seed + 1 … + {@link Request#replicates()} (a finished one is read
+     * back, an interrupted one resumes in its folder), for the {@link BaseGuard}'s run noise. Stops at the time budget
+     * and when the runner cannot vary its seed; a failed replicate is logged and left out (a rerun tries it again).
+     */
+    static void runReplicates(Request req, CandidateRunner runner, long deadline) throws IOException {
+        SearchSpace.Point base = new SearchSpace.Point(req.space().base(), Map.of());
+        for (int r = 1; r <= req.replicates(); r++) {
+            Path dir = replicateDir(req.out(), r);
+            String tag = String.format(Locale.ROOT, "guard: base config, replicate %d/%d (seed %d)", r,
+                    req.replicates(), req.seed() + r);
+            if (Files.isRegularFile(dir.resolve(REPLICATE))) {
+                req.log().println(tag + ": finished before, read back");
+                continue;
+            }
+            if (System.nanoTime() >= deadline) {
+                req.log().println(tag + ": not run, the time budget is spent (the guard counts the runs it has; a "
+                        + "rerun on the same --out with more --max-time runs it)");
+                break;
+            }
+            CandidateRunner again = runner.withSeed(req.seed() + r);
+            if (again == null) {
+                req.log().println(tag + ": not run, this runner cannot change its seed (the guard counts the images' "
+                        + "error only)");
+                break;
+            }
+            req.log().println(tag + ": runs to measure how far the objective moves between runs of one config");
+            req.log().flush();
+            long t0 = System.nanoTime();
+            Objective.Evidence e;
+            try {
+                Files.createDirectories(dir);
+                e = again.run(0, base, dir).evidence();
+            } catch (Exception ex) {
+                String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
+                req.log().printf("%s: FAILED: %s (left out of the guard; a rerun tries it again)%n", tag, msg);
+                java.io.StringWriter sw = new java.io.StringWriter();
+                ex.printStackTrace(new PrintWriter(sw));
+                ArrayArchive.writeString(dir.resolve("error.txt"), sw.toString());
+                continue;
+            }
+            writeEvidence(dir, e);
+            ObjectNode n = Outcome.JSON.createObjectNode();
+            n.put("seed", req.seed() + r);
+            n.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+            ObjectNode values = n.putObject("objectives");
+            StringBuilder sb = new StringBuilder();
+            for (Objective ob : Objective.labelFree()) {
+                double v = ob.population() ? Double.NaN : ob.value(e);
+                if (!Double.isNaN(v)) {
+                    values.put(ob.cliName(), v);
+                    sb.append(String.format(Locale.ROOT, " %s %.4f", ob.cliName(), v));
+                }
+            }
+            ArrayArchive.writeString(dir.resolve(REPLICATE), Outcome.JSON.writeValueAsString(n));
+            req.log().printf(Locale.ROOT, "%s: in %.0f s (%s)%n", tag, n.path("seconds").asDouble(),
+                    sb.toString().trim());
+            req.log().flush();
+        }
     }
 
     /** A candidate's evidence file (what the objectives were computed from), or null when it has none. */
@@ -332,7 +443,7 @@ public final class CoftSearch {
         return Files.isRegularFile(f) ? readEvidence(f) : null;
     }
 
-    private static Objective.Evidence readEvidence(Path f) throws IOException {
+    static Objective.Evidence readEvidence(Path f) throws IOException {
         try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(Files.newInputStream(f))) {
             return (Objective.Evidence) in.readObject();
         } catch (ClassNotFoundException | ClassCastException | java.io.InvalidClassException e) {

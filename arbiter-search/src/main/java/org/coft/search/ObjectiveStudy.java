@@ -67,6 +67,17 @@ public final class ObjectiveStudy {
     public static Study study(List<Outcome> outcomes, Map<Integer, Double> accuracy, List<Objective> objectives,
                               java.util.function.BiFunction<Integer, Objective, Objective.Evidence> evidence,
                               long seed) {
+        return study(outcomes, accuracy, objectives, evidence, List.of(), seed);
+    }
+
+    /**
+     * As above, the guard also counting the run noise measured by the base config's replicate runs.
+     *
+     * @param baseAgain the evidence of the base config's runs with other seeds (the search's {@code replicates/})
+     */
+    public static Study study(List<Outcome> outcomes, Map<Integer, Double> accuracy, List<Objective> objectives,
+                              java.util.function.BiFunction<Integer, Objective, Objective.Evidence> evidence,
+                              List<Objective.Evidence> baseAgain, long seed) {
         // population objectives rank exactly the candidates studied
         List<Outcome> os = Outcome.withStandings(outcomes.stream().filter(o -> accuracy.containsKey(o.index()))
                 .toList());
@@ -102,7 +113,8 @@ public final class ObjectiveStudy {
             } else if (accuracy.containsKey(0)) {
                 Objective.Evidence eb = evidence.apply(0, ob);
                 Objective.Evidence ep = evidence.apply(pi, ob);
-                BaseGuard.Decision d = eb == null || ep == null ? null : BaseGuard.decide(ob, eb, ep, seed);
+                BaseGuard.Decision d = eb == null || ep == null ? null
+                        : BaseGuard.decide(ob, eb, ep, baseAgain, seed);
                 if (d != null) {
                     guarded = d.replaceBase() ? pi : 0;
                     guardedAcc = accuracy.get(guarded);

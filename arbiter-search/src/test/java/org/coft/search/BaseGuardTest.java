@@ -75,4 +75,30 @@ class BaseGuardTest {
         assertTrue(n.describe(Objective.MIXVAL_RANK).startsWith("mean of mixval-inter, mixval-intra +0.0020"),
                 n.describe(Objective.MIXVAL_RANK));
     }
+
+    @Test
+    void runNoiseCountsTwiceBesideTheImages() {
+        // a lead of 0.06 on both probes of 1,000 images: clear on the images alone
+        Objective.Evidence base = probed(1000, 300, 400);
+        Objective.Evidence pick = probed(1000, 330, 430);
+        BaseGuard.Decision images = BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, java.util.List.of(), 5);
+        assertEquals(0.06, images.difference(), 1e-12);
+        assertTrue(images.replaceBase() && images.runs() == 1 && Double.isNaN(images.runSpread()), images.toString());
+        assertEquals(images.imageError(), images.standardError(), 0.0);
+        assertEquals(images, BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, 5), "no replicates: the same");
+        // the base config run with two other seeds: compared values 0.70, 0.66, 0.74 — spread 0.04
+        java.util.List<Objective.Evidence> again = java.util.List.of(probed(1000, 280, 380), probed(1000, 320, 420));
+        BaseGuard.Decision runs = BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, again, 5);
+        assertEquals(3, runs.runs());
+        assertEquals(0.04, runs.runSpread(), 1e-12);
+        assertEquals(images.imageError(), runs.imageError(), 0.0, "the same bootstrap");
+        assertEquals(Math.sqrt(runs.imageError() * runs.imageError() + 2 * 0.04 * 0.04), runs.standardError(), 1e-12);
+        assertFalse(runs.replaceBase(), "0.06 is within 2 standard errors of run noise 0.04: " + runs);
+        assertTrue(runs.describe(Objective.MIXVAL_RANK).contains("runs 0.0400 = the spread of 3 runs of the base "
+                + "config with other seeds"), runs.describe(Objective.MIXVAL_RANK));
+        // identical replicates: no run noise, the images decide
+        BaseGuard.Decision still = BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, java.util.List.of(base, base), 5);
+        assertEquals(0.0, still.runSpread(), 0.0);
+        assertTrue(still.replaceBase(), still.toString());
+    }
 }

@@ -1,9 +1,11 @@
 package org.coft.search;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -162,23 +164,55 @@ class CoftSearchTest {
     static final class Probed implements CandidateRunner {
         @Override
         public Result run(int index, SearchSpace.Point p, Path dir) {
-            double a = p.config().phase2().wiseAlpha();
-            int epochs = p.config().phase2().epochs();
-            int n = 400;
-            double[][] fin = new double[n][2];
-            int[] pred = new int[n];
-            int[] partner = new int[n];
-            int[] mixed = new int[n];
-            for (int i = 0; i < n; i++) {
-                pred[i] = i % 2;
-                fin[i][pred[i]] = 1;
-                boolean inter = i < n / 2;
-                partner[i] = inter ? 1 - pred[i] : pred[i];
-                double share = inter ? 1.5 - a : 1 - epochs / 20.0;
-                mixed[i] = (i % (n / 2)) < share * (n / 2) ? pred[i] : 1 - pred[i];
-            }
-            return new Result(new Objective.Evidence(fin, fin, fin, fin, fin, pred, pred, new boolean[n], Double.NaN,
-                    null, mixed, partner), -1);
+            return new Result(probes(p, 0), -1);
+        }
+    }
+
+    /** {@link Probed}'s evidence with every kept share moved by {@code shift}. */
+    static Objective.Evidence probes(SearchSpace.Point p, double shift) {
+        double a = p.config().phase2().wiseAlpha();
+        int epochs = p.config().phase2().epochs();
+        int n = 400;
+        double[][] fin = new double[n][2];
+        int[] pred = new int[n];
+        int[] partner = new int[n];
+        int[] mixed = new int[n];
+        for (int i = 0; i < n; i++) {
+            pred[i] = i % 2;
+            fin[i][pred[i]] = 1;
+            boolean inter = i < n / 2;
+            partner[i] = inter ? 1 - pred[i] : pred[i];
+            double share = (inter ? 1.5 - a : 1 - epochs / 20.0) + shift;
+            mixed[i] = (i % (n / 2)) < share * (n / 2) ? pred[i] : 1 - pred[i];
+        }
+        return new Objective.Evidence(fin, fin, fin, fin, fin, pred, pred, new boolean[n], Double.NaN,
+                null, mixed, partner);
+    }
+
+    /**
+     * {@link Probed} whose run seed moves every kept share by {@code noise} × (−1, 0, +1 for seed mod 3 = 0, 1, 2): run
+     * noise, which the base config's replicate runs measure. Records the seed of every run.
+     */
+    static final class Reseeded implements CandidateRunner {
+        final long seed;
+        final double noise;
+        final List<Long> runs;
+
+        Reseeded(long seed, double noise, List<Long> runs) {
+            this.seed = seed;
+            this.noise = noise;
+            this.runs = runs;
+        }
+
+        @Override
+        public Result run(int index, SearchSpace.Point p, Path dir) {
+            runs.add(seed);
+            return new Result(probes(p, noise * (seed % 3 - 1)), -1);
+        }
+
+        @Override
+        public CandidateRunner withSeed(long other) {
+            return new Reseeded(other, noise, runs);
         }
     }
 
@@ -215,6 +249,8 @@ class CoftSearchTest {
                 + r.best().value(Objective.MIXVAL_INTRA) - base.value(Objective.MIXVAL_INTRA)) / 2;
         assertEquals(lead, r.guard().difference(), 1e-12);
         assertTrue(r.guard().replaceBase() && r.chosen() == r.best() && r.best().index() != 0, log.toString());
+        assertTrue(log.toString().contains("replicate 1/2 (seed 4): not run, this runner cannot change its seed")
+                && r.guard().runs() == 1 && Double.isNaN(r.guard().runSpread()), log.toString());
         assertEquals(0.0, base.value(Objective.MIXVAL_RANK), 1e-12, "the base config is last on both probes");
         String last = log.toString().strip().lines().reduce((x, y) -> y).orElseThrow();
         assertEquals(r.chosen().value(Objective.MIXVAL_RANK), Double.parseDouble(last.substring(15)), 1e-6);
@@ -224,6 +260,79 @@ class CoftSearchTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CoftSearch.Request(g,
                 Objective.MIXVAL_RANK, 3, null, 0, tmp, Map.of(), new PrintWriter(new StringWriter())));
         assertTrue(e.getMessage().contains("mixval-rank ranks the finished candidates"), e.getMessage());
+    }
+
+    /**
+     * The guard runs the base config again with the search's seed + 1 and + 2 when the top candidate is another: their
+     * spread is the run noise it adds to the images' error. Large run noise keeps the base config; none changes
+     * nothing; a rerun reads the replicates back; {@code replicates} 0 runs none.
+     */
+    @Test
+    void replicateRunsOfTheBaseConfigMeasureTheRunNoise() throws Exception {
+        SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);
+        Map<String, JsonNode> fp = Map.of();
+        List<Long> runs = new ArrayList<>();
+        Path out = tmp.resolve("noisy");
+        StringWriter log = new StringWriter();
+        CoftSearch.Request req = new CoftSearch.Request(s, Objective.MIXVAL_RANK, 6, null, 3, out, fp,
+                new PrintWriter(log, true));
+        CoftSearch.Result r = CoftSearch.run(req, new Reseeded(3, 0.3, runs));
+        assertEquals(List.of(3L, 3L, 3L, 3L, 3L, 3L, 4L, 5L), runs, "six candidates, then two replicates");
+        assertTrue(r.best().index() != 0, "the top candidate is not the base config");
+        // the spread of the base config's compared value (mean of the two probes) over its three runs
+        double[] values = new double[3];
+        Outcome base = r.ranking().stream().filter(o -> o.index() == 0).findFirst().orElseThrow();
+        values[0] = (base.value(Objective.MIXVAL_INTER) + base.value(Objective.MIXVAL_INTRA)) / 2;
+        for (int k = 1; k <= 2; k++) {
+            JsonNode rep = Outcome.JSON.readTree(CoftSearch.replicateDir(out, k).resolve("replicate.json").toFile());
+            assertEquals(3 + k, rep.path("seed").asLong());
+            values[k] = (rep.path("objectives").path("mixval-inter").asDouble()
+                    + rep.path("objectives").path("mixval-intra").asDouble()) / 2;
+        }
+        assertEquals(0.2, values[0], 1e-9, "seed 3 moves the base config's shares from 0.5 to 0.2");
+        double mean = (values[0] + values[1] + values[2]) / 3;
+        double sd = Math.sqrt(((values[0] - mean) * (values[0] - mean) + (values[1] - mean) * (values[1] - mean)
+                + (values[2] - mean) * (values[2] - mean)) / 2);
+        assertEquals(3, r.guard().runs());
+        assertEquals(sd, r.guard().runSpread(), 1e-12);
+        assertEquals(Math.sqrt(r.guard().imageError() * r.guard().imageError() + 2 * sd * sd),
+                r.guard().standardError(), 1e-12);
+        assertTrue(r.guard().difference() > 2 * r.guard().imageError(), "clear on the images alone: " + r.guard());
+        assertFalse(r.guard().replaceBase(), "within the run noise: " + r.guard());
+        assertEquals(0, r.chosen().index());
+        assertEquals(CoftConfig.coft(), CoftConfig.read(out.resolve(CoftSearch.BEST), CoftConfig.coft()));
+        assertTrue(log.toString().contains("guard: base config, replicate 2/2 (seed 5): in ")
+                && log.toString().contains("runs " + String.format(java.util.Locale.ROOT, "%.4f", sd)
+                + " = the spread of 3 runs of the base config"), log.toString());
+        assertEquals(3, Outcome.JSON.readTree(out.resolve(CoftSearch.SUMMARY).toFile()).path("guard")
+                .path("base_runs").asInt());
+        // a rerun reads everything back, replicates included
+        runs.clear();
+        StringWriter log2 = new StringWriter();
+        CoftSearch.Result again = CoftSearch.run(new CoftSearch.Request(s, Objective.MIXVAL_RANK, 6, null, 3, out, fp,
+                new PrintWriter(log2, true)), new Reseeded(3, 0.3, runs));
+        assertEquals(List.of(), runs, log2.toString());
+        assertTrue(log2.toString().contains("replicate 1/2 (seed 4): finished before, read back"), log2.toString());
+        assertEquals(r.guard(), again.guard());
+
+        // no run noise: the images' error decides, as without replicates
+        runs.clear();
+        CoftSearch.Result quiet = CoftSearch.run(new CoftSearch.Request(s, Objective.MIXVAL_RANK, 6, null, 3,
+                tmp.resolve("quiet"), fp, new PrintWriter(new StringWriter())), new Reseeded(3, 0, runs));
+        assertEquals(3, quiet.guard().runs());
+        assertEquals(0.0, quiet.guard().runSpread(), 0.0);
+        assertTrue(quiet.guard().replaceBase() && quiet.chosen().index() != 0, quiet.guard().toString());
+        // replicates 0: none run
+        runs.clear();
+        Path none = tmp.resolve("none");
+        CoftSearch.Result off = CoftSearch.run(new CoftSearch.Request(s, Objective.MIXVAL_RANK, 6, null, 3, none, fp,
+                new PrintWriter(new StringWriter()), true, 0), new Reseeded(3, 0.3, runs));
+        assertEquals(6, runs.size());
+        assertFalse(Files.exists(none.resolve("replicates")));
+        assertTrue(off.guard().runs() == 1 && off.guard().replaceBase(), off.guard().toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CoftSearch.Request(s,
+                Objective.MIXVAL_RANK, 6, null, 3, none, fp, new PrintWriter(new StringWriter()), true, -1));
+        assertEquals("--replicates -1: expected 0 or more", e.getMessage());
     }
 
     /**

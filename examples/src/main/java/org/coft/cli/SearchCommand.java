@@ -98,8 +98,13 @@ final class SearchCommand implements Callable<Integer> {
     String validation;
 
     @Option(names = "--no-guard", description = "write the top candidate to best.json even when its objective is not "
-            + "clearly (2 standard errors, paired bootstrap) above the base config's")
+            + "clearly (2 standard errors of images and runs) above the base config's")
     boolean noGuard;
+
+    @Option(names = "--replicates", defaultValue = "2", description = "runs of the base config with other seeds (the "
+            + "search's + 1, + 2, ...) that measure the run noise the guard counts, made only when the top candidate is "
+            + "not the base config; 0: the images' error only (default: ${DEFAULT-VALUE})")
+    int replicates;
 
     @Option(names = "--in-process", description = "run every candidate in this JVM instead of a child JVM each "
             + "(faster to start; resident memory then grows by a few hundred MB per candidate)")
@@ -120,6 +125,9 @@ final class SearchCommand implements Callable<Integer> {
         }
         if (candidates < 1) {
             throw new IllegalArgumentException("--candidates " + candidates + ": expected at least 1");
+        }
+        if (replicates < 0) {
+            throw new IllegalArgumentException("--replicates " + replicates + ": expected 0 or more");
         }
         Duration budget = maxTime == null ? null : duration(maxTime);
         CoftConfig base = baseConfig(m);
@@ -159,7 +167,8 @@ final class SearchCommand implements Callable<Integer> {
         Progress progress = new Progress();
         progress.begin("search candidates", "candidates", candidates, 0);
         try {
-            CoftSearch.run(new CoftSearch.Request(s, obj, candidates, budget, seed, out, fingerprints, pw, !noGuard),
+            CoftSearch.run(new CoftSearch.Request(s, obj, candidates, budget, seed, out, fingerprints, pw, !noGuard,
+                    noGuard ? 0 : replicates),
                     runner, List.of(new CandidateProgress(progress)));
         } finally {
             progress.finish();

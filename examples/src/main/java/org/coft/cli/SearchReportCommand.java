@@ -103,6 +103,7 @@ final class SearchReportCommand implements Callable<Integer> {
         // from which the balance objective (a function of the final predictions alone) can still be guarded
         int classes = cl.size();
         Map<Integer, java.util.Optional<Objective.Evidence>> loaded = new HashMap<>();
+        List<Objective.Evidence> baseAgain = CoftSearch.replicates(search, rec.path("seed").asLong());
         ObjectiveStudy.Study st = ObjectiveStudy.study(done, acc, List.of(Objective.values()), (i, ob) -> {
             try {
                 if (!loaded.containsKey(i)) {
@@ -117,7 +118,7 @@ final class SearchReportCommand implements Callable<Integer> {
             }
             return ob == Objective.BALANCE && predicted.containsKey(i) ? fromPredictions(predicted.get(i), classes)
                     : null;
-        }, rec.path("seed").asLong());
+        }, baseAgain, rec.path("seed").asLong());
         String name = task != null ? task : Path.of(data).getFileName().toString();
         for (String line : st.markdown(name)) {
             pw.println(line);
@@ -141,7 +142,10 @@ final class SearchReportCommand implements Callable<Integer> {
         }
         pw.println();
         pw.println("guarded pick: the pick unless its objective is not above the base config's by " + BaseGuard.Z
-                + " standard errors (paired bootstrap), then the base config (what best.json holds)");
+                + " standard errors (images: paired bootstrap; runs: " + (baseAgain.isEmpty()
+                ? "not measured, the search ran no replicate of the base config"
+                : "the spread of the base config over its run and " + baseAgain.size() + " replicate run(s)")
+                + "), then the base config (what best.json holds)");
         if (out != null) {
             Map<String, Object> j = new java.util.LinkedHashMap<>(ObjectiveStudy.toMap(st));
             j.put("task", name);

@@ -141,6 +141,39 @@ class SearchCommandTest {
         assertTrue(bad[2].contains("another 'seed'"), bad[2]);
     }
 
+    /**
+     * The guard's replicate run of the base config, in a child JVM with another seed, in the search's replicates/
+     * folder: what the parent gets back is the evidence that run wrote (not a candidate's of the same number).
+     */
+    @Test
+    void aReplicateRunInAChildJvmReturnsItsOwnEvidence() throws Exception {
+        Path search = tmp.resolve("replicate-check");
+        Path cand1 = org.coft.search.CoftSearch.candidateDir(search, 1);
+        Files.createDirectories(cand1);
+        Files.copy(org.coft.search.CoftSearch.candidateDir(out, 1).resolve("evidence.ser"), cand1.resolve("evidence.ser"));
+        org.coft.datavec.source.ClassList cl = AdaptCommand.classList(null, data.toString());
+        var images = org.coft.dl4j.phase1.ImageViews.byFileName(org.coft.datavec.source.ImageSources.open(
+                data.toString(), org.coft.datavec.source.SourceOptions.defaults().withClasses(cl)).images());
+        var runner = new org.coft.search.CoftCandidates(org.coft.dl4j.adapt.Method.COFT,
+                new org.coft.dl4j.adapt.Adaptation.BaseModel(EmbeddedModel.extract(), true), images, data.toString(),
+                cl.names(), 2, 1, new java.io.PrintWriter(new java.io.StringWriter()), null).forked("fail", null)
+                .withSeed(5);
+        Path rep = org.coft.search.CoftSearch.replicateDir(search, 1);
+        Files.createDirectories(rep);
+        var base = new org.coft.search.SearchSpace.Point(org.coft.dl4j.adapt.CoftConfig.read(config,
+                org.coft.dl4j.adapt.CoftConfig.coft()), java.util.Map.of());
+        org.coft.search.Objective.Evidence got = runner.run(0, base, rep).evidence();
+        assertTrue(Files.isRegularFile(rep.resolve("process.log")), "ran in a child JVM");
+        assertEquals(5, new ObjectMapper().readTree(rep.resolve("run.json").toFile()).get("seed").asLong());
+        org.coft.search.Objective.Evidence written = org.coft.search.CoftSearch.evidence(search, 1);
+        assertFalse(java.util.Arrays.deepEquals(written.finalProbabilities(), got.finalProbabilities()),
+                "not candidate 1's evidence");
+        try (var in = new java.io.ObjectInputStream(Files.newInputStream(rep.resolve("evidence.ser")))) {
+            var own = (org.coft.search.Objective.Evidence) in.readObject();
+            assertTrue(java.util.Arrays.deepEquals(own.finalProbabilities(), got.finalProbabilities()));
+        }
+    }
+
     /** coft-phase1: the Phase I space, no classifier (stability is NaN, combined averages the rest), its config out. */
     @Test
     void phaseOneSearchWritesAPhaseOneConfig() throws Exception {
@@ -170,6 +203,7 @@ class SearchCommandTest {
         String[][] cases = {
             {"unknown objective 'accuracy'", "--objective", "accuracy"},
             {"--candidates 0", "--candidates", "0"},
+            {"--replicates -1: expected 0 or more", "--replicates", "-1"},
             {"--max-time '0m'", "--max-time", "0m"},
             {"--max-time 'soon'", "--max-time", "soon"},
             {"is supervised: it needs --validation", "--objective", "validation-accuracy"},
