@@ -64,7 +64,7 @@ final class SearchCommand implements Callable<Integer> {
 
     @Option(names = "--objective", description = "phase1-agreement, pclean-separation, stability, soft-stability, "
             + "balance, prior-fit, anchor-agreement, phase2-change, mixval-inter, mixval-intra, mixval-rank, "
-            + "confidence, combined, or validation-accuracy (supervised: needs --validation) (default: mixval-rank "
+            + "confidence, combined, or validation-accuracy (supervised: needs --validation) (default: stability "
             + "for coft and coft-plus, combined for coft-phase1)")
     String objective;
 

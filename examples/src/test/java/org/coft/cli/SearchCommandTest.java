@@ -64,7 +64,7 @@ class SearchCommandTest {
         assertEquals(4, ranking.size(), "header + 3 candidates");
         JsonNode rec = new ObjectMapper().readTree(out.resolve("search.json").toFile());
         assertFalse(rec.get("supervised").asBoolean());
-        assertEquals("mixval-rank", rec.get("objective").asText(), "the default objective of a coft search");
+        assertEquals("stability", rec.get("objective").asText(), "the default objective of a coft search");
         assertTrue(rec.has("fingerprints") && rec.has("versions") && rec.has("space"));
         for (int i = 0; i < 3; i++) {
             Path c = out.resolve("candidates").resolve(String.format("%03d", i));
@@ -96,16 +96,27 @@ class SearchCommandTest {
             rank = row.get("objective").asText().equals("mixval-rank") ? row : rank;
         }
         assertTrue(rank != null && rank.get("guarded_pick").isInt(), st.toString());
-        assertTrue(log.contains("ranked by mixval-rank (label-free)") && log.contains("(so far)"), log);
-        assertTrue(log.contains("mean of mixval-inter, mixval-intra") || log.contains("best candidate 0 "),
-                "the guard compares the probes, unless the base config ranks first: " + log);
-        // re-ranked by another objective without running anything again
+        assertTrue(log.contains("ranked by stability (label-free)"), log);
+        assertTrue(log.contains("against the base config: stability ") || log.contains("best candidate 0 "),
+                "the guard compares the stability, unless the base config ranks first: " + log);
+        // re-ranked by other objectives without running a candidate again
         String[] rr = CliTest.run("search", "--data", data.toString(), "--out", out.toString(), "--config",
                 config.toString(), "--space", space.toString(), "--candidates", "3", "--seed", "2", "--objective",
                 "combined", "--in-process");
         assertEquals("0", rr[0], rr[1] + rr[2]);
         assertTrue(rr[1].contains("ranked by combined (label-free)"), rr[1]);
-        assertEquals(3, rr[1].lines().filter(l -> l.contains(": finished before, read back")).count(), rr[1]);
+        assertEquals(3, rr[1].lines().filter(l -> l.startsWith("candidate ") && l.contains(": finished before, read back"))
+                .count(), rr[1]);
+        // the population objective: a standing among the three, guarded on the mean of its parts
+        String[] mr = CliTest.run("search", "--data", data.toString(), "--out", out.toString(), "--config",
+                config.toString(), "--space", space.toString(), "--candidates", "3", "--seed", "2", "--objective",
+                "mixval-rank", "--in-process");
+        assertEquals("0", mr[0], mr[1] + mr[2]);
+        assertTrue(mr[1].contains("ranked by mixval-rank (label-free)") && mr[1].contains("(so far)"), mr[1]);
+        assertTrue(mr[1].contains("mean of mixval-inter, mixval-intra") || mr[1].contains("best candidate 0 "),
+                "the guard compares the probes, unless the base config ranks first: " + mr[1]);
+        assertEquals(3, mr[1].lines().filter(l -> l.startsWith("candidate ") && l.contains(": finished before, read back"))
+                .count(), mr[1]);
     }
 
     @Test
