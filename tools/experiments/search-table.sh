@@ -14,7 +14,7 @@
 #
 # A search that was interrupted continues where it stopped when the script runs again (finished candidates are read
 # back). About 18-26 min per task on the 2-core machine (2 threads). SEED (default 0) is the search's seed; TASK_LIST
-# (default "fz2k fs2k dr2k") the tasks; the objective is coft search's default (mixval-rank) and search-report
+# (default "fz2k fs2k dr2k") the tasks; the objective is coft search's default (stability since 2026-12-07) and search-report
 # studies every objective.
 set -euo pipefail
 TASKS=${1:?tasks folder (with fz2k/, fs2k/, dr2k/)}
