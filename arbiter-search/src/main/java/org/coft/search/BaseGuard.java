@@ -31,13 +31,19 @@ public final class BaseGuard {
      * The comparison of a candidate with the base config.
      *
      * @param imageError the standard error of the difference from the images (paired bootstrap)
+     * @param imageError NaN when the bootstrap could not estimate it (the base config is then kept)
      * @param runSpread  the standard deviation of the compared value over {@code runs} runs of the base config with
      *                   different seeds (NaN when fewer than two: run noise not measured)
      */
-    public record Decision(double difference, double imageError, double runSpread, int runs, boolean replaceBase) {
+    public record Decision(double difference, double imageError, double runSpread, int runs) {
         /** The standard error of the difference: the images', and the runs' of both sides where measured. */
         public double standardError() {
             return Math.sqrt(imageError * imageError + (Double.isNaN(runSpread) ? 0 : 2 * runSpread * runSpread));
+        }
+
+        /** Whether the candidate replaces the base config: its lead is above {@value BaseGuard#Z} standard errors. */
+        public boolean replaceBase() {
+            return difference > Z * standardError(); // false where either is NaN
         }
 
         public String describe(Objective o) {
@@ -59,7 +65,7 @@ public final class BaseGuard {
             m.put("run_spread", Double.isNaN(runSpread) ? null : runSpread);
             m.put("base_runs", runs);
             m.put("z", Z);
-            m.put("replace_base", replaceBase);
+            m.put("replace_base", replaceBase());
             return m;
         }
     }
@@ -139,11 +145,9 @@ public final class BaseGuard {
             }
         }
         if (k < 2 || Double.isNaN(diff)) {
-            return new Decision(diff, Double.NaN, runSpread, runs, false);
+            return new Decision(diff, Double.NaN, runSpread, runs);
         }
         double mean = sum / k;
-        double se = Math.sqrt(Math.max(0, (sq - k * mean * mean) / (k - 1)));
-        Decision d = new Decision(diff, se, runSpread, runs, false);
-        return new Decision(diff, se, runSpread, runs, diff > Z * d.standardError());
+        return new Decision(diff, Math.sqrt(Math.max(0, (sq - k * mean * mean) / (k - 1))), runSpread, runs);
     }
 }

@@ -410,11 +410,8 @@ public final class CoftSearch {
                 Files.createDirectories(dir);
                 e = again.run(0, base, dir).evidence();
             } catch (Exception ex) {
-                String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-                req.log().printf("%s: FAILED: %s (left out of the guard; a rerun tries it again)%n", tag, msg);
-                java.io.StringWriter sw = new java.io.StringWriter();
-                ex.printStackTrace(new PrintWriter(sw));
-                ArrayArchive.writeString(dir.resolve("error.txt"), sw.toString());
+                req.log().printf("%s: FAILED: %s (left out of the guard; a rerun tries it again)%n", tag,
+                        keepError(dir, ex));
                 continue;
             }
             writeEvidence(dir, e);
@@ -422,19 +419,52 @@ public final class CoftSearch {
             n.put("seed", req.seed() + r);
             n.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
             ObjectNode values = n.putObject("objectives");
-            StringBuilder sb = new StringBuilder();
+            Map<Objective, Double> perRun = perRun(e);
             for (Objective ob : Objective.labelFree()) {
-                double v = ob.population() ? Double.NaN : ob.value(e);
+                double v = perRun.getOrDefault(ob, Double.NaN);
                 if (!Double.isNaN(v)) {
                     values.put(ob.cliName(), v);
-                    sb.append(String.format(Locale.ROOT, " %s %.4f", ob.cliName(), v));
                 }
             }
             ArrayArchive.writeString(dir.resolve(REPLICATE), Outcome.JSON.writeValueAsString(n));
             req.log().printf(Locale.ROOT, "%s: in %.0f s (%s)%n", tag, n.path("seconds").asDouble(),
-                    sb.toString().trim());
+                    labelFreeValues(perRun));
             req.log().flush();
         }
+    }
+
+    /**
+     * Every objective one run's evidence gives on its own: all but the population objectives (a standing among
+     * candidates is computed when they are ranked).
+     */
+    static Map<Objective, Double> perRun(Objective.Evidence e) {
+        Map<Objective, Double> values = new LinkedHashMap<>();
+        for (Objective ob : Objective.values()) {
+            if (!ob.population()) {
+                values.put(ob, ob.value(e));
+            }
+        }
+        return values;
+    }
+
+    /** The label-free values of a run for its log line: "name value" pairs, NaN left out. */
+    static String labelFreeValues(Map<Objective, Double> values) {
+        StringBuilder sb = new StringBuilder();
+        for (Objective ob : Objective.labelFree()) {
+            double v = values.getOrDefault(ob, Double.NaN);
+            if (!Double.isNaN(v)) {
+                sb.append(String.format(Locale.ROOT, " %s %.4f", ob.cliName(), v));
+            }
+        }
+        return sb.toString().trim();
+    }
+
+    /** Keeps a failed run's stack trace in its folder ({@code error.txt}); returns the failure's message. */
+    static String keepError(Path dir, Throwable e) throws IOException {
+        java.io.StringWriter sw = new java.io.StringWriter();
+        e.printStackTrace(new PrintWriter(sw));
+        ArrayArchive.writeString(dir.resolve("error.txt"), sw.toString());
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /** A candidate's evidence file (what the objectives were computed from), or null when it has none. */
@@ -743,32 +773,18 @@ public final class CoftSearch {
                     req.log().printf("%s: FAILED: %s (the candidate's folder keeps what it wrote; a rerun tries it "
                             + "again)%n", tag, msg);
                     req.log().flush();
-                    java.io.StringWriter sw = new java.io.StringWriter();
-                    e.printStackTrace(new PrintWriter(sw));
-                    ArrayArchive.writeString(dir.resolve("error.txt"), sw.toString());
+                    keepError(dir, e);
                     throw e;
                 }
-                Map<Objective, Double> values = new LinkedHashMap<>();
-                for (Objective ob : Objective.values()) {
-                    if (!ob.population()) { // a standing among candidates is computed when they are ranked
-                        values.put(ob, ob.value(res.evidence()));
-                    }
-                }
+                Map<Objective, Double> values = perRun(res.evidence());
                 o = new Outcome(idx, p.settings(), p.config(), values, Math.round((System.nanoTime() - t0) / 1e8) / 10.0,
                         res.phase1From());
                 writeEvidence(dir, res.evidence());
                 o.write(dir);
                 ran++;
-                StringBuilder sb = new StringBuilder();
-                for (Objective ob : Objective.labelFree()) {
-                    double v = o.value(ob);
-                    if (!Double.isNaN(v)) {
-                        sb.append(String.format(Locale.ROOT, " %s %.4f", ob.cliName(), v));
-                    }
-                }
                 s = score(o);
                 req.log().printf(Locale.ROOT, "%s: %s %.4f%s in %.0f s (%s)%n", tag, req.objective().cliName(), s,
-                        soFar, o.seconds(), sb.toString().trim());
+                        soFar, o.seconds(), labelFreeValues(values));
                 req.log().flush();
             }
             OptimizationResult result = new OptimizationResult(candidate, s, idx, o,

@@ -84,9 +84,10 @@ final class SearchReportCommand implements Callable<Integer> {
             }
             boolean[] c = new boolean[rowOf.size()];
             int rightRows = 0;
+            boolean sameCount = pred.length == rowOf.size();
             for (int row = 0; row < pred.length; row++) {
-                Integer at = rowOf.get(p.ids().get(row));
-                if (at == null || pred.length != rowOf.size()) {
+                Integer at = sameCount ? rowOf.get(p.ids().get(row)) : null;
+                if (at == null) {
                     throw new IllegalArgumentException(dir + ": predictions of other images than candidate "
                             + done.get(0).index() + "'s (" + pred.length + " against " + rowOf.size() + ")");
                 }
