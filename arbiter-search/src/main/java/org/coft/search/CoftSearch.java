@@ -70,9 +70,19 @@ public final class CoftSearch {
      * @param candidates   at most this many candidates in all (finished ones of an earlier run included), ≥ 1
      * @param maxTime      stop starting candidates after this long (this run), or null for no limit
      * @param fingerprints recorded and compared on resume: e.g. data ids' SHA-256, base model hashes
+     * @param confirmPick  where the pick leads the base config on its own run, also run the pick with the replicate
+     *                     seeds and replace the base config only if they confirm the lead ({@link BaseGuard.Confirmation};
+     *                     the winner's curse of a best-of-many pick; off by default, see the arbiter-search README)
      */
     public record Request(SearchSpace space, Objective objective, int candidates, Duration maxTime, long seed, Path out,
-                          Map<String, JsonNode> fingerprints, PrintWriter log, boolean guard, int replicates) {
+                          Map<String, JsonNode> fingerprints, PrintWriter log, boolean guard, int replicates,
+                          boolean confirmPick) {
+        /** Without the pick's replicate runs. */
+        public Request(SearchSpace space, Objective objective, int candidates, Duration maxTime, long seed, Path out,
+                       Map<String, JsonNode> fingerprints, PrintWriter log, boolean guard, int replicates) {
+            this(space, objective, candidates, maxTime, seed, out, fingerprints, log, guard, replicates, false);
+        }
+
         /** With the {@link BaseGuard} on and its {@value BaseGuard#REPLICATES} replicate runs of the base config. */
         public Request(SearchSpace space, Objective objective, int candidates, Duration maxTime, long seed, Path out,
                        Map<String, JsonNode> fingerprints, PrintWriter log) {
@@ -186,8 +196,12 @@ public final class CoftSearch {
         BaseGuard.Decision decision = null;
         Outcome base = all.get(0).index() == 0 ? all.get(0) : null;
         if (req.guard() && chosen.index() != 0 && base != null) {
-            runReplicates(req, runner, deadline);
-            decision = guard(req.out(), req.objective(), chosen.index(), req.seed(), req.replicates());
+            runReplicates(req, runner, deadline, base);
+            decision = guard(req.out(), req.objective(), chosen.index(), req.seed(), req.replicates(), false);
+            if (decision != null && req.confirmPick() && decision.leads()) {
+                runReplicates(req, runner, deadline, chosen);
+                decision = guard(req.out(), req.objective(), chosen.index(), req.seed(), req.replicates(), true);
+            }
             if (decision != null && !decision.replaceBase()) {
                 chosen = base;
             }
@@ -206,6 +220,7 @@ public final class CoftSearch {
         n.put("seed", req.seed());
         n.put("objective", req.objective().cliName());
         n.put("guard_replicates", req.guard() ? req.replicates() : 0);
+        n.put("confirm_pick", req.guard() && req.confirmPick());
         n.put("supervised", req.objective().supervised());
         n.set("fingerprints", Outcome.JSON.valueToTree(req.fingerprints()));
         n.set("versions", Outcome.JSON.valueToTree(org.coft.dl4j.adapt.Adaptation.versions()));
@@ -333,22 +348,39 @@ public final class CoftSearch {
 
     /**
      * The {@link BaseGuard}'s decision on candidate {@code pick} against the base config (candidate 0), from the two
-     * evidence files and at most {@code replicates} of the base config's replicate runs; null when an evidence file is
-     * missing (a search made before they were written).
+     * evidence files and at most {@code replicates} replicate runs of each (with {@code confirm}, the pick's, where it
+     * has them, give the decision's {@link BaseGuard.Confirmation}); null when an evidence file is missing (a search
+     * made before they were written).
      */
-    static BaseGuard.Decision guard(Path out, Objective o, int pick, long seed, int replicates) throws IOException {
+    static BaseGuard.Decision guard(Path out, Objective o, int pick, long seed, int replicates, boolean confirm)
+            throws IOException {
         Objective.Evidence eb = evidence(out, 0);
         Objective.Evidence ep = evidence(out, pick);
         if (eb == null || ep == null) {
             return null;
         }
-        List<Objective.Evidence> again = replicates(out, seed);
-        return BaseGuard.decide(o, eb, ep, again.subList(0, Math.min(replicates, again.size())), seed);
+        List<Objective.Evidence> again = replicates(out, 0, seed);
+        List<Objective.Evidence> pickAgain = confirm ? replicates(out, pick, seed) : List.of();
+        return BaseGuard.decide(o, eb, ep, again.subList(0, Math.min(replicates, again.size())),
+                pickAgain.subList(0, Math.min(replicates, pickAgain.size())), seed);
     }
 
     /** The folder of the base config's replicate run {@code r} (1, 2, …), run with the search's seed + r. */
     public static Path replicateDir(Path out, int r) {
-        return out.resolve("replicates").resolve(String.format(Locale.ROOT, "%02d", r));
+        return replicateDir(out, 0, r);
+    }
+
+    /**
+     * The folder of candidate {@code index}'s replicate run {@code r} (1, 2, …), run with the search's seed + r: the
+     * base config's ({@code index} 0) in {@code replicates/NN}, another candidate's in
+     * {@code replicates/candidate-NNN/NN}.
+     */
+    public static Path replicateDir(Path out, int index, int r) {
+        Path dir = out.resolve("replicates");
+        if (index != 0) {
+            dir = dir.resolve(String.format(Locale.ROOT, "candidate-%03d", index));
+        }
+        return dir.resolve(String.format(Locale.ROOT, "%02d", r));
     }
 
     /**
@@ -356,16 +388,25 @@ public final class CoftSearch {
      * gives them), in order; empty when none ran.
      */
     public static List<Objective.Evidence> replicates(Path out, long seed) throws IOException {
+        return replicates(out, 0, seed);
+    }
+
+    /** As {@link #replicates(Path, long)} for candidate {@code index}'s replicate runs. */
+    public static List<Objective.Evidence> replicates(Path out, int index, long seed) throws IOException {
         List<Objective.Evidence> all = new ArrayList<>();
-        for (int r = 1; Files.isDirectory(replicateDir(out, r)); r++) {
-            Path dir = replicateDir(out, r);
+        for (int r = 1; Files.isDirectory(replicateDir(out, index, r)); r++) {
+            Path dir = replicateDir(out, index, r);
             Path done = dir.resolve(REPLICATE);
             if (Files.isRegularFile(done)) {
-                long s = org.coft.dl4j.run.JsonFiles.readObject(done, "a replicate run of the base config").path("seed")
-                        .asLong();
+                JsonNode rec = org.coft.dl4j.run.JsonFiles.readObject(done, "a replicate run of candidate " + index);
+                long s = rec.path("seed").asLong();
                 if (s != seed + r) {
                     throw new IOException(done + ": run with seed " + s + ", expected " + (seed + r) + " (the search's "
                             + "seed + " + r + ")");
+                }
+                int c = rec.path("candidate").asInt(0);
+                if (c != index) {
+                    throw new IOException(done + ": a replicate run of candidate " + c + ", expected " + index);
                 }
                 all.add(readEvidence(dir.resolve(CandidateProcess.EVIDENCE)));
             }
@@ -373,19 +414,24 @@ public final class CoftSearch {
         return all;
     }
 
-    /** Written last in a finished replicate run's folder: its seed, time and label-free objectives. */
+    /** Written last in a finished replicate run's folder: its candidate, seed, time and label-free objectives. */
     static final String REPLICATE = "replicate.json";
 
     /**
-     * Runs the base config again with the search's seed + 1 … + {@link Request#replicates()} (a finished one is read
-     * back, an interrupted one resumes in its folder), for the {@link BaseGuard}'s run noise. Stops at the time budget
-     * and when the runner cannot vary its seed; a failed replicate is logged and left out (a rerun tries it again).
+     * Runs a candidate again with the search's seed + 1 … + {@link Request#replicates()} (a finished one is read back,
+     * an interrupted one resumes in its folder), for the {@link BaseGuard}: the base config's replicates measure the
+     * run noise, the pick's confirm its lead with runs that did not choose it. Stops at the time budget and when the
+     * runner cannot vary its seed; a failed replicate is logged and left out (a rerun tries it again).
      */
-    static void runReplicates(Request req, CandidateRunner runner, long deadline) throws IOException {
-        SearchSpace.Point base = new SearchSpace.Point(req.space().base(), Map.of());
+    static void runReplicates(Request req, CandidateRunner runner, long deadline, Outcome which) throws IOException {
+        SearchSpace.Point point = which.index() == 0 ? new SearchSpace.Point(req.space().base(), Map.of())
+                : new SearchSpace.Point(which.config(), which.settings());
+        String name = which.index() == 0 ? "base config" : "candidate " + which.index();
+        String why = which.index() == 0 ? "to measure how far the objective moves between runs of one config"
+                : "to confirm its lead with runs that did not choose it";
         for (int r = 1; r <= req.replicates(); r++) {
-            Path dir = replicateDir(req.out(), r);
-            String tag = String.format(Locale.ROOT, "guard: base config, replicate %d/%d (seed %d)", r,
+            Path dir = replicateDir(req.out(), which.index(), r);
+            String tag = String.format(Locale.ROOT, "guard: %s, replicate %d/%d (seed %d)", name, r,
                     req.replicates(), req.seed() + r);
             if (Files.isRegularFile(dir.resolve(REPLICATE))) {
                 req.log().println(tag + ": finished before, read back");
@@ -398,17 +444,17 @@ public final class CoftSearch {
             }
             CandidateRunner again = runner.withSeed(req.seed() + r);
             if (again == null) {
-                req.log().println(tag + ": not run, this runner cannot change its seed (the guard counts the images' "
-                        + "error only)");
+                req.log().println(tag + ": not run, this runner cannot change its seed (the guard counts the "
+                        + (which.index() == 0 ? "images' error only)" : "pick's own run only)"));
                 break;
             }
-            req.log().println(tag + ": runs to measure how far the objective moves between runs of one config");
+            req.log().println(tag + ": runs " + why);
             req.log().flush();
             long t0 = System.nanoTime();
             Objective.Evidence e;
             try {
                 Files.createDirectories(dir);
-                e = again.run(0, base, dir).evidence();
+                e = again.run(which.index(), point, dir).evidence();
             } catch (Exception ex) {
                 req.log().printf("%s: FAILED: %s (left out of the guard; a rerun tries it again)%n", tag,
                         keepError(dir, ex));
@@ -416,6 +462,7 @@ public final class CoftSearch {
             }
             writeEvidence(dir, e);
             ObjectNode n = Outcome.JSON.createObjectNode();
+            n.put("candidate", which.index());
             n.put("seed", req.seed() + r);
             n.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
             ObjectNode values = n.putObject("objectives");

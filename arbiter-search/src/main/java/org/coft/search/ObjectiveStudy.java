@@ -78,6 +78,19 @@ public final class ObjectiveStudy {
     public static Study study(List<Outcome> outcomes, Map<Integer, Double> accuracy, List<Objective> objectives,
                               java.util.function.BiFunction<Integer, Objective, Objective.Evidence> evidence,
                               List<Objective.Evidence> baseAgain, long seed) {
+        return study(outcomes, accuracy, objectives, evidence, i -> i == 0 ? baseAgain : List.of(), seed);
+    }
+
+    /**
+     * As above, each pick's replicate runs (where the search made them) also {@link BaseGuard.Confirmation confirming}
+     * its lead.
+     *
+     * @param replicates candidate → the evidence of its runs with other seeds (the search's {@code replicates/}; the
+     *                   base config's for candidate 0), empty where it has none
+     */
+    public static Study study(List<Outcome> outcomes, Map<Integer, Double> accuracy, List<Objective> objectives,
+                              java.util.function.BiFunction<Integer, Objective, Objective.Evidence> evidence,
+                              java.util.function.IntFunction<List<Objective.Evidence>> replicates, long seed) {
         // population objectives rank exactly the candidates studied
         List<Outcome> os = Outcome.withStandings(outcomes.stream().filter(o -> accuracy.containsKey(o.index()))
                 .toList());
@@ -114,7 +127,7 @@ public final class ObjectiveStudy {
                 Objective.Evidence eb = evidence.apply(0, ob);
                 Objective.Evidence ep = evidence.apply(pi, ob);
                 BaseGuard.Decision d = eb == null || ep == null ? null
-                        : BaseGuard.decide(ob, eb, ep, baseAgain, seed);
+                        : BaseGuard.decide(ob, eb, ep, replicates.apply(0), replicates.apply(pi), seed);
                 if (d != null) {
                     guarded = d.replaceBase() ? pi : 0;
                     guardedAcc = accuracy.get(guarded);

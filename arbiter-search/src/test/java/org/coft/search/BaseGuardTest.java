@@ -101,4 +101,49 @@ class BaseGuardTest {
         assertEquals(0.0, still.runSpread(), 0.0);
         assertTrue(still.replaceBase(), still.toString());
     }
+
+    /**
+     * The pick's replicate runs (seeds that did not choose it) against the base config's runs: hand-worked on the
+     * probes. The pick's own run leads by 0.20, far beyond the run noise; its two replicates say whether that lead was
+     * the pick's or its lucky run's.
+     */
+    @Test
+    void thePicksReplicateRunsConfirmItsLeadOrNot() {
+        Objective.Evidence base = probed(1000, 300, 400); // compared value 0.70
+        java.util.List<Objective.Evidence> baseAgain = java.util.List.of(probed(1000, 280, 380),
+                probed(1000, 320, 420)); // 0.66, 0.74: mean 0.70, squares 0.0032
+        Objective.Evidence pick = probed(1000, 400, 500); // 0.90
+        BaseGuard.Decision alone = BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, baseAgain, 5);
+        assertTrue(alone.leads() && alone.confirmation() == null && alone.replaceBase(), alone.toString());
+        assertEquals(alone, BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, baseAgain, java.util.List.of(), 5),
+                "no replicates of the pick: the decision of before");
+        // lucky: its other runs give 0.72 and 0.76 (mean 0.74, squares 0.0008)
+        java.util.List<Objective.Evidence> lucky = java.util.List.of(probed(1000, 310, 410), probed(1000, 330, 430));
+        BaseGuard.Decision l = BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, baseAgain, lucky, 5);
+        assertEquals(alone.difference(), l.difference(), 0.0);
+        assertEquals(alone.standardError(), l.standardError(), 0.0, "the pick's own run is judged as before");
+        BaseGuard.Confirmation c = l.confirmation();
+        assertEquals(0.04, c.difference(), 1e-12);
+        assertEquals(3, c.baseRuns());
+        assertEquals(2, c.pickRuns());
+        double pooled = Math.sqrt((0.0032 + 0.0008) / 3);
+        assertEquals(pooled, c.runSpread(), 1e-12);
+        assertEquals(Math.sqrt(c.imageError() * c.imageError() + pooled * pooled * (1.0 / 2 + 1.0 / 3)),
+                c.standardError(), 1e-12);
+        assertTrue(c.imageError() > 0, c.toString());
+        assertFalse(c.passes(), "0.04 is within 2 standard errors of the runs alone (2 × 0.0333): " + c);
+        assertTrue(l.describe(Objective.MIXVAL_RANK).contains("the pick's 2 replicate run(s) against the base "
+                + "config's 3 run(s) +0.0400"), l.describe(Objective.MIXVAL_RANK));
+        assertEquals(Boolean.FALSE, ((java.util.Map<?, ?>) l.toMap().get("confirmation")).get("passes"));
+        // real: its other runs give 0.88 and 0.92
+        java.util.List<Objective.Evidence> real = java.util.List.of(probed(1000, 380, 500), probed(1000, 420, 500));
+        BaseGuard.Decision r = BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, baseAgain, real, 5);
+        assertEquals(0.20, r.confirmation().difference(), 1e-12);
+        assertEquals(pooled, r.confirmation().runSpread(), 1e-12);
+        assertTrue(r.confirmation().passes() && r.replaceBase(), r.toString());
+        assertEquals(r, BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, baseAgain, real, 5), "seeded");
+        // one run on each side cannot give a spread: no confirmation
+        assertEquals(null, BaseGuard.decide(Objective.MIXVAL_RANK, base, pick, java.util.List.of(),
+                java.util.List.of(real.get(0)), 5).confirmation());
+    }
 }

@@ -216,6 +216,88 @@ class CoftSearchTest {
         }
     }
 
+    /**
+     * Every candidate alike (both probes keep half, as the base config's evidence) except candidate 2 run with the
+     * search's seed 3, which a lucky run lifts by 0.25: a pick that leads on its own run only. Records index@seed.
+     */
+    static final class Lucky implements CandidateRunner {
+        final long seed;
+        final List<String> runs;
+
+        Lucky(long seed, List<String> runs) {
+            this.seed = seed;
+            this.runs = runs;
+        }
+
+        @Override
+        public Result run(int index, SearchSpace.Point p, Path dir) {
+            runs.add(index + "@" + seed);
+            return new Result(probes(new SearchSpace.Point(CoftConfig.coft(), Map.of()),
+                    index == 2 && seed == 3 ? 0.25 : 0), -1);
+        }
+
+        @Override
+        public CandidateRunner withSeed(long other) {
+            return new Lucky(other, runs);
+        }
+    }
+
+    /**
+     * The winner's curse: the pick leads on the run that chose it, which the guard alone accepts; with
+     * {@code confirmPick} its replicate runs with the base config's other seeds show no lead, so the base config stays;
+     * a rerun reads them back; a replicate of another candidate in its folder is refused.
+     */
+    @Test
+    void aLuckyPickIsNotConfirmedByItsReplicateRuns() throws Exception {
+        SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);
+        List<String> runs = new ArrayList<>();
+        CoftSearch.Result plain = CoftSearch.run(new CoftSearch.Request(s, Objective.MIXVAL_RANK, 6, null, 3,
+                tmp.resolve("plain"), Map.of(), new PrintWriter(new StringWriter())), new Lucky(3, runs));
+        assertEquals(List.of("0@3", "1@3", "2@3", "3@3", "4@3", "5@3", "0@4", "0@5"), runs, "no run of the pick");
+        assertTrue(plain.guard().replaceBase() && plain.chosen().index() == 2 && plain.guard().confirmation() == null,
+                plain.guard().toString());
+        runs.clear();
+        Path out = tmp.resolve("lucky");
+        StringWriter log = new StringWriter();
+        CoftSearch.Result r = CoftSearch.run(new CoftSearch.Request(s, Objective.MIXVAL_RANK, 6, null, 3, out,
+                Map.of(), new PrintWriter(log, true), true, 2, true), new Lucky(3, runs));
+        assertEquals(2, r.best().index(), log.toString());
+        assertEquals(List.of("0@3", "1@3", "2@3", "3@3", "4@3", "5@3", "0@4", "0@5", "2@4", "2@5"), runs,
+                "the candidates, the base config's replicates, then the pick's with the same seeds");
+        BaseGuard.Decision d = r.guard();
+        assertEquals(0.25, d.difference(), 1e-12);
+        assertEquals(0.0, d.runSpread(), 0.0, "the base config's three runs agree");
+        assertTrue(d.leads(), "clear on its own run: " + d);
+        assertEquals(0.0, d.confirmation().difference(), 0.0);
+        assertEquals(2, d.confirmation().pickRuns());
+        assertFalse(d.confirmation().passes() || d.replaceBase(), d.toString());
+        assertEquals(0, r.chosen().index());
+        assertEquals(CoftConfig.coft(), CoftConfig.read(out.resolve(CoftSearch.BEST), CoftConfig.coft()));
+        JsonNode rep = Outcome.JSON.readTree(CoftSearch.replicateDir(out, 2, 1).resolve("replicate.json").toFile());
+        assertEquals(2, rep.path("candidate").asInt());
+        assertEquals(4, rep.path("seed").asLong());
+        assertTrue(log.toString().contains("guard: candidate 2, replicate 2/2 (seed 5): in ")
+                && log.toString().contains("the pick's 2 replicate run(s) against the base config's 3 run(s) +0.0000"),
+                log.toString());
+        JsonNode summary = Outcome.JSON.readTree(out.resolve(CoftSearch.SUMMARY).toFile()).path("guard");
+        assertTrue(summary.path("leads").asBoolean() && !summary.path("replace_base").asBoolean(), summary.toString());
+        assertEquals(2, summary.path("confirmation").path("pick_runs").asInt());
+        // a rerun reads every run back
+        runs.clear();
+        CoftSearch.Result again = CoftSearch.run(new CoftSearch.Request(s, Objective.MIXVAL_RANK, 6, null, 3, out,
+                Map.of(), new PrintWriter(new StringWriter()), true, 2, true), new Lucky(3, runs));
+        assertEquals(List.of(), runs);
+        assertEquals(d, again.guard());
+        assertTrue(Outcome.JSON.readTree(out.resolve(CoftSearch.RECORD).toFile()).path("confirm_pick").asBoolean());
+        // a replicate run of another candidate in the pick's folder is named, not counted
+        Path f = CoftSearch.replicateDir(out, 2, 2).resolve("replicate.json");
+        com.fasterxml.jackson.databind.node.ObjectNode other = (com.fasterxml.jackson.databind.node.ObjectNode)
+                Outcome.JSON.readTree(f.toFile());
+        Files.writeString(f, Outcome.JSON.writeValueAsString(other.put("candidate", 3)));
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> CoftSearch.replicates(out, 2, 3));
+        assertEquals(f + ": a replicate run of candidate 3, expected 2", e.getMessage());
+    }
+
     @Test
     void aPopulationObjectiveRanksTheFinishedCandidates() throws Exception {
         SearchSpace s = SearchSpaceTest.space(SPACE, Method.COFT);

@@ -87,6 +87,12 @@ class ObjectiveStudyTest {
                 List.of(BaseGuardTest.probed(1000, 280, 380), BaseGuardTest.probed(1000, 320, 420)), 5);
         assertEquals(0, runs.rows().get(0).guardedPick(), "within the run noise: the base config");
         assertEquals(0.50, runs.rows().get(0).guardedAccuracy());
+        // identical base runs (no run noise): the pick's own run leads; its replicate runs decide where given
+        List<Objective.Evidence> same = List.of(base, base);
+        assertEquals(1, ObjectiveStudy.study(os, acc, List.of(Objective.MIXVAL_RANK), ev,
+                i -> i == 0 ? same : List.of(), 5).rows().get(0).guardedPick());
+        assertEquals(0, ObjectiveStudy.study(os, acc, List.of(Objective.MIXVAL_RANK), ev,
+                i -> same, 5).rows().get(0).guardedPick(), "its replicates are the base config's: not confirmed");
     }
 
     /**

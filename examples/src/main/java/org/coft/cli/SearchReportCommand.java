@@ -104,7 +104,11 @@ final class SearchReportCommand implements Callable<Integer> {
         // from which the balance objective (a function of the final predictions alone) can still be guarded
         int classes = cl.size();
         Map<Integer, java.util.Optional<Objective.Evidence>> loaded = new HashMap<>();
-        List<Objective.Evidence> baseAgain = CoftSearch.replicates(search, rec.path("seed").asLong());
+        long seed = rec.path("seed").asLong();
+        List<Objective.Evidence> baseAgain = CoftSearch.replicates(search, seed);
+        Map<Integer, List<Objective.Evidence>> again = new HashMap<>();
+        again.put(0, baseAgain);
+        boolean confirm = rec.path("confirm_pick").asBoolean(false);
         ObjectiveStudy.Study st = ObjectiveStudy.study(done, acc, List.of(Objective.values()), (i, ob) -> {
             try {
                 if (!loaded.containsKey(i)) {
@@ -119,7 +123,13 @@ final class SearchReportCommand implements Callable<Integer> {
             }
             return ob == Objective.BALANCE && predicted.containsKey(i) ? fromPredictions(predicted.get(i), classes)
                     : null;
-        }, baseAgain, rec.path("seed").asLong());
+        }, i -> again.computeIfAbsent(i, c -> {
+            try {
+                return confirm ? CoftSearch.replicates(search, c, seed) : List.of();
+            } catch (java.io.IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        }), seed);
         String name = task != null ? task : Path.of(data).getFileName().toString();
         for (String line : st.markdown(name)) {
             pw.println(line);
@@ -146,7 +156,8 @@ final class SearchReportCommand implements Callable<Integer> {
                 + " standard errors (images: paired bootstrap; runs: " + (baseAgain.isEmpty()
                 ? "not measured, the search ran no replicate of the base config"
                 : "the spread of the base config over its run and " + baseAgain.size() + " replicate run(s)")
-                + "), then the base config (what best.json holds)");
+                + (confirm ? "; the search confirmed a leading pick with its replicate runs where the folder holds them"
+                : "") + "), then the base config (what best.json holds)");
         if (out != null) {
             Map<String, Object> j = new java.util.LinkedHashMap<>(ObjectiveStudy.toMap(st));
             j.put("task", name);

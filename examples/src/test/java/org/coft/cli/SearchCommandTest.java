@@ -185,6 +185,50 @@ class SearchCommandTest {
         }
     }
 
+    /**
+     * {@code --confirm-pick} on a finished search ranked by another objective: the candidates are read back, the base
+     * config runs with seed + 1, the pick (its own run leads) with the same seed in {@code replicates/candidate-NNN/},
+     * and the guard's decision follows what they say.
+     */
+    @Test
+    void confirmPickRunsThePickWithTheReplicatesSeeds() throws Exception {
+        Path copy = tmp.resolve("confirm");
+        try (var files = Files.walk(out)) {
+            for (Path p : files.toList()) {
+                Path to = copy.resolve(out.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        String[] r = CliTest.run("search", "--data", data.toString(), "--out", copy.toString(), "--config",
+                config.toString(), "--space", space.toString(), "--candidates", "3", "--seed", "2", "--in-process",
+                "--confirm-pick", "--objective", "phase2-change", "--replicates", "1");
+        assertEquals("0", r[0], r[1] + r[2]);
+        ObjectMapper json = new ObjectMapper();
+        assertTrue(json.readTree(copy.resolve("search.json").toFile()).path("confirm_pick").asBoolean());
+        var guard = json.readTree(copy.resolve("search-result.json").toFile()).path("guard");
+        assertTrue(guard.path("leads").asBoolean(), "ranked by phase2-change this search's pick leads: " + r[1]);
+        int pick = Integer.parseInt(Files.readAllLines(copy.resolve("ranking.csv")).get(1).split(",")[1]);
+        for (int k = 1; k <= 1; k++) {
+            Path rep = org.coft.search.CoftSearch.replicateDir(copy, pick, k);
+            assertTrue(rep.toString().contains(String.format(java.util.Locale.ROOT, "candidate-%03d", pick)), rep
+                    .toString());
+            var done = json.readTree(rep.resolve("replicate.json").toFile());
+            assertEquals(pick, done.path("candidate").asInt());
+            assertEquals(2 + k, done.path("seed").asLong());
+        }
+        assertTrue(r[1].contains("guard: candidate " + pick + ", replicate 1/1 (seed 3): runs to confirm its lead"),
+                r[1]);
+        var confirmation = guard.path("confirmation");
+        assertEquals(1, confirmation.path("pick_runs").asInt(), guard.toString());
+        assertEquals(2, confirmation.path("base_runs").asInt(), guard.toString());
+        assertEquals(confirmation.path("passes").asBoolean() ? pick : 0, json.readTree(copy.resolve(
+                "search-result.json").toFile()).path("best_candidate").asInt(), guard.toString());
+    }
+
     /** coft-phase1: the Phase I space, no classifier (stability is NaN, combined averages the rest), its config out. */
     @Test
     void phaseOneSearchWritesAPhaseOneConfig() throws Exception {
