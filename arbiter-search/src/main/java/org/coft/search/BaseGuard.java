@@ -34,10 +34,11 @@ public final class BaseGuard {
     /**
      * The comparison of a candidate with the base config.
      *
-     * @param imageError the standard error of the difference from the images (paired bootstrap)
-     * @param imageError NaN when the bootstrap could not estimate it (the base config is then kept)
-     * @param runSpread  the standard deviation of the compared value over {@code runs} runs of the base config with
-     *                   different seeds (NaN when fewer than two: run noise not measured)
+     * @param imageError   the standard error of the difference from the images (paired bootstrap); NaN when the
+     *                     bootstrap could not estimate it (the base config is then kept)
+     * @param runSpread    the standard deviation of the compared value over {@code runs} runs of the base config with
+     *                     different seeds (NaN when fewer than two: run noise not measured)
+     * @param confirmation the pick's replicate runs against the base config's runs, or null where none were compared
      */
     public record Decision(double difference, double imageError, double runSpread, int runs,
                            Confirmation confirmation) {

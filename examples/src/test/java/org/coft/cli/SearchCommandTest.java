@@ -121,17 +121,7 @@ class SearchCommandTest {
 
     @Test
     void rerunContinuesAndRunsOnlyTheNewCandidate() throws Exception {
-        Path copy = tmp.resolve("search-copy");
-        try (Stream<Path> s = Files.walk(out)) {
-            for (Path p : s.toList()) {
-                Path t = copy.resolve(out.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
+        Path copy = RunIntegrityTest.copy(out, tmp.resolve("search-copy"));
         String[] r = CliTest.run("search", "--data", data.toString(), "--out", copy.toString(), "--config",
                 config.toString(), "--space", space.toString(), "--candidates", "4", "--seed", "2");
         assertEquals("0", r[0], r[1] + r[2]);
@@ -192,17 +182,7 @@ class SearchCommandTest {
      */
     @Test
     void confirmPickRunsThePickWithTheReplicatesSeeds() throws Exception {
-        Path copy = tmp.resolve("confirm");
-        try (var files = Files.walk(out)) {
-            for (Path p : files.toList()) {
-                Path to = copy.resolve(out.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        Path copy = RunIntegrityTest.copy(out, tmp.resolve("confirm"));
         String[] r = CliTest.run("search", "--data", data.toString(), "--out", copy.toString(), "--config",
                 config.toString(), "--space", space.toString(), "--candidates", "3", "--seed", "2", "--in-process",
                 "--confirm-pick", "--objective", "phase2-change", "--replicates", "1");
