@@ -67,23 +67,12 @@ public final class ObjectiveStudy {
     public static Study study(List<Outcome> outcomes, Map<Integer, Double> accuracy, List<Objective> objectives,
                               java.util.function.BiFunction<Integer, Objective, Objective.Evidence> evidence,
                               long seed) {
-        return study(outcomes, accuracy, objectives, evidence, List.of(), seed);
+        return study(outcomes, accuracy, objectives, evidence, i -> List.of(), seed);
     }
 
     /**
-     * As above, the guard also counting the run noise measured by the base config's replicate runs.
-     *
-     * @param baseAgain the evidence of the base config's runs with other seeds (the search's {@code replicates/})
-     */
-    public static Study study(List<Outcome> outcomes, Map<Integer, Double> accuracy, List<Objective> objectives,
-                              java.util.function.BiFunction<Integer, Objective, Objective.Evidence> evidence,
-                              List<Objective.Evidence> baseAgain, long seed) {
-        return study(outcomes, accuracy, objectives, evidence, i -> i == 0 ? baseAgain : List.of(), seed);
-    }
-
-    /**
-     * As above, each pick's replicate runs (where the search made them) also {@link BaseGuard.Confirmation confirming}
-     * its lead.
+     * As above, the guard also counting the run noise measured by the base config's replicate runs and, where a pick
+     * has replicate runs (a search with {@code confirmPick}), {@link BaseGuard.Confirmation confirming} its lead.
      *
      * @param replicates candidate → the evidence of its runs with other seeds (the search's {@code replicates/}; the
      *                   base config's for candidate 0), empty where it has none

@@ -83,8 +83,10 @@ class ObjectiveStudyTest {
         ObjectiveStudy.Study images = ObjectiveStudy.study(os, acc, List.of(Objective.MIXVAL_RANK), ev, 5);
         assertEquals(1, images.rows().get(0).guardedPick(), "clear on the images alone");
         assertEquals(0.45, images.rows().get(0).guardedAccuracy());
+        List<Objective.Evidence> baseAgain = List.of(BaseGuardTest.probed(1000, 280, 380),
+                BaseGuardTest.probed(1000, 320, 420));
         ObjectiveStudy.Study runs = ObjectiveStudy.study(os, acc, List.of(Objective.MIXVAL_RANK), ev,
-                List.of(BaseGuardTest.probed(1000, 280, 380), BaseGuardTest.probed(1000, 320, 420)), 5);
+                i -> i == 0 ? baseAgain : List.of(), 5);
         assertEquals(0, runs.rows().get(0).guardedPick(), "within the run noise: the base config");
         assertEquals(0.50, runs.rows().get(0).guardedAccuracy());
         // identical base runs (no run noise): the pick's own run leads; its replicate runs decide where given
