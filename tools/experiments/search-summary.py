@@ -8,7 +8,10 @@
    the base config, and whether it meets both pick targets (within 1.5 points of the oracle, at least the defaults).
 2. One row per objective: per task, on how many searches its guarded pick meets both targets, and its mean rho.
 
-    python3 tools/experiments/search-summary.py [--objective NAME] STUDY.json...
+    python3 tools/experiments/search-summary.py [--objective NAME] [--held-out] STUDY.json...
+
+With --held-out (studies written by `coft search-report --held-out PATH --out STUDY`): the same measures again with
+each candidate's accuracy on the held-out images (images of the task the search did not adapt on) beside them.
 
 The space is read from the search folder's search.json where it still exists ("wide" when its description calls it
 wide, as the built-in wide space's does, else "default"; "?" when the folder is gone).
@@ -37,8 +40,14 @@ def meets(guarded, oracle, base):
 
 def main(argv):
     objective = 'stability'
-    if len(argv) >= 2 and argv[0] == '--objective':
-        objective, argv = argv[1], argv[2:]
+    held_out = False
+    while argv and argv[0].startswith('--'):
+        if argv[0] == '--objective' and len(argv) >= 2:
+            objective, argv = argv[1], argv[2:]
+        elif argv[0] == '--held-out':
+            held_out, argv = True, argv[1:]
+        else:
+            sys.exit('unknown option %s\n%s' % (argv[0], __doc__))
     if not argv:
         sys.exit(__doc__)
     studies = []
@@ -48,11 +57,29 @@ def main(argv):
         names = [o['objective'] for o in s['objectives']]
         if objective not in names:
             sys.exit('%s: no objective %r (it has %s)' % (path, objective, ', '.join(names)))
+        if held_out and 'held_out' not in s:
+            sys.exit('%s: no held-out study (write it with coft search-report --held-out PATH)' % path)
         s['_path'] = path
         studies.append(s)
+    if held_out:
+        per_search(studies, objective, ' (searched images)')
+        print()
+        per_search([dict(s['held_out'], task=s['task'], search=s['search'], _path=s['_path']) for s in studies],
+                   objective, ' (held out)')
+        print()
+        per_objective(studies, lambda s: s)
+        print()
+        per_objective(studies, lambda s: s['held_out'], ' (held out)')
+    else:
+        per_search(studies, objective, '')
+        print()
+        per_objective(studies, lambda s: s)
 
-    print('| task | space | study | accuracy range | ceiling of rho | `%s` rho | best.json - oracle / - base | '
-          'both targets |' % objective)
+
+def per_search(studies, objective, label):
+
+    print('| task | space | study | accuracy range%s | ceiling of rho | `%s` rho | best.json - oracle / - base | '
+          'both targets |' % (label, objective))
     print('|---|---|---|---:|---:|---:|---:|---|')
     for s in studies:
         o = next(x for x in s['objectives'] if x['objective'] == objective)
@@ -64,19 +91,22 @@ def main(argv):
             '-' if ceiling is None else '%.2f' % ceiling, o['spearman'], 100 * (g - orc), 100 * (g - base),
             'yes' if meets(g, orc, base) else '**no**'))
 
+
+def per_objective(studies, measure, label=''):
+    """Per objective and task: searches whose best.json meets both targets / mean rho, on the chosen measure."""
     tasks = list(OrderedDict.fromkeys(s['task'] for s in studies))
     objectives = list(OrderedDict.fromkeys(x['objective'] for s in studies for x in s['objectives']))
-    print()
-    print('| objective | ' + ' | '.join('`%s`: both targets / mean rho' % t for t in tasks) + ' | all |')
+    print('| objective%s | ' % label + ' | '.join('`%s`: both targets / mean rho' % t for t in tasks) + ' | all |')
     print('|---|' + '---:|' * (len(tasks) + 1))
     for name in objectives:
         cells = []
         total = [0, 0]
         for t in tasks:
             met, n, rhos = 0, 0, []
-            for s in studies:
-                if s['task'] != t:
+            for study in studies:
+                if study['task'] != t:
                     continue
+                s = measure(study)
                 o = next((x for x in s['objectives'] if x['objective'] == name), None)
                 if o is None:
                     continue

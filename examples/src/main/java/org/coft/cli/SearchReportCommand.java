@@ -11,14 +11,21 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
 import org.coft.datavec.source.ClassList;
 import org.coft.datavec.source.EvaluationLabels;
 import org.coft.datavec.source.ImageSource;
 import org.coft.datavec.source.ImageSources;
 import org.coft.datavec.source.SourceOptions;
+import org.coft.dl4j.adapt.Adaptation;
 import org.coft.dl4j.adapt.CoftConfig;
 import org.coft.dl4j.adapt.Method;
+import org.coft.dl4j.phase1.ImageViews;
+import org.coft.dl4j.phase1.PhaseOne;
+import org.coft.dl4j.phase2.PhaseTwo;
 import org.coft.search.BaseGuard;
 import org.coft.search.CoftCandidates;
 import org.coft.search.CoftSearch;
@@ -52,6 +59,11 @@ final class SearchReportCommand implements Callable<Integer> {
 
     @Option(names = "--out", description = "write the study as JSON here")
     Path out;
+
+    @Option(names = "--held-out", description = "labelled images of the same task that the search did not adapt on "
+            + "(class sub-folders or a labelled manifest; none may share an id with the searched images): each "
+            + "candidate's adapted model classifies them, and the study is repeated with that accuracy")
+    String heldOut;
 
     @Override
     public Integer call() throws Exception {
@@ -109,7 +121,7 @@ final class SearchReportCommand implements Callable<Integer> {
         Map<Integer, List<Objective.Evidence>> again = new HashMap<>();
         again.put(0, baseAgain);
         boolean confirm = rec.path("confirm_pick").asBoolean(false);
-        ObjectiveStudy.Study st = ObjectiveStudy.study(done, acc, List.of(Objective.values()), (i, ob) -> {
+        BiFunction<Integer, Objective, Objective.Evidence> evidence = (i, ob) -> {
             try {
                 if (!loaded.containsKey(i)) {
                     loaded.put(i, java.util.Optional.ofNullable(CoftSearch.evidence(search, i)));
@@ -123,13 +135,16 @@ final class SearchReportCommand implements Callable<Integer> {
             }
             return ob == Objective.BALANCE && predicted.containsKey(i) ? fromPredictions(predicted.get(i), classes)
                     : null;
-        }, i -> again.computeIfAbsent(i, c -> {
+        };
+        IntFunction<List<Objective.Evidence>> replicates = i -> again.computeIfAbsent(i, c -> {
             try {
                 return confirm ? CoftSearch.replicates(search, c, seed) : List.of();
             } catch (java.io.IOException ex) {
                 throw new java.io.UncheckedIOException(ex);
             }
-        }), seed);
+        });
+        ObjectiveStudy.Study st = ObjectiveStudy.study(done, acc, List.of(Objective.values()), evidence,
+                replicates, seed);
         String name = task != null ? task : Path.of(data).getFileName().toString();
         for (String line : st.markdown(name)) {
             pw.println(line);
@@ -158,6 +173,40 @@ final class SearchReportCommand implements Callable<Integer> {
                 : "the spread of the base config over its run and " + baseAgain.size() + " replicate run(s)")
                 + (confirm ? "; the search confirmed a leading pick with its replicate runs where the folder holds them"
                 : "") + "), then the base config (what best.json holds)");
+        Map<String, Object> held = null;
+        if (heldOut != null) {
+            HeldOut h = heldOut(done, cl, rowOf == null ? Set.of() : rowOf.keySet());
+            ObjectiveStudy.Study hs = ObjectiveStudy.study(done, h.accuracy(), List.of(Objective.values()),
+                    evidence, replicates, seed);
+            ObjectiveStudy.Reliability hr = done.size() < 2 ? null : ObjectiveStudy.reliability(h.correct(),
+                    ObjectiveStudy.SPLITS, seed);
+            pw.println();
+            pw.println("held out: " + h.images() + " labelled images of " + heldOut + " that the search did not adapt "
+                    + "on, classified by each candidate's adapted model (the objectives and guarded picks are the "
+                    + "same label-free ones; only the accuracy is measured on other images)");
+            pw.println();
+            for (String line : hs.markdown(name + ", held out")) {
+                pw.println(line);
+            }
+            if (hr != null) {
+                pw.println();
+                pw.println(hr.describe());
+            }
+            pw.println();
+            pw.println("| candidate | accuracy (searched images) | accuracy (held out) |");
+            pw.println("|---:|---:|---:|");
+            for (Outcome o : done) {
+                pw.printf(Locale.ROOT, "| %d | %.2f %% | %.2f %% |%n", o.index(), 100 * acc.get(o.index()),
+                        100 * h.accuracy().get(o.index()));
+            }
+            held = new java.util.LinkedHashMap<>(ObjectiveStudy.toMap(hs));
+            held.put("data", heldOut);
+            held.put("images", h.images());
+            held.put("accuracy_per_candidate", new java.util.TreeMap<>(h.accuracy()));
+            if (hr != null) {
+                held.put("accuracy_ranking", hr.toMap());
+            }
+        }
         if (out != null) {
             Map<String, Object> j = new java.util.LinkedHashMap<>(ObjectiveStudy.toMap(st));
             j.put("task", name);
@@ -166,10 +215,52 @@ final class SearchReportCommand implements Callable<Integer> {
             if (reliability != null) {
                 j.put("accuracy_ranking", reliability.toMap());
             }
+            if (held != null) {
+                j.put("held_out", held);
+            }
             Files.writeString(out, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j));
             pw.println("study: " + out);
         }
         return 0;
+    }
+
+    /** Each candidate's accuracy on the held-out images and, per candidate, which images it got right. */
+    record HeldOut(Map<Integer, Double> accuracy, boolean[][] correct, int images) { }
+
+    /**
+     * Classifies the {@code --held-out} images with every finished candidate's adapted model (as {@code coft eval}
+     * does: the model as delivered) and scores them against their labels.
+     *
+     * @throws IllegalArgumentException when the images have no labels, or share an id with the searched images
+     */
+    HeldOut heldOut(List<Outcome> done, ClassList cl, Set<String> searched) throws Exception {
+        ImageSource source = ImageSources.open(heldOut, SourceOptions.defaults().withClasses(cl));
+        EvaluationLabels labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
+                "--held-out " + heldOut + " has no labels"));
+        var images = ImageViews.byFileName(source.images());
+        List<String> shared = images.ids().stream().filter(searched::contains).toList();
+        if (!shared.isEmpty()) {
+            throw new IllegalArgumentException("--held-out " + heldOut + ": " + shared.size() + " of its "
+                    + images.ids().size() + " images have the id of a searched image (e.g. " + shared.get(0)
+                    + "); held-out images must be ones the search did not adapt on");
+        }
+        Map<Integer, Double> acc = new HashMap<>();
+        boolean[][] correct = new boolean[done.size()][];
+        for (int k = 0; k < done.size(); k++) {
+            Path dir = CoftSearch.candidateDir(search, done.get(k).index());
+            Adaptation.Adapted a = Adaptation.read(dir);
+            Adaptation.Predictions p = Adaptation.predict(a,
+                    EvalCommand.backbone(a, null), images, new PhaseOne.Options(2, 256, List.of()));
+            int[] pred = PhaseTwo.argmax(p.probabilities());
+            correct[k] = new boolean[pred.length];
+            int right = 0;
+            for (int i = 0; i < pred.length; i++) {
+                correct[k][i] = labels.labelOf(p.ids().get(i)) == pred[i];
+                right += correct[k][i] ? 1 : 0;
+            }
+            acc.put(done.get(k).index(), (double) right / pred.length);
+        }
+        return new HeldOut(acc, correct, images.ids().size());
     }
 
     /** Evidence with only the final predictions (one-hot) real: enough for the balance objective. */

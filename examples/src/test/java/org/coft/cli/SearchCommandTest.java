@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.coft.search.CoftSearch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,6 +118,59 @@ class SearchCommandTest {
                 "the guard compares the probes, unless the base config ranks first: " + mr[1]);
         assertEquals(3, mr[1].lines().filter(l -> l.startsWith("candidate ") && l.contains(": finished before, read back"))
                 .count(), mr[1]);
+    }
+
+    /**
+     * {@code search-report --held-out}: every candidate's adapted model classifies images the search did not adapt on,
+     * with the accuracy {@code coft eval} gives it there, and the label-free picks are the same; a folder that shares an
+     * image with the searched one is refused by name.
+     */
+    @Test
+    void searchReportMeasuresTheCandidatesOnHeldOutImages() throws Exception {
+        Path more = tmp.resolve("held-out");
+        String[] r = CliTest.run("task", "fashion-shift", "--out", more.toString(), "--limit", "120");
+        assertEquals("0", r[0], r[2]);
+        // the first 6 images of each class were searched (--limit 60); the next 6 are held out
+        List<Path> searched;
+        try (Stream<Path> s = Files.walk(data)) {
+            searched = s.filter(f -> f.toString().endsWith(".png")).toList();
+        }
+        assertEquals(60, searched.size());
+        for (Path f : searched) {
+            Files.delete(more.resolve(data.relativize(f).toString()));
+        }
+        Path study = tmp.resolve("held-out-study.json");
+        String[] rep = CliTest.run("search-report", "--search", out.toString(), "--data", data.toString(),
+                "--held-out", more.toString(), "--out", study.toString());
+        assertEquals("0", rep[0], rep[1] + rep[2]);
+        assertTrue(rep[1].contains("held out: 60 labelled images of " + more) && rep[1].contains("accuracy (held out)"),
+                rep[1]);
+        JsonNode st = new ObjectMapper().readTree(study.toFile());
+        JsonNode held = st.get("held_out");
+        assertEquals(60, held.get("images").asInt(), st.toString());
+        assertEquals(st.get("candidates").asInt(), held.get("candidates").asInt());
+        var it = held.get("accuracy_per_candidate").fields();
+        while (it.hasNext()) {
+            var e = it.next();
+            String[] ev = CliTest.run("eval", "--model", CoftSearch.candidateDir(out, Integer.parseInt(e.getKey()))
+                    .toString(), "--data", more.toString());
+            assertEquals("0", ev[0], ev[1] + ev[2]);
+            String last = ev[1].strip().lines().reduce((a, b) -> b).orElseThrow();
+            assertEquals(Double.parseDouble(last.replace("accuracy=", "")), e.getValue().asDouble(), 1e-4,
+                    "candidate " + e.getKey() + ": " + last);
+        }
+        // the objectives and their guarded picks are label-free: the same on both measures
+        for (int k = 0; k < st.get("objectives").size(); k++) {
+            JsonNode a = st.get("objectives").get(k);
+            JsonNode b = held.get("objectives").get(k);
+            assertEquals(a.get("objective"), b.get("objective"));
+            assertEquals(a.get("pick"), b.get("pick"), a.get("objective").asText());
+            assertEquals(a.get("guarded_pick"), b.get("guarded_pick"), a.get("objective").asText());
+        }
+        String[] bad = CliTest.run("search-report", "--search", out.toString(), "--data", data.toString(),
+                "--held-out", data.toString());
+        assertEquals("1", bad[0], bad[1] + bad[2]);
+        assertTrue(bad[2].contains("60 of its 60 images have the id of a searched image"), bad[2]);
     }
 
     @Test
