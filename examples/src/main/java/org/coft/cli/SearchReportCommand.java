@@ -20,6 +20,7 @@ import org.coft.datavec.source.EvaluationLabels;
 import org.coft.datavec.source.ImageSource;
 import org.coft.datavec.source.ImageSources;
 import org.coft.datavec.source.SourceOptions;
+import org.coft.datavec.source.UnlabeledImages;
 import org.coft.dl4j.adapt.Adaptation;
 import org.coft.dl4j.adapt.CoftConfig;
 import org.coft.dl4j.adapt.Method;
@@ -110,6 +111,9 @@ final class SearchReportCommand implements Callable<Integer> {
             acc.put(o.index(), (double) rightRows / pred.length);
             predicted.put(o.index(), pred);
         }
+        // the held-out images are opened and checked before anything is computed
+        HeldOutImages heldImages = heldOut == null ? null
+                : heldOutImages(cl, rowOf == null ? Set.of() : rowOf.keySet());
         ObjectiveStudy.Reliability reliability = done.size() < 2 ? null : ObjectiveStudy.reliability(
                 correct.toArray(new boolean[0][]), ObjectiveStudy.SPLITS, rec.path("seed").asLong());
         // the guard reads a candidate's evidence file; searches made before it was written have predictions only,
@@ -175,7 +179,7 @@ final class SearchReportCommand implements Callable<Integer> {
                 : "") + "), then the base config (what best.json holds)");
         Map<String, Object> held = null;
         if (heldOut != null) {
-            HeldOut h = heldOut(done, cl, rowOf == null ? Set.of() : rowOf.keySet());
+            HeldOut h = heldOut(done, heldImages);
             ObjectiveStudy.Study hs = ObjectiveStudy.study(done, h.accuracy(), List.of(Objective.values()),
                     evidence, replicates, seed);
             ObjectiveStudy.Reliability hr = done.size() < 2 ? null : ObjectiveStudy.reliability(h.correct(),
@@ -224,26 +228,38 @@ final class SearchReportCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The {@code --held-out} images and their labels. */
+    record HeldOutImages(UnlabeledImages images, EvaluationLabels labels) { }
+
     /** Each candidate's accuracy on the held-out images and, per candidate, which images it got right. */
     record HeldOut(Map<Integer, Double> accuracy, boolean[][] correct, int images) { }
 
     /**
-     * Classifies the {@code --held-out} images with every finished candidate's adapted model (as {@code coft eval}
-     * does: the model as delivered) and scores them against their labels.
+     * Opens the {@code --held-out} images.
      *
-     * @throws IllegalArgumentException when the images have no labels, or share an id with the searched images
+     * @throws IllegalArgumentException when they have no labels, or one has the id of a searched image
      */
-    HeldOut heldOut(List<Outcome> done, ClassList cl, Set<String> searched) throws Exception {
+    HeldOutImages heldOutImages(ClassList cl, Set<String> searched) throws Exception {
         ImageSource source = ImageSources.open(heldOut, SourceOptions.defaults().withClasses(cl));
         EvaluationLabels labels = source.evaluationLabels().orElseThrow(() -> new IllegalArgumentException(
                 "--held-out " + heldOut + " has no labels"));
-        var images = ImageViews.byFileName(source.images());
+        UnlabeledImages images = ImageViews.byFileName(source.images());
         List<String> shared = images.ids().stream().filter(searched::contains).toList();
         if (!shared.isEmpty()) {
             throw new IllegalArgumentException("--held-out " + heldOut + ": " + shared.size() + " of its "
                     + images.ids().size() + " images have the id of a searched image (e.g. " + shared.get(0)
                     + "); held-out images must be ones the search did not adapt on");
         }
+        return new HeldOutImages(images, labels);
+    }
+
+    /**
+     * Classifies the held-out images with every finished candidate's adapted model (as {@code coft eval} does: the
+     * model as delivered) and scores them against their labels.
+     */
+    HeldOut heldOut(List<Outcome> done, HeldOutImages held) throws Exception {
+        UnlabeledImages images = held.images();
+        EvaluationLabels labels = held.labels();
         Map<Integer, Double> acc = new HashMap<>();
         boolean[][] correct = new boolean[done.size()][];
         for (int k = 0; k < done.size(); k++) {
