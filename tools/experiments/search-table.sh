@@ -18,6 +18,12 @@
 # (default "fz2k fs2k dr2k") the tasks; SPACE (default: the built-in default space) a space name or file for --space
 # (SPACE=wide for the wide-space searches); the objective is coft search's default (stability since 2026-12-07) and search-report
 # studies every objective.
+#
+# HELD_OUT=1 also measures every candidate on the task's images that the search did not adapt on (search-report
+# --held-out): it needs the whole task beside each subset, written without --limit, e.g.
+#   java -jar examples/target/coft.jar task fashion-zoom --out /tmp/tasks/fz10k
+# (fz2k -> fz10k, dr2k -> dr10k, ...), and builds TASKS/<task>ho from its files that are not in the subset (hard links;
+# a file of the subset must be byte-identical to the whole task's file of the same name, or the script stops).
 set -euo pipefail
 TASKS=${1:?tasks folder (with fz2k/, fs2k/, dr2k/)}
 OUT=${2:?output folder}
@@ -33,8 +39,26 @@ for t in $TASK_LIST; do
     --seed "$SEED" ${SPACE_ARGS[@]+"${SPACE_ARGS[@]}"} > "$OUT/search-$t.log" 2>&1 || { tail -5 "$OUT/search-$t.log"; exit 1; }
   tail -1 "$OUT/search-$t.log"
 done
+held_out() {  # sets HO to TASKS/<t without 2k>ho: the whole task's images that are not in the subset
+  local whole="$TASKS/${1%2k}10k" f
+  HO="$TASKS/${1%2k}ho"
+  [ -d "$whole" ] || { echo "HELD_OUT=1: $whole is missing (write the whole task there, without --limit)" >&2; exit 1; }
+  [ -d "$HO" ] && return 0
+  rm -rf "$HO.tmp"
+  cp -al "$whole" "$HO.tmp"
+  while IFS= read -r f; do
+    cmp -s "$TASKS/$1/$f" "$HO.tmp/$f" || { echo "$TASKS/$1/$f differs from $whole/$f" >&2; exit 1; }
+    rm "$HO.tmp/$f"
+  done < <(cd "$TASKS/$1" && find . -name '*.png')
+  mv "$HO.tmp" "$HO"
+}
 for t in $TASK_LIST; do
+  HELD=()
+  if [ -n "${HELD_OUT:-}" ]; then
+    held_out "$t"
+    HELD=(--held-out "$HO")
+  fi
   java -jar "$JAR" search-report --search "$OUT/search-$t" --data "$TASKS/$t" --task "$t" \
-    --out "$OUT/study-$t.json" | grep -v '^INFO' | tee "$OUT/report-$t.md"
+    --out "$OUT/study-$t.json" ${HELD[@]+"${HELD[@]}"} | grep -v '^INFO' | tee "$OUT/report-$t.md"
   echo
 done
