@@ -114,8 +114,8 @@ final class SearchReportCommand implements Callable<Integer> {
         // the held-out images are opened and checked before anything is computed
         HeldOutImages heldImages = heldOut == null ? null
                 : heldOutImages(cl, rowOf == null ? Set.of() : rowOf.keySet());
-        ObjectiveStudy.Reliability reliability = done.size() < 2 ? null : ObjectiveStudy.reliability(
-                correct.toArray(new boolean[0][]), ObjectiveStudy.SPLITS, rec.path("seed").asLong());
+        ObjectiveStudy.Reliability reliability = reliability(correct.toArray(new boolean[0][]),
+                rec.path("seed").asLong());
         // the guard reads a candidate's evidence file; searches made before it was written have predictions only,
         // from which the balance objective (a function of the final predictions alone) can still be guarded
         int classes = cl.size();
@@ -150,13 +150,7 @@ final class SearchReportCommand implements Callable<Integer> {
         ObjectiveStudy.Study st = ObjectiveStudy.study(done, acc, List.of(Objective.values()), evidence,
                 replicates, seed);
         String name = task != null ? task : Path.of(data).getFileName().toString();
-        for (String line : st.markdown(name)) {
-            pw.println(line);
-        }
-        if (reliability != null) {
-            pw.println();
-            pw.println(reliability.describe());
-        }
+        print(pw, st, reliability, name);
         pw.println();
         pw.println("| candidate | accuracy | " + String.join(" | ", Objective.labelFree().stream()
                 .map(Objective::cliName).toList()) + " | settings |");
@@ -182,20 +176,13 @@ final class SearchReportCommand implements Callable<Integer> {
             HeldOut h = heldOut(done, heldImages);
             ObjectiveStudy.Study hs = ObjectiveStudy.study(done, h.accuracy(), List.of(Objective.values()),
                     evidence, replicates, seed);
-            ObjectiveStudy.Reliability hr = done.size() < 2 ? null : ObjectiveStudy.reliability(h.correct(),
-                    ObjectiveStudy.SPLITS, seed);
+            ObjectiveStudy.Reliability hr = reliability(h.correct(), seed);
             pw.println();
             pw.println("held out: " + h.images() + " labelled images of " + heldOut + " that the search did not adapt "
                     + "on, classified by each candidate's adapted model (the objectives and guarded picks are the "
                     + "same label-free ones; only the accuracy is measured on other images)");
             pw.println();
-            for (String line : hs.markdown(name + ", held out")) {
-                pw.println(line);
-            }
-            if (hr != null) {
-                pw.println();
-                pw.println(hr.describe());
-            }
+            print(pw, hs, hr, name + ", held out");
             pw.println();
             pw.println("| candidate | accuracy (searched images) | accuracy (held out) |");
             pw.println("|---:|---:|---:|");
@@ -206,19 +193,13 @@ final class SearchReportCommand implements Callable<Integer> {
             held = new java.util.LinkedHashMap<>(ObjectiveStudy.toMap(hs));
             held.put("data", heldOut);
             held.put("images", h.images());
-            held.put("accuracy_per_candidate", new java.util.TreeMap<>(h.accuracy()));
-            if (hr != null) {
-                held.put("accuracy_ranking", hr.toMap());
-            }
+            held.putAll(measured(h.accuracy(), hr));
         }
         if (out != null) {
             Map<String, Object> j = new java.util.LinkedHashMap<>(ObjectiveStudy.toMap(st));
             j.put("task", name);
             j.put("search", search.toAbsolutePath().toString());
-            j.put("accuracy_per_candidate", new java.util.TreeMap<>(acc));
-            if (reliability != null) {
-                j.put("accuracy_ranking", reliability.toMap());
-            }
+            j.putAll(measured(acc, reliability));
             if (held != null) {
                 j.put("held_out", held);
             }
@@ -226,6 +207,35 @@ final class SearchReportCommand implements Callable<Integer> {
             pw.println("study: " + out);
         }
         return 0;
+    }
+
+    /**
+     * The split-half reliability of the accuracy ranking from which images each candidate got right (one row per
+     * candidate, the images in the same order), or null for fewer than two candidates.
+     */
+    static ObjectiveStudy.Reliability reliability(boolean[][] correct, long seed) {
+        return correct.length < 2 ? null : ObjectiveStudy.reliability(correct, ObjectiveStudy.SPLITS, seed);
+    }
+
+    /** A study's table and, where measured, the reliability of the accuracy ranking it was judged by. */
+    static void print(PrintWriter pw, ObjectiveStudy.Study st, ObjectiveStudy.Reliability reliability, String name) {
+        for (String line : st.markdown(name)) {
+            pw.println(line);
+        }
+        if (reliability != null) {
+            pw.println();
+            pw.println(reliability.describe());
+        }
+    }
+
+    /** The accuracies a study was judged by and the reliability of their ranking, for the study's JSON. */
+    static Map<String, Object> measured(Map<Integer, Double> accuracy, ObjectiveStudy.Reliability reliability) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("accuracy_per_candidate", new java.util.TreeMap<>(accuracy));
+        if (reliability != null) {
+            m.put("accuracy_ranking", reliability.toMap());
+        }
+        return m;
     }
 
     /** The {@code --held-out} images and their labels. */
