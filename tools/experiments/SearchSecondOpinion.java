@@ -46,14 +46,14 @@ public class SearchSecondOpinion {
                 System.err.println(out + ": no finished candidate");
                 System.exit(1);
             }
+            List<Objective.Evidence> again = CoftSearch.replicates(out, seed);
+            again = again.subList(0, Math.min(BaseGuard.REPLICATES, again.size()));
             String line;
             if (pick == 0) {
                 line = "top candidate 0 (the base config): C keeps 0";
             } else {
                 Objective.Evidence base = CoftSearch.evidence(out, 0);
                 Objective.Evidence best = CoftSearch.evidence(out, pick);
-                List<Objective.Evidence> again = CoftSearch.replicates(out, seed);
-                again = again.subList(0, Math.min(BaseGuard.REPLICATES, again.size()));
                 BaseGuard.Decision s = BaseGuard.decide(Objective.STABILITY, base, best, again, seed);
                 BaseGuard.Decision m = BaseGuard.decide(Objective.MIXVAL_RANK, base, best, again, seed);
                 line = String.format(Locale.ROOT, "top candidate %d; stability %+.4f ± %.4f %s; probes %+.4f ± %.4f %s;"
@@ -61,8 +61,8 @@ public class SearchSecondOpinion {
                         m.difference(), m.standardError(), m.replaceBase() ? "passes" : "fails",
                         s.replaceBase() && m.replaceBase() ? pick : 0);
             }
-            System.out.println(arg.substring(0, eq) + " (base runs " + (1 + CoftSearch.replicates(out, seed).stream()
-                    .limit(BaseGuard.REPLICATES).count()) + ", seed " + seed + "): " + line);
+            System.out.println(arg.substring(0, eq) + " (base runs " + (1 + again.size()) + ", seed " + seed + "): "
+                    + line);
         }
     }
 
